@@ -1,0 +1,510 @@
+"""People, their fixed-term appointments to posts, and the extensions of those terms."""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from ccpl import access
+from roles.models import Organisation, Post
+
+from .registration import RegistrationBody, validate_registration
+
+ZERO = Decimal("0")
+
+
+class Profession(models.TextChoices):
+    DOCTOR = "doctor", "Doctor"
+    NURSE = "nurse", "Nurse"
+    MIDWIFE = "midwife", "Midwife"
+    AHP = "ahp", "Allied health professional"
+    PHARMACIST = "pharmacist", "Pharmacist"
+    SOCIAL_WORKER = "social_worker", "Social worker"
+    PSYCHOLOGIST = "psychologist", "Psychologist"
+    HEALTHCARE_SCIENTIST = "healthcare_scientist", "Healthcare scientist"
+    PHYSICIAN_ASSOCIATE = "physician_associate", "Physician associate"
+    DENTIST = "dentist", "Dentist"
+    OPTOMETRIST = "optometrist", "Optometrist"
+    PUBLIC_HEALTH = "public_health", "Public health professional"
+    ACADEMIC = "academic", "Academic (non-clinical)"
+    OTHER = "other", "Other"
+
+
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """People who hold (or held) a post the user can see, people employed by an organisation
+        the user can see, and the user's own record."""
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(pk__in=Appointment.objects.visible_to(user).values("person"))
+            | Q(substantive_employer__in=Organisation.objects.visible_to(user).values("pk"))
+            | Q(user=user)
+        )
+
+    def editable_by(self, user):
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(pk__in=Appointment.objects.editable_by(user).values("person"))
+            | Q(substantive_employer__in=Organisation.objects.editable_by(user).values("pk"))
+        )
+
+
+class Person(models.Model):
+    """A leader (or candidate leader), independent of any one post."""
+
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    work_email = models.EmailField("work e-mail", blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    profession = models.CharField(max_length=30, choices=Profession.choices)
+    registration_body = models.CharField(
+        max_length=10, choices=RegistrationBody.choices, blank=True
+    )
+    registration_number = models.CharField(max_length=20, blank=True)
+    substantive_employer = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="employees"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="person", help_text="The account the leader signs in with, if any.",
+    )
+    consent_to_publish = models.BooleanField(
+        "consents to publication", default=False,
+        help_text="Name may appear on the public register of who holds these roles.",
+    )
+    history = HistoricalRecords()
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["family_name", "given_name", "pk"]
+        verbose_name_plural = "people"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("work_email"), condition=~Q(work_email=""), name="person_email_unique_ci"
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_body="") | ~Q(registration_number=""),
+                name="person_registration_pair",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    def get_absolute_url(self):
+        return reverse("appointments:person-detail", args=[self.pk])
+
+    @property
+    def full_name(self):
+        return f"{self.given_name} {self.family_name}"
+
+    def clean(self):
+        super().clean()
+        self.work_email = self.work_email.strip().lower()
+        self.registration_number = self.registration_number.strip().upper()
+        errors = validate_registration(self.registration_body, self.registration_number)
+        if self.work_email and Person.objects.exclude(pk=self.pk).filter(
+            work_email__iexact=self.work_email
+        ).exists():
+            errors["work_email"] = "Another person already has this work e-mail address."
+        if errors:
+            raise ValidationError(errors)
+
+
+class EqualityProfile(models.Model):
+    """Self-declared equality data: special-category data, kept apart from the person (and out of
+    the history tables others can read) so it can be withheld and erased. Used only for aggregate
+    statistics; never shown beside an appointment or appraisal."""
+
+    class AgeBand(models.TextChoices):
+        UNDER_30 = "under_30", "Under 30"
+        AGE_30_39 = "30_39", "30 to 39"
+        AGE_40_49 = "40_49", "40 to 49"
+        AGE_50_59 = "50_59", "50 to 59"
+        AGE_60_PLUS = "60_plus", "60 and over"
+        NOT_STATED = "not_stated", "Prefer not to say"
+
+    class Sex(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        OTHER = "other", "Describes themself another way"
+        NOT_STATED = "not_stated", "Prefer not to say"
+
+    class Ethnicity(models.TextChoices):
+        """The NHS Data Dictionary ethnic category codes."""
+
+        A = "A", "White - British"
+        B = "B", "White - Irish"
+        C = "C", "White - Any other White background"
+        D = "D", "Mixed - White and Black Caribbean"
+        E = "E", "Mixed - White and Black African"
+        F = "F", "Mixed - White and Asian"
+        G = "G", "Mixed - Any other mixed background"
+        H = "H", "Asian or Asian British - Indian"
+        J = "J", "Asian or Asian British - Pakistani"
+        K = "K", "Asian or Asian British - Bangladeshi"
+        L = "L", "Asian or Asian British - Any other Asian background"
+        M = "M", "Black or Black British - Caribbean"
+        N = "N", "Black or Black British - African"
+        P = "P", "Black or Black British - Any other Black background"
+        R = "R", "Other ethnic groups - Chinese"
+        S = "S", "Other ethnic groups - Any other ethnic group"
+        Z = "Z", "Not stated"
+        NOT_KNOWN = "99", "Not known"
+
+    class Disability(models.TextChoices):
+        YES = "yes", "Yes"
+        NO = "no", "No"
+        NOT_STATED = "not_stated", "Prefer not to say"
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, primary_key=True, related_name="equality"
+    )
+    age_band = models.CharField(max_length=12, choices=AgeBand.choices, blank=True)
+    sex = models.CharField(max_length=12, choices=Sex.choices, blank=True)
+    ethnic_category = models.CharField(max_length=2, choices=Ethnicity.choices, blank=True)
+    disability = models.CharField(max_length=12, choices=Disability.choices, blank=True)
+    objects_to_statistics = models.BooleanField(
+        default=False, help_text="Leave this person out of every diversity statistic."
+    )
+    declared_on = models.DateField(default=datetime.date.today)
+
+    class Meta:
+        permissions = [("view_equality_data", "See individual equality data")]
+
+    def __str__(self):
+        return f"Equality data for person {self.person_id}"
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(post__system__in=access.granted_systems(user))
+            | Q(post__host_organisation__in=access.granted_organisations(user))
+            | Q(pk__in=self.model.objects.granted_individually(user).values("pk"))
+        )
+
+    def granted_individually(self, user):
+        """The exceptions: the leader's own appointments, and appointments granted one by one
+        (an appraiser on the appointment of the leader they appraise)."""
+        if not access.is_signed_in(user):
+            return self.none()
+        return self.filter(
+            Q(person__user=user)
+            | Q(pk__in=AppointmentUserObjectPermission.objects.filter(user=user)
+                .values("content_object"))
+        )
+
+    def editable_by(self, user):
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(post__system__in=access.granted_systems(user, access.EDIT))
+            | Q(post__host_organisation__in=access.granted_organisations(user, access.EDIT))
+        )
+
+    def approvable_by(self, user):
+        """Appointments whose extensions the user may agree (the CMO/CNO office)."""
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(post__system__in=access.granted_systems(user, access.APPROVE))
+
+    def live(self):
+        """Appointments that are, or will be, held: not yet closed early."""
+        return self.filter(status__in=[Appointment.Status.OFFERED, Appointment.Status.ACTIVE])
+
+    def in_force(self, on=None):
+        """Held on the day: accepted, started and not yet ended."""
+        on = on or timezone.localdate()
+        return self.exclude(status=Appointment.Status.OFFERED).filter(
+            start_date__lte=on, end_date__gte=on
+        )
+
+    def ending_within(self, days, on=None):
+        """Active terms ending between the day and ``days`` later (inclusive)."""
+        on = on or timezone.localdate()
+        return self.filter(
+            status=Appointment.Status.ACTIVE,
+            start_date__lte=on,
+            end_date__gte=on,
+            end_date__lte=on + datetime.timedelta(days=days),
+        )
+
+    def overlapping(self, start, end):
+        return self.filter(start_date__lte=end, end_date__gte=start)
+
+
+class Appointment(models.Model):
+    """A person in a post for a fixed term. ``end_date`` is the last day of the term; it moves
+    later only through an Extension, and earlier only by ending or ceasing the appointment, both of
+    which record when and why."""
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", "Offered"
+        ACTIVE = "active", "Active"
+        ENDED = "ended", "Ended early"
+        CEASED = "ceased", "Ceased"
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="appointments")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="appointments")
+    start_date = models.DateField()
+    end_date = models.DateField(help_text="The last day of the term.")
+    wte = models.DecimalField(
+        "WTE", max_digits=4, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    honorarium_share = models.DecimalField(
+        max_digits=10, decimal_places=2, default=ZERO, validators=[MinValueValidator(ZERO)],
+        help_text="This appointee's part of the post's annual honorarium.",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    agreement_parties = models.CharField(
+        max_length=300, blank=True,
+        help_text="Who is party to the agreement, e.g. appointee, partnership executive, employer.",
+    )
+    # Set together when an appointment is ended early or ceased.
+    scheduled_end_date = models.DateField(
+        null=True, blank=True, help_text="The end of the term before it was ended early."
+    )
+    end_reason = models.TextField(blank=True)
+    end_recorded_at = models.DateTimeField(null=True, blank=True)
+    end_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    history = HistoricalRecords()
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "pk"]
+        indexes = [
+            models.Index(fields=["end_date", "status"]),
+            models.Index(fields=["post", "start_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gt=models.F("start_date")),
+                name="appointment_end_after_start",
+                violation_error_message="The end of the term must be after its start.",
+            ),
+            models.CheckConstraint(
+                condition=Q(wte__gt=0) & Q(wte__lte=1), name="appointment_wte_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(honorarium_share__gte=0), name="appointment_honorarium_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=["ended", "ceased"], end_recorded_at__isnull=False)
+                    & ~Q(end_reason="")
+                )
+                | Q(status__in=["offered", "active"], end_recorded_at__isnull=True,
+                    end_reason=""),
+                name="appointment_closure_recorded",
+                violation_error_message="An ended or ceased appointment records when and why.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} — {self.post}"
+
+    def get_absolute_url(self):
+        return reverse("appointments:appointment-detail", args=[self.pk])
+
+    @property
+    def original_end_date(self):
+        """The end of the term as first agreed, before any extension."""
+        first = self.extensions.order_by("number").first()
+        return first.old_end_date if first else (self.scheduled_end_date or self.end_date)
+
+    def is_in_force(self, on=None):
+        on = on or timezone.localdate()
+        return self.status != self.Status.OFFERED and self.start_date <= on <= self.end_date
+
+    def days_to_end(self, on=None):
+        return (self.end_date - (on or timezone.localdate())).days
+
+    def clean(self):
+        """The rules of a term: it ends after it starts, it fits its post, and it does not collide
+        with other terms on the same post."""
+        super().clean()
+        if not (self.start_date and self.end_date and self.post_id and self.wte is not None):
+            return
+        errors = {}
+        if self.end_date <= self.start_date:
+            errors["end_date"] = "The end of the term must be after its start."
+        post = self.post
+        if self.wte > post.wte:
+            errors["wte"] = f"The appointment ({self.wte} WTE) is larger than the post ({post.wte} WTE)."
+        share = self.honorarium_share or ZERO
+        if share and post.honorarium is None:
+            errors["honorarium_share"] = "The post has no honorarium to share."
+        elif post.honorarium is not None and share > post.honorarium:
+            errors["honorarium_share"] = (
+                f"The share (£{share:,.2f}) is more than the post's honorarium "
+                f"(£{post.honorarium:,.2f})."
+            )
+        if not errors:
+            errors.update(self._collisions())
+        if errors:
+            raise ValidationError(errors)
+
+    def _collisions(self):
+        others = list(
+            Appointment.objects.filter(post_id=self.post_id)
+            .exclude(pk=self.pk)
+            .overlapping(self.start_date, self.end_date)
+            .select_related("person")
+        )
+        if not others:
+            return {}
+        post = self.post
+        same_person = [a for a in others if a.person_id == self.person_id]
+        if same_person:
+            other = same_person[0]
+            return {"start_date": (
+                f"{other.person} already holds this post from {other.start_date:%-d %B %Y} to "
+                f"{other.end_date:%-d %B %Y}; terms for the same person cannot overlap."
+            )}
+        if not post.job_share_allowed:
+            other = others[0]
+            return {"post": (
+                f"{post} does not allow job share and {other.person} holds it from "
+                f"{other.start_date:%-d %B %Y} to {other.end_date:%-d %B %Y}."
+            )}
+        errors = {}
+        peak_wte = _peak(self, others, lambda a: a.wte)
+        if peak_wte > post.wte:
+            errors["wte"] = (
+                f"With the other holders the post would be filled to {peak_wte} WTE; "
+                f"it is {post.wte} WTE."
+            )
+        if post.honorarium is not None:
+            peak_share = _peak(self, others, lambda a: a.honorarium_share or ZERO)
+            if peak_share > post.honorarium:
+                errors["honorarium_share"] = (
+                    f"With the other holders' shares the honorarium would be £{peak_share:,.2f}; "
+                    f"the {'pool' if post.honorarium_is_pool else 'honorarium'} is "
+                    f"£{post.honorarium:,.2f}."
+                )
+        return errors
+
+
+def _peak(appointment, others, amount):
+    """The largest total of ``amount`` held on any one day of ``appointment``'s term."""
+    events = []
+    for a in [appointment, *others]:
+        start = max(a.start_date, appointment.start_date)
+        end = min(a.end_date, appointment.end_date)
+        if start <= end:
+            events.append((start, 0, amount(a)))
+            events.append((end + datetime.timedelta(days=1), -1, -amount(a)))
+    total = peak = ZERO
+    # On the same day, terms ending the day before are removed before new ones are added.
+    for _day, _order, change in sorted(events, key=lambda e: (e[0], e[1])):
+        total += change
+        peak = max(peak, total)
+    return peak
+
+
+class AppointmentUserObjectPermission(UserObjectPermissionBase):
+    """Per-appointment grants: the exceptions to system/organisation access."""
+
+    content_object = models.ForeignKey(Appointment, on_delete=models.CASCADE)
+
+
+class AppointmentGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Appointment, on_delete=models.CASCADE)
+
+
+class BulkChange(models.Model):
+    """One bulk extension or cessation, applied all or nothing to a set of appointments."""
+
+    class Kind(models.TextChoices):
+        EXTEND = "extend", "Extend to a new end date"
+        CEASE = "cease", "Cease on a date"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    on_date = models.DateField(help_text="The new end date, or the day the appointments cease.")
+    reason = models.TextField()
+    agreed_by = models.CharField(max_length=300)
+    agreed_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    appointment_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.on_date:%-d %b %Y} ({self.appointment_count})"
+
+
+class Extension(models.Model):
+    """A recorded move of a term's end date to later, with who agreed and when."""
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="extensions"
+    )
+    number = models.PositiveSmallIntegerField()
+    old_end_date = models.DateField()
+    new_end_date = models.DateField()
+    reason = models.TextField()
+    agreed_by = models.CharField(
+        max_length=300, help_text="e.g. appointee, partnership executive group and partners"
+    )
+    agreed_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    bulk_change = models.ForeignKey(
+        BulkChange, on_delete=models.PROTECT, null=True, blank=True, related_name="extensions"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["appointment", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "number"], name="extension_number"),
+            models.CheckConstraint(
+                condition=Q(new_end_date__gt=models.F("old_end_date")),
+                name="extension_moves_end_later",
+                violation_error_message="An extension must move the end of the term later.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Extension {self.number}: {self.old_end_date} → {self.new_end_date}"
+
+    @property
+    def months(self):
+        delta = self.new_end_date - self.old_end_date
+        return round(delta.days / 30.44, 1)

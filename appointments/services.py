@@ -1,0 +1,279 @@
+"""The state changes that matter: appoint, extend, end early, cease, and bulk extension.
+
+Each one validates, writes and records history in one transaction, so the admin, the browser app
+and the API all go through the same rules. The acting user is always passed as ``by``.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from roles.models import Post
+
+from .models import Appointment, BulkChange, Extension
+
+
+def default_end_date(post, start_date):
+    """The last day of a default term starting on ``start_date``."""
+    return start_date + relativedelta(months=post.default_term_months) - datetime.timedelta(days=1)
+
+
+def _lock_post(post_id):
+    # Serialises every change to the terms of one post, so two HR officers appointing to the same
+    # post at once cannot both pass the WTE check.
+    return Post.objects.select_for_update().get(pk=post_id)
+
+
+def _save(instance, by):
+    instance._history_user = by
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def appoint(*, post, person, start_date, end_date=None, wte=None, honorarium_share=None,
+            status=Appointment.Status.ACTIVE, agreement_parties="", by):
+    """Appoint ``person`` to ``post``. The term, WTE and honorarium share default from the post."""
+    post = _lock_post(post.pk)
+    appointment = Appointment(
+        post=post,
+        person=person,
+        start_date=start_date,
+        end_date=end_date or (default_end_date(post, start_date) if start_date else None),
+        wte=post.wte if wte is None else wte,
+        honorarium_share=(
+            honorarium_share if honorarium_share is not None
+            else (post.honorarium or 0) if not post.job_share_allowed else 0
+        ),
+        status=status,
+        agreement_parties=agreement_parties,
+    )
+    appointment.full_clean()
+    return _save(appointment, by)
+
+
+@transaction.atomic
+def extend(*, appointment, new_end_date, reason, agreed_by, agreed_on=None, by, bulk_change=None):
+    """Move the end of the term later, keeping the old end on record as a numbered extension."""
+    _lock_post(appointment.post_id)
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    errors = extension_errors(appointment, new_end_date)
+    if not reason.strip():
+        errors["reason"] = "Enter the reason for the extension."
+    if not agreed_by.strip():
+        errors["agreed_by"] = "Enter who agreed the extension."
+    if errors:
+        raise ValidationError(errors)
+    old_end = appointment.end_date
+    appointment.end_date = new_end_date
+    appointment.full_clean()  # the longer term must still fit the post
+    _save(appointment, by)
+    extension = Extension(
+        appointment=appointment,
+        number=appointment.extensions.count() + 1,
+        old_end_date=old_end,
+        new_end_date=new_end_date,
+        reason=reason.strip(),
+        agreed_by=agreed_by.strip(),
+        agreed_on=agreed_on or timezone.localdate(),
+        recorded_by=by,
+        bulk_change=bulk_change,
+    )
+    extension.full_clean()
+    return _save(extension, by)
+
+
+def extension_errors(appointment, new_end_date):
+    """Why ``appointment`` cannot be extended to ``new_end_date``, as field → message."""
+    if appointment.status in (Appointment.Status.ENDED, Appointment.Status.CEASED):
+        return {"new_end_date": "This appointment has been ended; it cannot be extended."}
+    if new_end_date is None:
+        return {"new_end_date": "Enter the new end date."}
+    if new_end_date <= appointment.end_date:
+        return {"new_end_date": (
+            f"The new end date must be after the current end of the term "
+            f"({appointment.end_date:%-d %B %Y})."
+        )}
+    return {}
+
+
+@transaction.atomic
+def end_early(*, appointment, on, reason, by):
+    """End the appointment before its term is up (resignation, change of role...)."""
+    return _close(appointment, on=on, reason=reason, status=Appointment.Status.ENDED, by=by)
+
+
+@transaction.atomic
+def cease(*, appointment, on, reason, by):
+    """Cease the appointment on a date, typically when the role itself is not continued."""
+    return _close(appointment, on=on, reason=reason, status=Appointment.Status.CEASED, by=by)
+
+
+def closure_errors(appointment, on):
+    if appointment.status in (Appointment.Status.ENDED, Appointment.Status.CEASED):
+        return {"on": "This appointment has already been ended."}
+    if on is None:
+        return {"on": "Enter the last day of the appointment."}
+    if on <= appointment.start_date:
+        return {"on": (
+            f"The last day must be after the appointment starts "
+            f"({appointment.start_date:%-d %B %Y})."
+        )}
+    if on > appointment.end_date:
+        return {"on": (
+            f"The last day must be on or before the current end of the term "
+            f"({appointment.end_date:%-d %B %Y}); to move it later, extend the appointment."
+        )}
+    return {}
+
+
+def _close(appointment, *, on, reason, status, by):
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    errors = closure_errors(appointment, on)
+    if not reason.strip():
+        errors["reason"] = "Enter why the appointment ends."
+    if errors:
+        raise ValidationError(errors)
+    appointment.scheduled_end_date = appointment.end_date
+    appointment.end_date = on
+    appointment.status = status
+    appointment.end_reason = reason.strip()
+    appointment.end_recorded_at = timezone.now()
+    appointment.end_recorded_by = by
+    appointment.full_clean()
+    return _save(appointment, by)
+
+
+# --- Bulk extension --------------------------------------------------------------------------
+
+@dataclass
+class PlannedChange:
+    appointment: Appointment
+    old_end_date: datetime.date
+    new_end_date: datetime.date
+    error: str = ""
+
+    @property
+    def is_valid(self):
+        return not self.error
+
+
+@dataclass
+class BulkPlan:
+    """What a bulk extension or cessation would do, row by row, before anything is written."""
+
+    kind: str
+    on_date: datetime.date
+    changes: list[PlannedChange] = field(default_factory=list)
+
+    @property
+    def errors(self):
+        return [c for c in self.changes if not c.is_valid]
+
+    @property
+    def is_valid(self):
+        return bool(self.changes) and not self.errors
+
+
+def plan_bulk_change(*, appointments, kind, on_date):
+    """Preview a bulk change: for every appointment, its end before and after, or why not."""
+    plan = BulkPlan(kind=kind, on_date=on_date)
+    for appointment in appointments:
+        if kind == BulkChange.Kind.EXTEND:
+            problems = extension_errors(appointment, on_date)
+        else:
+            problems = closure_errors(appointment, on_date)
+        plan.changes.append(PlannedChange(
+            appointment=appointment,
+            old_end_date=appointment.end_date,
+            new_end_date=on_date,
+            error=" ".join(problems.values()),
+        ))
+    return plan
+
+
+@transaction.atomic
+def apply_bulk_change(*, appointments, kind, on_date, reason, agreed_by, agreed_on, by):
+    """Apply a bulk extension (every term to end on ``on_date``) or cessation (every
+    appointment ceases on ``on_date``) to all the appointments, or to none of them.
+
+    Raises ValidationError naming every appointment that cannot take the change."""
+    ids = sorted(a.pk for a in appointments)
+    locked = list(
+        Appointment.objects.select_for_update().filter(pk__in=ids).select_related("post", "person")
+    )
+    plan = plan_bulk_change(appointments=locked, kind=kind, on_date=on_date)
+    errors = [f"{c.appointment}: {c.error}" for c in plan.errors]
+    if not reason.strip():
+        errors.append("Enter the reason for the change.")
+    if not agreed_by.strip():
+        errors.append("Enter who agreed the change.")
+    if not locked:
+        errors.append("Choose at least one appointment.")
+    if errors:
+        raise ValidationError(errors)
+
+    batch = BulkChange.objects.create(
+        kind=kind, on_date=on_date, reason=reason.strip(), agreed_by=agreed_by.strip(),
+        agreed_on=agreed_on, recorded_by=by, appointment_count=len(locked),
+    )
+    now = timezone.now()
+    if kind == BulkChange.Kind.EXTEND:
+        next_number = _next_extension_numbers(ids)
+        extensions = [
+            Extension(
+                appointment=a, number=next_number[a.pk], old_end_date=a.end_date,
+                new_end_date=on_date, reason=batch.reason, agreed_by=batch.agreed_by,
+                agreed_on=agreed_on, recorded_by=by, recorded_at=now, bulk_change=batch,
+            )
+            for a in locked
+        ]
+        for a in locked:
+            a.end_date = on_date
+        bulk_update_with_history(locked, Appointment, ["end_date"], default_user=by,
+                                 default_change_reason=f"Bulk extension #{batch.pk}")
+        # Checked after every end has moved, so co-leads extended together are seen together;
+        # a failure rolls the whole batch back.
+        _check_terms_fit(locked)
+        bulk_create_with_history(extensions, Extension, default_user=by,
+                                 default_change_reason=f"Bulk extension #{batch.pk}")
+    else:
+        for a in locked:
+            a.scheduled_end_date = a.end_date
+            a.end_date = on_date
+            a.status = Appointment.Status.CEASED
+            a.end_reason = batch.reason
+            a.end_recorded_at = now
+            a.end_recorded_by = by
+        bulk_update_with_history(
+            locked, Appointment,
+            ["scheduled_end_date", "end_date", "status", "end_reason", "end_recorded_at",
+             "end_recorded_by"],
+            default_user=by, default_change_reason=f"Bulk cessation #{batch.pk}",
+        )
+    return batch
+
+
+def _next_extension_numbers(appointment_ids):
+    last = dict(
+        Extension.objects.filter(appointment_id__in=appointment_ids)
+        .values("appointment_id").annotate(n=Max("number")).values_list("appointment_id", "n")
+    )
+    return {pk: (last.get(pk) or 0) + 1 for pk in appointment_ids}
+
+
+def _check_terms_fit(appointments):
+    """Longer terms must still fit their posts alongside everyone else's."""
+    errors = [
+        f"{a}: {' '.join(problems.values())}"
+        for a in appointments
+        if (problems := a._collisions())
+    ]
+    if errors:
+        raise ValidationError(errors)

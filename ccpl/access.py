@@ -1,0 +1,66 @@
+"""Who may see and change what: the grants every permission-filtered QuerySet starts from.
+
+Access is granted on a System or an Organisation with django-guardian (direct foreign-key
+permission tables, one per model), never post by post. Posts, people, appointments and cycles are
+then filtered *by query* from those grants, so one grant on a system reaches everything in it.
+
+The three grants, from least to most:
+
+- ``view_register``       see the register of the system/organisation (CMO/CNO office, read-only HR)
+- ``edit_register``       also create and change posts, people and appointments (HR)
+- ``approve_extensions``  also agree extensions and approvals to recruit (CMO/CNO office)
+
+Each grant implies ``view_register``. Administrators (superusers) see and change everything.
+Exceptions (an appraiser on one appointment, a leader on their own record) are per-object grants or
+the leader's own link from Person to User, and are handled on the QuerySets themselves.
+"""
+
+from django.apps import apps
+from django.db.models import Q
+
+VIEW = "view_register"
+EDIT = "edit_register"
+APPROVE = "approve_extensions"
+
+IMPLIES_VIEW = (VIEW, EDIT, APPROVE)
+GRANTS = {
+    VIEW: "See the register",
+    EDIT: "Edit posts, people and appointments",
+    APPROVE: "Agree extensions and approvals to recruit",
+}
+
+
+def _codenames(perm):
+    return IMPLIES_VIEW if perm == VIEW else (perm,)
+
+
+def _granted(user, model_name, perm):
+    """Primary keys of the objects of ``model_name`` on which ``user`` holds ``perm``, as a
+    subquery (directly or through one of their groups)."""
+    user_perms = apps.get_model("roles", f"{model_name}UserObjectPermission")
+    group_perms = apps.get_model("roles", f"{model_name}GroupObjectPermission")
+    codenames = _codenames(perm)
+    direct = user_perms.objects.filter(user=user, permission__codename__in=codenames)
+    via_group = group_perms.objects.filter(
+        group__user=user, permission__codename__in=codenames
+    )
+    model = apps.get_model("roles", model_name)
+    return model.objects.filter(
+        Q(pk__in=direct.values("content_object")) | Q(pk__in=via_group.values("content_object"))
+    ).values("pk")
+
+
+def granted_systems(user, perm=VIEW):
+    return _granted(user, "System", perm)
+
+
+def granted_organisations(user, perm=VIEW):
+    return _granted(user, "Organisation", perm)
+
+
+def is_signed_in(user):
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def is_admin(user):
+    return is_signed_in(user) and user.is_superuser

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CcplConfig(AppConfig):
+    name = "ccpl"
+    verbose_name = "Accounts and notifications"

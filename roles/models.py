@@ -1,0 +1,483 @@
+"""The establishment: systems, partner organisations, the catalogue of role types, and posts."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from ccpl import access
+
+PAS_PER_WTE = 10
+ZERO = Decimal("0")
+
+ods_code_validator = RegexValidator(
+    r"^[A-Z0-9]{3,6}$", "An ODS code is 3 to 6 capital letters and digits, for example RJ1."
+)
+
+
+class GrantableQuerySet(models.QuerySet):
+    """Systems and organisations: visible to whoever holds a grant on them."""
+
+    grant_lookup = None  # the access function that lists granted primary keys
+
+    def visible_to(self, user):
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(pk__in=self.grant_lookup(user, access.VIEW))
+
+    def editable_by(self, user):
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(pk__in=self.grant_lookup(user, access.EDIT))
+
+
+class SystemQuerySet(GrantableQuerySet):
+    grant_lookup = staticmethod(access.granted_systems)
+
+
+class System(models.Model):
+    """The boundary that owns posts: an integrated care system or an academic health partnership.
+    Access is granted here."""
+
+    class Kind(models.TextChoices):
+        ICS = "ics", "Integrated care system"
+        AHP = "ahp", "Academic health partnership"
+        TRUST = "trust", "Single organisation"
+
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=40, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ICS)
+    history = HistoricalRecords()
+
+    objects = SystemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [(codename, label) for codename, label in access.GRANTS.items()]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.short_name,)
+
+
+class OrganisationQuerySet(GrantableQuerySet):
+    grant_lookup = staticmethod(access.granted_organisations)
+
+    def visible_to(self, user):
+        """Organisations a user can see: those granted directly and every partner of a granted
+        system (an HR team sees who its system's partners are)."""
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(pk__in=access.granted_organisations(user))
+            | Q(systems__in=access.granted_systems(user))
+        ).distinct()
+
+    def editable_by(self, user):
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(pk__in=access.granted_organisations(user, access.EDIT))
+            | Q(systems__in=access.granted_systems(user, access.EDIT))
+        ).distinct()
+
+
+class Organisation(models.Model):
+    """A partner organisation. It may belong to more than one system (a trust can be a partner in
+    its ICS and in an academic health partnership at the same time)."""
+
+    class Kind(models.TextChoices):
+        ICB = "icb", "Integrated care board"
+        ACUTE = "acute", "Acute trust"
+        MENTAL_HEALTH = "mental_health", "Mental health trust"
+        COMMUNITY = "community", "Community trust"
+        AMBULANCE = "ambulance", "Ambulance trust"
+        UNIVERSITY = "university", "University"
+        LOCAL_AUTHORITY = "local_authority", "Local authority"
+        PCN = "pcn", "Primary care network"
+        GP_FEDERATION = "gp_federation", "GP federation"
+        VCSE = "vcse", "Voluntary, community or social enterprise"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    ods_code = models.CharField(
+        "ODS code", max_length=6, blank=True, validators=[ods_code_validator],
+        help_text="The NHS Organisation Data Service code, where it has one.",
+    )
+    systems = models.ManyToManyField(System, related_name="organisations")
+    is_employer = models.BooleanField(
+        default=True, help_text="Whether appointees can hold a substantive contract here."
+    )
+    history = HistoricalRecords(m2m_fields=[systems])
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [(codename, label) for codename, label in access.GRANTS.items()]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ods_code"], condition=~Q(ods_code=""), name="organisation_ods_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        self.ods_code = (self.ods_code or "").strip().upper()
+        super().clean()
+
+
+class SystemUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(System, on_delete=models.CASCADE)
+
+
+class SystemGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(System, on_delete=models.CASCADE)
+
+
+class OrganisationUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+
+
+class OrganisationGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+
+
+class RoleType(models.Model):
+    """The catalogue of leadership roles, with the defaults a new post of this type starts from."""
+
+    name = models.CharField(max_length=120, unique=True)
+    is_statutory = models.BooleanField(
+        default=False, help_text="A role the organisation must have by law or regulation."
+    )
+    is_board_level = models.BooleanField(default=False)
+    default_wte = models.DecimalField(
+        "default WTE", max_digits=4, decimal_places=2, default=Decimal("0.40"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    default_term_months = models.PositiveSmallIntegerField(default=36)
+    default_honorarium = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(ZERO)],
+    )
+    max_extensions = models.PositiveSmallIntegerField(
+        null=True, blank=True,
+        help_text="Warn when an appointment reaches this many extensions. Blank: no cap.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(default_wte__gt=0) & Q(default_wte__lte=1),
+                name="roletype_default_wte_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Function(models.Model):
+    """A system-leadership function a post serves (population health, care pathway
+    transformation, ...)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class StatutoryDuty(models.Model):
+    """A duty held by whoever holds the post: Caldicott Guardian, Responsible Officer, DIPC..."""
+
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "statutory duties"
+
+    def __str__(self):
+        return self.name
+
+
+class SpatialLevel(models.TextChoices):
+    SYSTEM = "system", "System (ICS)"
+    PROVIDER_COLLABORATIVE = "provider_collaborative", "Provider collaborative"
+    PLACE = "place", "Local care partnership / place"
+    ORGANISATION = "organisation", "Organisation"
+
+
+class EstablishmentBudgetQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(system__in=access.granted_systems(user))
+
+    def with_allocation(self, on=None):
+        """Annotate established WTE (posts), allocated WTE and honoraria (appointments in force
+        on the day) in the same query, so a list of budgets costs one query."""
+        on = on or timezone.localdate()
+        Appointment = apps.get_model("appointments", "Appointment")
+        in_force = Appointment.objects.in_force(on).filter(post__budget=models.OuterRef("pk"))
+        return self.annotate(
+            established_wte=models.Subquery(
+                Post.objects.filter(budget=models.OuterRef("pk"), disestablished_on__isnull=True)
+                .order_by().values("budget").annotate(total=Sum("wte")).values("total"),
+                output_field=models.DecimalField(),
+            ),
+            allocated_wte=models.Subquery(
+                in_force.order_by().values("post__budget").annotate(total=Sum("wte"))
+                .values("total"),
+                output_field=models.DecimalField(),
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Allocation:
+    envelope: Decimal
+    established: Decimal
+    allocated: Decimal
+
+    @property
+    def over_established(self):
+        return self.established > self.envelope
+
+    @property
+    def over_allocated(self):
+        return self.allocated > self.envelope
+
+    @property
+    def is_over(self):
+        return self.over_established or self.over_allocated
+
+    @property
+    def remaining(self):
+        return self.envelope - max(self.established, self.allocated)
+
+
+class EstablishmentBudget(models.Model):
+    """A WTE envelope over a group of posts ("Clinical Directors: 2.0 WTE across 5 roles").
+    Posts and appointments may go over it, but the register always says so."""
+
+    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="budgets")
+    name = models.CharField(max_length=200)
+    wte_envelope = models.DecimalField(
+        "WTE envelope", max_digits=6, decimal_places=2, validators=[MinValueValidator(ZERO)]
+    )
+    honorarium_envelope = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(ZERO)],
+    )
+    history = HistoricalRecords()
+
+    objects = EstablishmentBudgetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["system__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["system", "name"], name="budget_unique_name"),
+            models.CheckConstraint(condition=Q(wte_envelope__gte=0), name="budget_envelope_gte_0"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.wte_envelope} WTE)"
+
+    def allocation(self, on=None):
+        """Envelope against what is established and what is held on the day. Uses the
+        annotations of ``with_allocation()`` when present."""
+        row = self
+        if on is not None or not hasattr(self, "established_wte"):
+            row = EstablishmentBudget.objects.with_allocation(on).get(pk=self.pk)
+        cents = Decimal("0.01")
+        return Allocation(
+            envelope=self.wte_envelope,
+            established=(row.established_wte or ZERO).quantize(cents),
+            allocated=(row.allocated_wte or ZERO).quantize(cents),
+        )
+
+
+class PostQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Posts in a system or hosted by an organisation the user holds a grant on, and the posts
+        of their own appointments and of appointments they were granted one by one."""
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        Appointment = apps.get_model("appointments", "Appointment")
+        return self.filter(
+            Q(system__in=access.granted_systems(user))
+            | Q(host_organisation__in=access.granted_organisations(user))
+            | Q(pk__in=Appointment.objects.granted_individually(user).values("post"))
+        )
+
+    def editable_by(self, user):
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(system__in=access.granted_systems(user, access.EDIT))
+            | Q(host_organisation__in=access.granted_organisations(user, access.EDIT))
+        )
+
+    def established(self):
+        return self.filter(disestablished_on__isnull=True)
+
+    def vacant(self, on=None):
+        """Established posts nobody holds on the day."""
+        Appointment = apps.get_model("appointments", "Appointment")
+        return self.established().exclude(
+            pk__in=Appointment.objects.in_force(on).values("post")
+        )
+
+    def filled(self, on=None):
+        Appointment = apps.get_model("appointments", "Appointment")
+        return self.filter(pk__in=Appointment.objects.in_force(on).values("post"))
+
+    def ending_within(self, days, on=None):
+        """Posts whose holder's term ends within ``days`` of the day."""
+        Appointment = apps.get_model("appointments", "Appointment")
+        return self.filter(
+            pk__in=Appointment.objects.ending_within(days, on=on).values("post")
+        )
+
+
+class Post(models.Model):
+    """One establishment position, held by one person at a time (or by co-leads sharing it when
+    job share is allowed)."""
+
+    title = models.CharField(max_length=200)
+    reference = models.CharField(max_length=40, blank=True)
+    role_type = models.ForeignKey(RoleType, on_delete=models.PROTECT, related_name="posts")
+    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="posts")
+    host_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="hosted_posts",
+        help_text="The partner that hosts the post (and usually pays the honorarium).",
+    )
+    wte = models.DecimalField(
+        "WTE", max_digits=4, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Whole-time equivalent of the post; 1.0 WTE is 10 programmed activities.",
+    )
+    honorarium = models.DecimalField(
+        "annual honorarium", max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(ZERO)],
+    )
+    honorarium_is_pool = models.BooleanField(
+        "honorarium is a pool", default=False,
+        help_text="The honorarium is shared among the leadership team holding the post.",
+    )
+    default_term_months = models.PositiveSmallIntegerField(default=36)
+    responsible_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports",
+    )
+    job_share_allowed = models.BooleanField(default=False)
+    functions = models.ManyToManyField(Function, blank=True, related_name="posts")
+    spatial_level = models.CharField(
+        max_length=30, choices=SpatialLevel.choices, default=SpatialLevel.SYSTEM
+    )
+    statutory_duties = models.ManyToManyField(StatutoryDuty, blank=True, related_name="posts")
+    budget = models.ForeignKey(
+        EstablishmentBudget, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="posts", verbose_name="establishment budget",
+    )
+    is_published = models.BooleanField(
+        default=True, help_text="Listed on the public transparency register."
+    )
+    created_on = models.DateField(default=datetime.date.today)
+    disestablished_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords(m2m_fields=[functions, statutory_duties])
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(wte__gt=0) & Q(wte__lte=1), name="post_wte_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(honorarium__isnull=True) | Q(honorarium__gte=0),
+                name="post_honorarium_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=Q(honorarium_is_pool=False) | Q(honorarium__isnull=False),
+                name="post_pool_has_amount",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("roles:post-detail", args=[self.pk])
+
+    @property
+    def pas(self):
+        """Programmed activities, derived from WTE so the two can never disagree."""
+        return (self.wte * PAS_PER_WTE).normalize()
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.wte is not None and self.wte > 1:
+            errors["wte"] = "A post cannot be more than 1.0 WTE; use several posts instead."
+        if self.honorarium_is_pool and self.honorarium is None:
+            errors["honorarium"] = "Enter the amount of the pool, or untick 'honorarium is a pool'."
+        if (
+            self.system_id and self.host_organisation_id
+            and not self.host_organisation.systems.filter(pk=self.system_id).exists()
+        ):
+            errors["host_organisation"] = (
+                f"{self.host_organisation} is not a partner in {self.system}."
+            )
+        if self.budget_id and self.system_id and self.budget.system_id != self.system_id:
+            errors["budget"] = "The establishment budget belongs to another system."
+        if self.responsible_to_id and self.pk and self._reports_to_itself():
+            errors["responsible_to"] = "A post cannot be responsible to itself or to its reports."
+        if errors:
+            raise ValidationError(errors)
+
+    def _reports_to_itself(self):
+        seen = {self.pk}
+        post = self.responsible_to
+        while post is not None:
+            if post.pk in seen:
+                return True
+            seen.add(post.pk)
+            post = post.responsible_to
+        return False
