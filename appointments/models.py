@@ -360,7 +360,9 @@ class Appointment(models.Model):
             errors["end_date"] = "The end of the term must be after its start."
         post = self.post
         if self.wte > post.wte:
-            errors["wte"] = f"The appointment ({self.wte} WTE) is larger than the post ({post.wte} WTE)."
+            errors["wte"] = (
+                f"The appointment ({self.wte} WTE) is larger than the post ({post.wte} WTE)."
+            )
         share = self.honorarium_share or ZERO
         if share and post.honorarium is None:
             errors["honorarium_share"] = "The post has no honorarium to share."

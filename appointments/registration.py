@@ -32,7 +32,9 @@ FORMATS = {
         r"(01|D)-\d{4,6}",
         "A GOC number is 01- or D- followed by digits, for example 01-12345.",
     ),
-    RegistrationBody.SWE: (r"SW\d{1,7}", "A Social Work England number is SW and digits, for example SW12345."),
+    RegistrationBody.SWE: (
+        r"SW\d{1,7}", "A Social Work England number is SW and digits, for example SW12345."
+    ),
 }
 
 

@@ -1,0 +1,42 @@
+# Two commands matter: `make run` (a bare machine to a running demo on http://127.0.0.1:8000) and
+# `make test` (install everything and run the whole suite, lint and migration check included).
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+# The embedded default: SQLite in ./var, eager tasks, e-mail to the console.
+DEMO_ENV := DEBUG=1
+
+.PHONY: run install system-deps test lint test-sqlite bench clean
+
+$(VENV)/.installed: requirements.lock
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+# Debian libraries for WeasyPrint (PDFs) and Chromium for the browser tests.
+system-deps:
+	@bash scripts/system-deps.sh
+
+run: install
+	$(DEMO_ENV) $(MANAGE) migrate --noinput
+	$(DEMO_ENV) $(MANAGE) load_demo
+	$(DEMO_ENV) $(MANAGE) runserver 127.0.0.1:8000
+
+lint: install
+	$(BIN)/ruff check .
+	$(DEMO_ENV) $(MANAGE) makemigrations --check --dry-run
+
+test: install system-deps lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,320 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
+
+from roles.admin import warn_if_over_budget
+
+from . import services
+from .forms import BulkChangeForm, EndForm, ExtendForm
+from .models import Appointment, BulkChange, EqualityProfile, Extension, Person
+
+
+class EqualityInline(admin.StackedInline):
+    """Shown only to those allowed to see individual equality data."""
+
+    model = EqualityProfile
+    can_delete = True
+    extra = 0
+
+    def _allowed(self, request):
+        return request.user.has_perm("appointments.view_equality_data")
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
+
+class AppointmentInline(admin.TabularInline):
+    model = Appointment
+    fields = ["post", "start_date", "end_date", "wte", "status"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("post")
+
+
+@admin.register(Person)
+class PersonAdmin(SimpleHistoryAdmin):
+    list_display = ["full_name", "profession", "registration", "substantive_employer",
+                    "work_email", "appointment_count"]
+    list_filter = ["profession", "registration_body", "consent_to_publish"]
+    list_select_related = ["substantive_employer"]
+    search_fields = ["given_name", "family_name", "work_email", "registration_number"]
+    autocomplete_fields = ["substantive_employer", "user"]
+    inlines = [EqualityInline, AppointmentInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(appointment_count=Count("appointments"))
+
+    @admin.display(description="name", ordering="family_name")
+    def full_name(self, obj):
+        return obj.full_name
+
+    @admin.display(description="registration")
+    def registration(self, obj):
+        return f"{obj.registration_body} {obj.registration_number}".strip() or "—"
+
+    @admin.display(description="appointments", ordering="appointment_count")
+    def appointment_count(self, obj):
+        return obj.appointment_count
+
+
+class EndingWithinFilter(admin.SimpleListFilter):
+    title = "term ending within"
+    parameter_name = "ending_within"
+
+    def lookups(self, request, model_admin):
+        return [("30", "30 days"), ("90", "90 days"), ("180", "180 days"), ("365", "12 months")]
+
+    def queryset(self, request, queryset):
+        if self.value() in {"30", "90", "180", "365"}:
+            return queryset.ending_within(int(self.value()))
+        return queryset
+
+
+class InForceFilter(admin.SimpleListFilter):
+    title = "in force"
+    parameter_name = "in_force"
+
+    def lookups(self, request, model_admin):
+        return [("today", "Held today"), ("past", "Finished"), ("future", "Not started")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        match self.value():
+            case "today":
+                return queryset.in_force(today)
+            case "past":
+                return queryset.filter(end_date__lt=today)
+            case "future":
+                return queryset.filter(start_date__gt=today)
+        return queryset
+
+
+class ExtensionInline(admin.TabularInline):
+    """Extensions are recorded through "Extend", never typed in, so the old end is always kept."""
+
+    model = Extension
+    fields = ["number", "old_end_date", "new_end_date", "reason", "agreed_by", "agreed_on",
+              "recorded_by", "recorded_at", "bulk_change"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recorded_by", "bulk_change")
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(SimpleHistoryAdmin):
+    list_display = ["person", "post", "system", "start_date", "end_date", "wte",
+                    "honorarium_share", "status", "extension_count"]
+    list_filter = [EndingWithinFilter, InForceFilter, "status", "post__system",
+                   "post__host_organisation", "post__role_type"]
+    list_select_related = ["person", "post", "post__system"]
+    search_fields = ["person__given_name", "person__family_name", "post__title"]
+    autocomplete_fields = ["post", "person"]
+    date_hierarchy = "end_date"
+    inlines = [ExtensionInline]
+    actions = ["bulk_change"]
+    change_form_template = "admin/appointments/appointment/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(extension_count=Count("extensions"))
+
+    def get_readonly_fields(self, request, obj=None):
+        closure = ["scheduled_end_date", "end_reason", "end_recorded_at", "end_recorded_by"]
+        if obj is None:
+            return closure
+        # The end moves only through Extend / End so that every change is recorded with why.
+        return ["post", "person", "end_date", "status", *closure]
+
+    @admin.display(description="system", ordering="post__system__name")
+    def system(self, obj):
+        return obj.post.system.short_name
+
+    @admin.display(description="extensions", ordering="extension_count")
+    def extension_count(self, obj):
+        return obj.extension_count
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj._history_user = request.user
+            super().save_model(request, obj, form, change)
+            return
+        created = services.appoint(
+            post=obj.post, person=obj.person, start_date=obj.start_date, end_date=obj.end_date,
+            wte=obj.wte, honorarium_share=obj.honorarium_share, status=obj.status,
+            agreement_parties=obj.agreement_parties, by=request.user,
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        warn_if_over_budget(request, form.instance.post.budget)
+
+    # --- Extend and end, one appointment at a time ------------------------------------------
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/extend/", self.admin_site.admin_view(self.extend_view),
+                 name="appointments_appointment_extend"),
+            path("<int:pk>/end/", self.admin_site.admin_view(self.end_view),
+                 name="appointments_appointment_end"),
+            *super().get_urls(),
+        ]
+
+    def _get_for_change(self, request, pk):
+        appointment = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_change_permission(request, appointment):
+            raise PermissionDenied
+        return appointment
+
+    def extend_view(self, request, pk):
+        appointment = self._get_for_change(request, pk)
+        form = ExtendForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                extension = services.extend(appointment=appointment, by=request.user,
+                                            **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                self.message_user(
+                    request,
+                    f"Extended to {extension.new_end_date:%-d %B %Y} "
+                    f"(extension {extension.number}; the term ended "
+                    f"{extension.old_end_date:%-d %B %Y}).",
+                    messages.SUCCESS,
+                )
+                return redirect(reverse("admin:appointments_appointment_change", args=[pk]))
+        return self._render_action(request, appointment, form, "Extend the term")
+
+    def end_view(self, request, pk):
+        appointment = self._get_for_change(request, pk)
+        form = EndForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            close = services.cease if "cease" in request.POST else services.end_early
+            try:
+                close(appointment=appointment, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                self.message_user(request, "The appointment has been ended.", messages.SUCCESS)
+                return redirect(reverse("admin:appointments_appointment_change", args=[pk]))
+        return self._render_action(request, appointment, form, "End early or cease",
+                                   ending=True)
+
+    def _render_action(self, request, appointment, form, title, ending=False):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": appointment,
+            "title": title,
+            "form": form,
+            "ending": ending,
+        }
+        return TemplateResponse(request, "admin/appointments/appointment/action.html", context)
+
+    # --- Bulk extension ---------------------------------------------------------------------
+
+    @admin.action(description="Extend or cease the selected appointments (with a preview)")
+    def bulk_change(self, request, queryset):
+        appointments = list(queryset.select_related("person", "post").order_by("end_date", "pk"))
+        form = BulkChangeForm(request.POST if "preview" in request.POST or "apply" in request.POST
+                              else None)
+        plan = None
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            if "apply" in request.POST:
+                try:
+                    batch = services.apply_bulk_change(
+                        appointments=appointments, kind=data["kind"], on_date=data["on_date"],
+                        reason=data["reason"], agreed_by=data["agreed_by"],
+                        agreed_on=data["agreed_on"], by=request.user,
+                    )
+                except ValidationError as error:
+                    for message in error.messages:
+                        form.add_error(None, message)
+                else:
+                    self.message_user(
+                        request, f"{batch.get_kind_display()}: {batch.appointment_count} "
+                        f"appointments changed (bulk change {batch.pk}).", messages.SUCCESS,
+                    )
+                    return None
+            plan = services.plan_bulk_change(
+                appointments=appointments, kind=data["kind"], on_date=data["on_date"]
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Extend or cease appointments",
+            "appointments": appointments,
+            "form": form,
+            "plan": plan,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/appointments/appointment/bulk_change.html", context)
+
+
+def _add_errors(form, error):
+    for field, messages_ in error.message_dict.items():
+        target = field if field in form.fields else None
+        for message in messages_:
+            form.add_error(target, message)
+
+
+@admin.register(Extension)
+class ExtensionAdmin(SimpleHistoryAdmin):
+    list_display = ["appointment", "number", "old_end_date", "new_end_date", "agreed_by",
+                    "agreed_on", "recorded_by", "bulk_change"]
+    list_select_related = ["appointment__person", "appointment__post", "recorded_by",
+                           "bulk_change"]
+    list_filter = ["agreed_on", "appointment__post__system"]
+    search_fields = ["appointment__person__family_name", "appointment__post__title", "reason"]
+    readonly_fields = [f.name for f in Extension._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BulkChange)
+class BulkChangeAdmin(admin.ModelAdmin):
+    list_display = ["pk", "kind", "on_date", "appointment_count", "agreed_by", "agreed_on",
+                    "recorded_by", "recorded_at"]
+    list_select_related = ["recorded_by"]
+    list_filter = ["kind"]
+    readonly_fields = [f.name for f in BulkChange._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+

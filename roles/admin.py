@@ -1,0 +1,191 @@
+from django.contrib import admin, messages
+from django.db.models import Count, Prefetch
+from django.utils import timezone
+from guardian.admin import GuardedModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from appointments.models import Appointment
+
+from .models import (
+    EstablishmentBudget,
+    Function,
+    Organisation,
+    Post,
+    RoleType,
+    StatutoryDuty,
+    System,
+)
+
+
+def warn_if_over_budget(request, budget):
+    """Over-allocation is allowed but never silent: say so whenever a change leaves a budget over
+    its envelope."""
+    if budget is None:
+        return
+    allocation = budget.allocation()
+    if allocation.is_over:
+        messages.warning(
+            request,
+            f"{budget.name} is over its envelope of {allocation.envelope} WTE: "
+            f"{allocation.established} WTE established, {allocation.allocated} WTE held today.",
+        )
+
+
+@admin.register(System)
+class SystemAdmin(GuardedModelAdmin, SimpleHistoryAdmin):
+    list_display = ["name", "short_name", "kind", "organisation_count", "post_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "short_name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            organisation_count=Count("organisations", distinct=True),
+            post_count=Count("posts", distinct=True),
+        )
+
+    @admin.display(description="organisations", ordering="organisation_count")
+    def organisation_count(self, obj):
+        return obj.organisation_count
+
+    @admin.display(description="posts", ordering="post_count")
+    def post_count(self, obj):
+        return obj.post_count
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(GuardedModelAdmin, SimpleHistoryAdmin):
+    list_display = ["name", "kind", "ods_code", "system_names", "is_employer"]
+    list_filter = ["kind", "is_employer", "systems"]
+    search_fields = ["name", "ods_code"]
+    filter_horizontal = ["systems"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("systems")
+
+    @admin.display(description="systems")
+    def system_names(self, obj):
+        return ", ".join(s.short_name for s in obj.systems.all())
+
+
+@admin.register(RoleType)
+class RoleTypeAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "is_statutory", "is_board_level", "default_wte",
+                    "default_term_months", "default_honorarium", "max_extensions"]
+    list_filter = ["is_statutory", "is_board_level"]
+    search_fields = ["name"]
+
+
+@admin.register(Function)
+class FunctionAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "order"]
+    search_fields = ["name"]
+
+
+@admin.register(StatutoryDuty)
+class StatutoryDutyAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(EstablishmentBudget)
+class EstablishmentBudgetAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "system", "wte_envelope", "established", "allocated", "over"]
+    list_filter = ["system"]
+    list_select_related = ["system"]
+    search_fields = ["name", "system__name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_allocation()
+
+    @admin.display(description="established WTE")
+    def established(self, obj):
+        return obj.allocation().established
+
+    @admin.display(description="held WTE today")
+    def allocated(self, obj):
+        return obj.allocation().allocated
+
+    @admin.display(description="over envelope", boolean=True)
+    def over(self, obj):
+        return obj.allocation().is_over
+
+
+class PostStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("filled", "Filled"),
+            ("vacant", "Vacant"),
+            ("ending_90", "Holder's term ends within 90 days"),
+            ("disestablished", "Disestablished"),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "filled":
+                return queryset.filled()
+            case "vacant":
+                return queryset.vacant()
+            case "ending_90":
+                return queryset.ending_within(90)
+            case "disestablished":
+                return queryset.filter(disestablished_on__isnull=False)
+        return queryset
+
+
+class HolderInline(admin.TabularInline):
+    model = Appointment
+    fields = ["person", "start_date", "end_date", "wte", "honorarium_share", "status"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "holders (appoint, extend and end from the appointment)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person")
+
+
+@admin.register(Post)
+class PostAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "role_type", "system", "host_organisation", "wte", "pas",
+                    "honorarium", "current_holders"]
+    list_filter = [PostStatusFilter, "system", "role_type", "spatial_level", "functions",
+                   "job_share_allowed"]
+    list_select_related = ["role_type", "system", "host_organisation"]
+    search_fields = ["title", "reference", "host_organisation__name"]
+    autocomplete_fields = ["host_organisation", "responsible_to", "budget", "role_type"]
+    filter_horizontal = ["functions", "statutory_duties"]
+    readonly_fields = ["pas"]
+    inlines = [HolderInline]
+    fieldsets = [
+        (None, {"fields": ["title", "reference", "role_type", "system", "host_organisation",
+                           "responsible_to", "spatial_level", "functions"]}),
+        ("Establishment", {"fields": ["wte", "pas", "budget", "job_share_allowed",
+                                      "default_term_months", "created_on",
+                                      "disestablished_on"]}),
+        ("Honorarium", {"fields": ["honorarium", "honorarium_is_pool"]}),
+        ("Duties and publication", {"fields": ["statutory_duties", "is_published"]}),
+    ]
+
+    def get_queryset(self, request):
+        in_force = Appointment.objects.in_force(timezone.localdate()).select_related("person")
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("appointments", queryset=in_force, to_attr="holders")
+        )
+
+    @admin.display(description="PAs")
+    def pas(self, obj):
+        return obj.pas
+
+    @admin.display(description="held by")
+    def current_holders(self, obj):
+        return ", ".join(str(a.person) for a in obj.holders) or "Vacant"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        warn_if_over_budget(request, form.instance.budget)

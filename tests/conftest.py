@@ -1,0 +1,102 @@
+"""Personas shared by the tests. The "north" system is the one they work in; "south" is the one
+they must not reach."""
+
+import datetime
+
+import pytest
+import time_machine
+
+from ccpl import access
+
+from .factories import (
+    TODAY,
+    AppointmentFactory,
+    OrganisationFactory,
+    PersonFactory,
+    PostFactory,
+    SystemFactory,
+    UserFactory,
+    grant,
+)
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    """Every test runs on the same day, so dates in tests read as plain facts."""
+    with time_machine.travel(datetime.datetime(2026, 11, 23, 9, 0), tick=True):
+        yield
+
+
+@pytest.fixture
+def today():
+    return TODAY
+
+
+@pytest.fixture
+def north(db):
+    return SystemFactory(name="North Test ICS", short_name="NORTH")
+
+
+@pytest.fixture
+def south(db):
+    return SystemFactory(name="South Test ICS", short_name="SOUTH")
+
+
+@pytest.fixture
+def north_trust(north):
+    return OrganisationFactory(name="North Acute Trust", systems=[north])
+
+
+@pytest.fixture
+def south_trust(south):
+    return OrganisationFactory(name="South Acute Trust", systems=[south])
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(email="admin@example.org", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def hr_north(north):
+    return grant(UserFactory(email="hr.north@example.org"), access.EDIT, north)
+
+
+@pytest.fixture
+def cmo_office(north):
+    user = UserFactory(email="cmo.office@example.org")
+    grant(user, access.VIEW, north)
+    return grant(user, access.APPROVE, north)
+
+
+@pytest.fixture
+def outsider(south):
+    return grant(UserFactory(email="hr.south@example.org"), access.EDIT, south)
+
+
+@pytest.fixture
+def north_post(north_trust):
+    return PostFactory(host_organisation=north_trust, system=north_trust.systems.first())
+
+
+@pytest.fixture
+def south_post(south_trust):
+    return PostFactory(host_organisation=south_trust, system=south_trust.systems.first())
+
+
+@pytest.fixture
+def leader(db):
+    return UserFactory(email="leader@example.org")
+
+
+@pytest.fixture
+def north_appointment(north_post, leader):
+    person = PersonFactory(user=leader, substantive_employer=north_post.host_organisation)
+    return AppointmentFactory(post=north_post, person=person,
+                              start_date=datetime.date(2024, 4, 1),
+                              end_date=datetime.date(2027, 3, 31))
+
+
+@pytest.fixture
+def south_appointment(south_post):
+    return AppointmentFactory(post=south_post)

@@ -1,0 +1,113 @@
+"""factory_boy factories: valid objects by default, so a test states only what it is about."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from guardian.shortcuts import assign_perm
+
+from appointments.models import Appointment, Person
+from ccpl.models import User
+from roles.models import EstablishmentBudget, Organisation, Post, RoleType, System
+
+TODAY = datetime.date(2026, 11, 23)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Faker("name", locale="en_GB")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class SystemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = System
+
+    name = factory.Sequence(lambda n: f"Test Integrated Care System {n}")
+    short_name = factory.Sequence(lambda n: f"TICS{n}")
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Test NHS Foundation Trust {n}")
+    kind = Organisation.Kind.ACUTE
+    ods_code = factory.Sequence(lambda n: f"T{n:04d}")
+
+    @factory.post_generation
+    def systems(obj, create, extracted, **kwargs):
+        if create:
+            obj.systems.set(extracted if extracted is not None else [SystemFactory()])
+
+
+class RoleTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoleType
+        django_get_or_create = ["name"]
+
+    name = "Clinical Lead"
+
+
+class BudgetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EstablishmentBudget
+
+    system = factory.SubFactory(SystemFactory)
+    name = factory.Sequence(lambda n: f"Clinical leads {n}")
+    wte_envelope = Decimal("2.00")
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Post
+
+    title = factory.Sequence(lambda n: f"Clinical Lead for Pathway {n}")
+    role_type = factory.SubFactory(RoleTypeFactory)
+    host_organisation = factory.SubFactory(OrganisationFactory)
+    system = factory.LazyAttribute(lambda o: o.host_organisation.systems.first())
+    wte = Decimal("0.40")
+    default_term_months = 36
+    created_on = datetime.date(2020, 1, 1)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    given_name = factory.Faker("first_name", locale="en_GB")
+    family_name = factory.Faker("last_name", locale="en_GB")
+    work_email = factory.Sequence(lambda n: f"leader{n}@nhs.example")
+    profession = "doctor"
+    registration_body = "GMC"
+    registration_number = factory.Sequence(lambda n: f"{7000000 + n}")
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Appointment
+
+    post = factory.SubFactory(PostFactory)
+    person = factory.SubFactory(PersonFactory)
+    start_date = datetime.date(2025, 1, 1)
+    end_date = factory.LazyAttribute(lambda o: o.start_date.replace(year=o.start_date.year + 3)
+                                     - datetime.timedelta(days=1))
+    wte = factory.LazyAttribute(lambda o: o.post.wte)
+    status = Appointment.Status.ACTIVE
+
+
+def grant(user, codename, obj):
+    """Give ``user`` a register grant (view_register, edit_register, approve_extensions) on a
+    system or organisation."""
+    assign_perm(f"roles.{codename}", user, obj)
+    return user
