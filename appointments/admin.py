@@ -11,7 +11,15 @@ from roles.admin import warn_if_over_budget
 
 from . import services
 from .forms import BulkChangeForm, EndForm, ExtendForm
-from .models import Appointment, BulkChange, EqualityProfile, Extension, Person
+from .models import (
+    Appointment,
+    BulkChange,
+    EqualityProfile,
+    Extension,
+    Person,
+    TermEndDecision,
+    Vacancy,
+)
 
 
 class EqualityInline(admin.StackedInline):
@@ -318,3 +326,25 @@ class BulkChangeAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+
+
+@admin.register(TermEndDecision)
+class TermEndDecisionAdmin(SimpleHistoryAdmin):
+    list_display = ["appointment", "outcome", "proposed_end_date", "status", "decided_by",
+                    "decided_at", "agreed_by"]
+    list_select_related = ["appointment__person", "appointment__post", "decided_by", "agreed_by"]
+    list_filter = ["outcome", "status", "appointment__post__system"]
+    search_fields = ["appointment__person__family_name", "appointment__post__title"]
+    readonly_fields = [f.name for f in TermEndDecision._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Vacancy)
+class VacancyAdmin(SimpleHistoryAdmin):
+    list_display = ["post", "status", "opened_on", "opened_by", "appointment"]
+    list_select_related = ["post", "opened_by", "appointment__person", "appointment__post"]
+    list_filter = ["status", "post__system"]
+    search_fields = ["post__title"]
+    autocomplete_fields = ["post", "appointment"]

@@ -510,3 +510,95 @@ class Extension(models.Model):
     def months(self):
         delta = self.new_end_date - self.old_end_date
         return round(delta.days / 30.44, 1)
+
+
+class Vacancy(models.Model):
+    """A post to be filled: opened when a term-end decision is to re-advertise, or by HR."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        FILLED = "filled", "Filled"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="vacancies")
+    reason = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_on = models.DateField(default=datetime.date.today)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="vacancy",
+        help_text="The appointment that filled the vacancy.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-opened_on", "pk"]
+        verbose_name_plural = "vacancies"
+
+    def __str__(self):
+        return f"Vacancy: {self.post} (opened {self.opened_on:%-d %b %Y})"
+
+
+class TermEndDecisionQuerySet(models.QuerySet):
+    def standing(self):
+        """Decisions that still hold: not declined."""
+        return self.exclude(status=TermEndDecision.Status.DECLINED)
+
+    def awaiting_agreement(self):
+        return self.filter(status=TermEndDecision.Status.PENDING)
+
+
+class TermEndDecision(models.Model):
+    """What happens when a term ends: extend it, re-advertise the post, or let it end. An
+    extension proposed by HR waits for the CMO/CNO office to agree it; the other outcomes stand
+    as soon as they are recorded."""
+
+    class Outcome(models.TextChoices):
+        EXTEND = "extend", "Extend the term"
+        READVERTISE = "readvertise", "Re-advertise the post"
+        LET_END = "let_end", "Let the term end"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting agreement"
+        AGREED = "agreed", "Agreed"
+        DECLINED = "declined", "Declined"
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="decisions"
+    )
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    proposed_end_date = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.AGREED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+    agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    agreed_at = models.DateTimeField(null=True, blank=True)
+    extension = models.OneToOneField(
+        Extension, on_delete=models.SET_NULL, null=True, blank=True, related_name="decision"
+    )
+    vacancy = models.OneToOneField(
+        Vacancy, on_delete=models.SET_NULL, null=True, blank=True, related_name="decision"
+    )
+    history = HistoricalRecords()
+
+    objects = TermEndDecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-decided_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome="extend") | Q(proposed_end_date__isnull=False),
+                name="decision_extend_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} — {self.appointment}"

@@ -1,6 +1,12 @@
+import secrets
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+
+
+def new_calendar_token():
+    return secrets.token_urlsafe(32)
 
 
 class UserManager(BaseUserManager):
@@ -32,6 +38,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    calendar_token = models.CharField(
+        max_length=64, unique=True, default=new_calendar_token, editable=False,
+        help_text="The secret part of the user's private calendar feed address.",
+    )
 
     objects = UserManager()
 

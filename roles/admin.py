@@ -7,8 +7,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from appointments.models import Appointment
 
 from .models import (
+    Criterion,
     EstablishmentBudget,
     Function,
+    JobDescription,
     Organisation,
     Post,
     RoleType,
@@ -189,3 +191,24 @@ class PostAdmin(SimpleHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         warn_if_over_budget(request, form.instance.budget)
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    extra = 0
+    fields = ["category", "requirement", "text", "by_application", "by_interview",
+              "by_presentation", "by_references", "order"]
+
+
+@admin.register(JobDescription)
+class JobDescriptionAdmin(SimpleHistoryAdmin):
+    list_display = ["post", "version", "reviewed_on", "review_due_on"]
+    list_select_related = ["post"]
+    list_filter = ["post__system"]
+    search_fields = ["post__title", "summary"]
+    autocomplete_fields = ["post"]
+    inlines = [CriterionInline]
+
+    @admin.display(description="review due")
+    def review_due_on(self, obj):
+        return obj.review_due_on

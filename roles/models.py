@@ -481,3 +481,82 @@ class Post(models.Model):
             seen.add(post.pk)
             post = post.responsible_to
         return False
+
+
+class JobDescription(models.Model):
+    """One version of a post's job description and person specification. The highest version is
+    the current one; earlier versions stay readable."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="job_descriptions")
+    version = models.PositiveSmallIntegerField(default=1)
+    summary = models.TextField(help_text="What the role is for, in a few sentences.")
+    responsibilities = models.TextField(blank=True, help_text="One responsibility per line.")
+    reviewed_on = models.DateField(help_text="When the job description was last reviewed.")
+    created_by = models.ForeignKey(
+        "ccpl.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["post", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "version"], name="job_description_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.post} — job description v{self.version}"
+
+    @property
+    def review_due_on(self):
+        """Job descriptions are reviewed every year."""
+        from dateutil.relativedelta import relativedelta
+
+        return self.reviewed_on + relativedelta(years=1)
+
+    @property
+    def responsibility_lines(self):
+        return [line.strip() for line in self.responsibilities.splitlines() if line.strip()]
+
+
+class Criterion(models.Model):
+    """A line of the person specification: what is looked for and how it is assessed."""
+
+    class Category(models.TextChoices):
+        QUALIFICATIONS = "qualifications", "Education, qualifications and training"
+        KNOWLEDGE = "knowledge", "Knowledge and skills"
+        EXPERIENCE = "experience", "Experience"
+        PERSONAL = "personal", "Personal characteristics"
+
+    class Requirement(models.TextChoices):
+        ESSENTIAL = "essential", "Essential"
+        DESIRABLE = "desirable", "Desirable"
+
+    job_description = models.ForeignKey(
+        JobDescription, on_delete=models.CASCADE, related_name="criteria"
+    )
+    category = models.CharField(max_length=20, choices=Category.choices)
+    text = models.CharField(max_length=500)
+    requirement = models.CharField(
+        max_length=10, choices=Requirement.choices, default=Requirement.ESSENTIAL
+    )
+    by_application = models.BooleanField("assessed by application", default=True)
+    by_interview = models.BooleanField("assessed at interview", default=False)
+    by_presentation = models.BooleanField("assessed by presentation", default=False)
+    by_references = models.BooleanField("assessed by references", default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["job_description", "category", "order", "pk"]
+        verbose_name_plural = "criteria"
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def assessed_by(self):
+        """The person specification's short codes: AP application, I interview, P presentation,
+        R references."""
+        codes = [("AP", self.by_application), ("I", self.by_interview),
+                 ("P", self.by_presentation), ("R", self.by_references)]
+        return ", ".join(code for code, used in codes if used)
