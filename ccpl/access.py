@@ -64,3 +64,25 @@ def is_signed_in(user):
 
 def is_admin(user):
     return is_signed_in(user) and user.is_superuser
+
+
+def holds_any_grant(user):
+    """Whether the user holds a register grant anywhere (HR, CMO/CNO office)."""
+    for model_name in ("System", "Organisation"):
+        for kind in ("User", "Group"):
+            perms = apps.get_model("roles", f"{model_name}{kind}ObjectPermission")
+            owner = Q(user=user) if kind == "User" else Q(group__user=user)
+            if perms.objects.filter(owner).exists():
+                return True
+    return False
+
+
+def needs_mfa(user):
+    """Staff roles sign in with a second factor: administrators and anyone holding a grant."""
+    return is_signed_in(user) and (user.is_staff or user.is_superuser or holds_any_grant(user))
+
+
+def has_totp(user):
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

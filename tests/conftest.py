@@ -17,6 +17,7 @@ from .factories import (
     SystemFactory,
     UserFactory,
     grant,
+    with_totp,
 )
 
 
@@ -25,6 +26,16 @@ def _today():
     """Every test runs on the same day, so dates in tests read as plain facts."""
     with time_machine.travel(datetime.datetime(2026, 11, 23, 9, 0), tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits and used TOTP codes live in the cache; no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -54,24 +65,24 @@ def south_trust(south):
 
 @pytest.fixture
 def admin_user(db):
-    return UserFactory(email="admin@example.org", is_staff=True, is_superuser=True)
+    return with_totp(UserFactory(email="admin@example.org", is_staff=True, is_superuser=True))
 
 
 @pytest.fixture
 def hr_north(north):
-    return grant(UserFactory(email="hr.north@example.org"), access.EDIT, north)
+    return with_totp(grant(UserFactory(email="hr.north@example.org"), access.EDIT, north))
 
 
 @pytest.fixture
 def cmo_office(north):
-    user = UserFactory(email="cmo.office@example.org")
+    user = with_totp(UserFactory(email="cmo.office@example.org"))
     grant(user, access.VIEW, north)
     return grant(user, access.APPROVE, north)
 
 
 @pytest.fixture
 def outsider(south):
-    return grant(UserFactory(email="hr.south@example.org"), access.EDIT, south)
+    return with_totp(grant(UserFactory(email="hr.south@example.org"), access.EDIT, south))
 
 
 @pytest.fixture

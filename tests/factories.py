@@ -111,3 +111,24 @@ def grant(user, codename, obj):
     system or organisation."""
     assign_perm(f"roles.{codename}", user, obj)
     return user
+
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def with_totp(user, secret=TOTP_SECRET):
+    """Enrol ``user`` in TOTP, as staff roles must be before they can use the register."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, secret)
+    return user
+
+
+def totp_code(secret=TOTP_SECRET):
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))

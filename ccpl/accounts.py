@@ -1,0 +1,66 @@
+"""Accounts are invited, never signed up for: an administrator or HR creates the account and the
+person receives a link to choose their password."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from guardian.shortcuts import assign_perm
+
+from .models import User
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request):
+        return False
+
+
+def set_password_url(user):
+    """A link that lets the user choose a password; it stops working once they have."""
+    path = reverse("account_reset_password_from_key", kwargs={
+        "uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user),
+    })
+    return f"{settings.SITE_URL}{path}"
+
+
+@transaction.atomic
+def invite_user(*, email, full_name, by, grants=(), person=None):
+    """Create an account and e-mail a link to set its password.
+
+    ``grants`` is a list of (codename, system-or-organisation) pairs; ``person`` links the account
+    to a leader's record so they see their own appointment."""
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": "An account with this e-mail address already exists."})
+    if person is not None and person.user_id:
+        raise ValidationError({"person": f"{person} already has an account."})
+    user = User(email=email, full_name=full_name.strip())
+    user.set_unusable_password()
+    user.save()
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    for codename, obj in grants:
+        assign_perm(f"roles.{codename}", user, obj)
+    if person is not None:
+        person.user = user
+        person._history_user = by
+        person.save(update_fields=["user"])
+    transaction.on_commit(lambda: send_invitation(user, by))
+    return user
+
+
+def send_invitation(user, by):
+    context = {"user": user, "by": by, "url": set_password_url(user),
+               "service_name": settings.CCPL_SERVICE_NAME}
+    send_mail(
+        subject="CCPL: you have been invited to the leadership register",
+        message=render_to_string("ccpl/email/invitation.txt", context),
+        html_message=render_to_string("ccpl/email/invitation.html", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
