@@ -257,6 +257,18 @@ class AppointmentQuerySet(models.QuerySet):
     def overlapping(self, start, end):
         return self.filter(start_date__lte=end, end_date__gte=start)
 
+    def undecided(self):
+        """No standing decision (extend, re-advertise or let end) about the current end of the
+        term. A decision is about one end date: once a term is extended, its new end needs a
+        decision of its own."""
+        return self.exclude(
+            models.Exists(
+                TermEndDecision.objects.standing().filter(
+                    appointment=models.OuterRef("pk"), term_end_date=models.OuterRef("end_date")
+                )
+            )
+        )
+
 
 class Appointment(models.Model):
     """A person in a post for a fixed term. ``end_date`` is the last day of the term; it moves
@@ -543,8 +555,10 @@ class Vacancy(models.Model):
 
 class TermEndDecisionQuerySet(models.QuerySet):
     def standing(self):
-        """Decisions that still hold: not declined."""
-        return self.exclude(status=TermEndDecision.Status.DECLINED)
+        """Decisions that still hold: awaiting agreement or agreed."""
+        return self.filter(
+            status__in=[TermEndDecision.Status.PENDING, TermEndDecision.Status.AGREED]
+        )
 
     def awaiting_agreement(self):
         return self.filter(status=TermEndDecision.Status.PENDING)
@@ -564,11 +578,13 @@ class TermEndDecision(models.Model):
         PENDING = "pending", "Awaiting agreement"
         AGREED = "agreed", "Agreed"
         DECLINED = "declined", "Declined"
+        SUPERSEDED = "superseded", "Replaced by a later decision"
 
     appointment = models.ForeignKey(
         Appointment, on_delete=models.CASCADE, related_name="decisions"
     )
     outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    term_end_date = models.DateField(help_text="The end of the term this decision is about.")
     proposed_end_date = models.DateField(null=True, blank=True)
     note = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.AGREED)

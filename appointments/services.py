@@ -16,7 +16,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from roles.models import Post
 
-from .models import Appointment, BulkChange, Extension
+from .models import Appointment, BulkChange, Extension, TermEndDecision, Vacancy
 
 
 def default_end_date(post, start_date):
@@ -277,3 +277,95 @@ def _check_terms_fit(appointments):
     ]
     if errors:
         raise ValidationError(errors)
+
+
+# --- Term-end decisions ----------------------------------------------------------------------
+
+@transaction.atomic
+def decide_term_end(*, appointment, outcome, proposed_end_date=None, note="", by,
+                    can_agree=False):
+    """Record what happens at the end of the term. A proposed extension waits for the CMO/CNO
+    office unless the decider is that office (``can_agree``); re-advertising opens a vacancy on
+    the post. A new decision replaces any earlier one about the same end date."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    Outcome, Status = TermEndDecision.Outcome, TermEndDecision.Status
+    errors = {}
+    if appointment.status in (Appointment.Status.ENDED, Appointment.Status.CEASED):
+        errors["outcome"] = "This appointment has already been ended."
+    elif outcome == Outcome.EXTEND:
+        problems = extension_errors(appointment, proposed_end_date)
+        if problems:
+            errors["proposed_end_date"] = " ".join(problems.values())
+    if errors:
+        raise ValidationError(errors)
+
+    earlier = TermEndDecision.objects.standing().filter(
+        appointment=appointment, term_end_date=appointment.end_date
+    )
+    for previous in earlier:
+        previous.status = Status.SUPERSEDED
+        _save(previous, by)
+
+    decision = TermEndDecision(
+        appointment=appointment, outcome=outcome, term_end_date=appointment.end_date,
+        proposed_end_date=proposed_end_date if outcome == Outcome.EXTEND else None,
+        note=note.strip(), decided_by=by,
+        status=Status.PENDING if outcome == Outcome.EXTEND else Status.AGREED,
+    )
+    if outcome == Outcome.READVERTISE:
+        decision.vacancy = _save(Vacancy(
+            post=appointment.post, opened_by=by,
+            reason=f"Re-advertised at the end of {appointment.person}'s term "
+                   f"({appointment.end_date:%-d %B %Y}).",
+        ), by)
+    _save(decision, by)
+    if outcome == Outcome.EXTEND and can_agree:
+        decision = agree_extension(decision=decision, by=by)
+    return decision
+
+
+@transaction.atomic
+def agree_extension(*, decision, by):
+    """The CMO/CNO office agrees a proposed extension: the term is extended there and then."""
+    decision = TermEndDecision.objects.select_for_update().get(pk=decision.pk)
+    if decision.status != TermEndDecision.Status.PENDING:
+        raise ValidationError("This extension is not awaiting agreement.")
+    agreed_by = by.get_full_name()
+    decision.extension = extend(
+        appointment=decision.appointment, new_end_date=decision.proposed_end_date,
+        reason=decision.note or "Extension agreed at the end of the term.",
+        agreed_by=f"{agreed_by} (CMO/CNO office)", agreed_on=timezone.localdate(), by=by,
+    )
+    decision.status = TermEndDecision.Status.AGREED
+    decision.agreed_by = by
+    decision.agreed_at = timezone.now()
+    return _save(decision, by)
+
+
+@transaction.atomic
+def decline_extension(*, decision, note, by):
+    decision = TermEndDecision.objects.select_for_update().get(pk=decision.pk)
+    if decision.status != TermEndDecision.Status.PENDING:
+        raise ValidationError("This extension is not awaiting agreement.")
+    if not note.strip():
+        raise ValidationError({"note": "Say why the extension is declined."})
+    decision.status = TermEndDecision.Status.DECLINED
+    decision.agreed_by = by
+    decision.agreed_at = timezone.now()
+    decision.note = f"{decision.note}\n\nDeclined: {note.strip()}".strip()
+    return _save(decision, by)
+
+
+def extension_warnings(appointment):
+    """What HR should know before extending: the cap on extensions for the role type. (A
+    satisfactory appraisal in the last 12 months is checked by the appraisals app.)"""
+    warnings = []
+    cap = appointment.post.role_type.max_extensions
+    count = appointment.extensions.count()
+    if cap is not None and count >= cap:
+        warnings.append(
+            f"{appointment.post.role_type} appointments are usually extended at most {cap} "
+            f"time{'s' if cap != 1 else ''}; this one has been extended {count} "
+            f"time{'s' if count != 1 else ''}."
+        )
+    return warnings
