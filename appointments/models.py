@@ -15,7 +15,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from ccpl import access
-from roles.models import Organisation, Post
+from roles.models import Organisation, Post, wte_text
 
 from .registration import RegistrationBody, validate_registration
 
@@ -373,7 +373,8 @@ class Appointment(models.Model):
         post = self.post
         if self.wte > post.wte:
             errors["wte"] = (
-                f"The appointment ({self.wte} WTE) is larger than the post ({post.wte} WTE)."
+                f"The appointment ({wte_text(self.wte)} WTE) is larger than the post "
+                f"({wte_text(post.wte)} WTE)."
             )
         share = self.honorarium_share or ZERO
         if share and post.honorarium is None:
@@ -415,8 +416,8 @@ class Appointment(models.Model):
         peak_wte = _peak(self, others, lambda a: a.wte)
         if peak_wte > post.wte:
             errors["wte"] = (
-                f"With the other holders the post would be filled to {peak_wte} WTE; "
-                f"it is {post.wte} WTE."
+                f"With the other holders the post would be filled to {wte_text(peak_wte)} WTE; "
+                f"it is {wte_text(post.wte)} WTE."
             )
         if post.honorarium is not None:
             peak_share = _peak(self, others, lambda a: a.honorarium_share or ZERO)

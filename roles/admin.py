@@ -16,6 +16,7 @@ from .models import (
     RoleType,
     StatutoryDuty,
     System,
+    wte_text,
 )
 
 
@@ -28,8 +29,9 @@ def warn_if_over_budget(request, budget):
     if allocation.is_over:
         messages.warning(
             request,
-            f"{budget.name} is over its envelope of {allocation.envelope} WTE: "
-            f"{allocation.established} WTE established, {allocation.allocated} WTE held today.",
+            f"{budget.name} is over its envelope of {wte_text(allocation.envelope)} WTE: "
+            f"{wte_text(allocation.established)} WTE established, "
+            f"{wte_text(allocation.allocated)} WTE held today.",
         )
 
 

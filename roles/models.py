@@ -19,6 +19,11 @@ from ccpl import access
 PAS_PER_WTE = 10
 ZERO = Decimal("0")
 
+
+def wte_text(value):
+    """A WTE as people write it: 0.4, not 0.40."""
+    return f"{Decimal(value).normalize():f}"
+
 ods_code_validator = RegexValidator(
     r"^[A-Z0-9]{3,6}$", "An ODS code is 3 to 6 capital letters and digits, for example RJ1."
 )
@@ -483,6 +488,16 @@ class Post(models.Model):
         return False
 
 
+class JobDescriptionQuerySet(models.QuerySet):
+    def current(self):
+        """The latest version of each post's job description."""
+        latest = (
+            JobDescription.objects.filter(post=models.OuterRef("post")).order_by()
+            .values("post").annotate(v=models.Max("version")).values("v")
+        )
+        return self.filter(version=models.Subquery(latest)).select_related("post")
+
+
 class JobDescription(models.Model):
     """One version of a post's job description and person specification. The highest version is
     the current one; earlier versions stay readable."""
@@ -497,6 +512,8 @@ class JobDescription(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords()
+
+    objects = JobDescriptionQuerySet.as_manager()
 
     class Meta:
         ordering = ["post", "-version"]

@@ -211,7 +211,7 @@ def test_saving_a_post_over_its_budget_warns(admin_client, north, north_trust):
         "appointments-TOTAL_FORMS": "0", "appointments-INITIAL_FORMS": "0",
     }, follow=True)
     assert Post.objects.count() == 2
-    assert "is over its envelope of 0.50 WTE" in response.content.decode()
+    assert "is over its envelope of 0.5 WTE" in response.content.decode()
 
 
 def test_equality_data_is_hidden_from_staff_without_the_permission(client, north_appointment):

@@ -1,0 +1,398 @@
+"""Importing an existing spreadsheet of posts, people and appointments.
+
+One row is one appointment, with its post and its person. Preview and import run the very same
+code — every row through the same model rules and services as the rest of the register — inside a
+transaction; the preview rolls it back, the import keeps it only if no row has an error. So what
+the preview shows is exactly what the import does.
+"""
+
+import csv
+import datetime
+import io
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from roles.models import Organisation, Post, RoleType, System
+
+from . import services
+from .models import Appointment, Person, Profession
+from .registration import RegistrationBody
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool
+    help: str
+    example: str
+
+
+COLUMNS = [
+    Column("system", True, "Short name of the system, as in the register", "NCL"),
+    Column("post_title", True, "Title of the post", "Clinical Lead for Diabetes"),
+    Column("post_reference", False, "Your reference for the post, if any", "NCL-CL-014"),
+    Column("host_organisation", True, "ODS code or exact name of the host organisation", "QMJ"),
+    Column("role_type", True, "Role type, as in the register's catalogue", "Clinical Lead"),
+    Column("post_wte", True, "Whole-time equivalent of the post, e.g. 0.4", "0.4"),
+    Column("post_honorarium", False, "Annual honorarium of the post in pounds", ""),
+    Column("job_share", False, "yes if co-leads may share the post", "no"),
+    Column("given_name", True, "Appointee's given name", "Alex"),
+    Column("family_name", True, "Appointee's family name", "Example"),
+    Column("work_email", True, "Appointee's work e-mail (identifies the person)",
+           "alex.example@nhs.example"),
+    Column("profession", True, "One of: " + ", ".join(label for _, label in Profession.choices),
+           "Nurse"),
+    Column("registration_body", False, "GMC, NMC, HCPC, GPhC, GDC, GOC or SWE", "NMC"),
+    Column("registration_number", False, "Number with that regulator", "12A3456E"),
+    Column("substantive_employer", False, "ODS code or exact name of the employer", ""),
+    Column("start_date", True, "First day of the term, YYYY-MM-DD or DD/MM/YYYY", "2026-04-01"),
+    Column("end_date", False, "Last day of the term; blank for the post's default term",
+           "2029-03-31"),
+    Column("appointment_wte", False, "WTE of this appointment; blank for the whole post", ""),
+    Column("honorarium_share", False, "This appointee's share of the honorarium in pounds", ""),
+]
+COLUMN_NAMES = [c.name for c in COLUMNS]
+
+# Which column a model field's error belongs to.
+POST_FIELDS = {"title": "post_title", "reference": "post_reference", "wte": "post_wte",
+               "honorarium": "post_honorarium", "host_organisation": "host_organisation",
+               "system": "system", "role_type": "role_type", "job_share_allowed": "job_share"}
+PERSON_FIELDS = {"given_name": "given_name", "family_name": "family_name",
+                 "work_email": "work_email", "profession": "profession",
+                 "registration_body": "registration_body",
+                 "registration_number": "registration_number",
+                 "substantive_employer": "substantive_employer"}
+APPOINTMENT_FIELDS = {"start_date": "start_date", "end_date": "end_date",
+                      "wte": "appointment_wte", "honorarium_share": "honorarium_share",
+                      "post": "post_title", "person": "work_email"}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read: wrong type, too large, no header..."""
+
+
+@dataclass
+class RowResult:
+    number: int  # the spreadsheet row number, header being row 1
+    values: dict
+    actions: dict = field(default_factory=dict)  # post/person/appointment → created/changed/...
+    errors: list = field(default_factory=list)  # (column, message)
+
+    @property
+    def summary(self):
+        return ", ".join(f"{thing} {action}" for thing, action in self.actions.items())
+
+
+@dataclass
+class ImportReport:
+    rows: list
+
+    @property
+    def errors(self):
+        return [(row.number, column, message) for row in self.rows
+                for column, message in row.errors]
+
+    @property
+    def is_valid(self):
+        return bool(self.rows) and not self.errors
+
+    def count(self, thing, action):
+        return sum(1 for row in self.rows if row.actions.get(thing) == action)
+
+
+def read_rows(name, data):
+    """The rows of an uploaded CSV or XLSX file as dicts keyed by column name."""
+    if len(data) > MAX_BYTES:
+        raise ImportFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    if not data:
+        raise ImportFileError("The file is empty.")
+    lower = name.lower()
+    if lower.endswith(".xlsx"):
+        table = _read_xlsx(data)
+    elif lower.endswith(".csv"):
+        table = _read_csv(data)
+    else:
+        raise ImportFileError("The file must be a CSV (.csv) or Excel (.xlsx) file.")
+    if not table:
+        raise ImportFileError("The file has no header row.")
+    header = [str(h or "").strip().lower() for h in table[0]]
+    missing = [c.name for c in COLUMNS if c.required and c.name not in header]
+    if missing:
+        raise ImportFileError("The header row is missing the column"
+                              f"{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. "
+                              "Download the template to see the columns.")
+    rows = []
+    for values in table[1:]:
+        if not any(str(v or "").strip() for v in values):
+            continue
+        rows.append({h: _text(v) for h, v in zip(header, values, strict=False) if h})
+    if not rows:
+        raise ImportFileError("The file has a header row but no rows to import.")
+    if len(rows) > MAX_ROWS:
+        raise ImportFileError(f"The file has {len(rows)} rows; import at most {MAX_ROWS} at once.")
+    return rows
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _read_csv(data):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportFileError("The CSV file is not UTF-8 text. Save it as 'CSV UTF-8'.") from error
+    if "\x00" in text:
+        raise ImportFileError("The file is not a CSV file.")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def _read_xlsx(data):
+    from openpyxl import load_workbook
+
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ImportFileError("The file is not an Excel (.xlsx) file.")
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise ImportFileError("The Excel file could not be read; is it damaged?") from error
+    sheet = workbook.worksheets[0]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def template_rows():
+    return [c.name for c in COLUMNS], [c.example for c in COLUMNS]
+
+
+def preview(rows, *, by):
+    """What importing ``rows`` would do, row by row. Writes nothing."""
+    with transaction.atomic():
+        report = _run(rows, by=by)
+        transaction.set_rollback(True)
+    return report
+
+
+def apply(rows, *, by):
+    """Import every row, or none: raises ValidationError if any row has an error."""
+    with transaction.atomic():
+        report = _run(rows, by=by)
+        if not report.is_valid:
+            transaction.set_rollback(True)
+            raise ValidationError(f"{len(report.errors)} problems; nothing was imported.")
+    return report
+
+
+def _run(rows, *, by):
+    lookups = _Lookups(by)
+    results = []
+    for index, values in enumerate(rows, start=2):
+        result = RowResult(number=index, values=values)
+        try:
+            with transaction.atomic():
+                _import_row(values, result, lookups, by)
+                if result.errors:
+                    raise _RowFailed
+        except _RowFailed:
+            pass
+        results.append(result)
+    return ImportReport(rows=results)
+
+
+class _RowFailed(Exception):
+    pass
+
+
+class _Lookups:
+    """The register as the importing user may change it, looked up once per import."""
+
+    def __init__(self, user):
+        self.user = user
+        self.systems = {s.short_name.lower(): s for s in System.objects.editable_by(user)}
+        self.role_types = {r.name.lower(): r for r in RoleType.objects.all()}
+        self._organisations = Organisation.objects.visible_to(user)
+        self._editable_organisations = Organisation.objects.editable_by(user)
+
+    def organisation(self, text, editable):
+        queryset = self._editable_organisations if editable else self._organisations
+        return (queryset.filter(ods_code__iexact=text).first()
+                or queryset.filter(name__iexact=text).first())
+
+
+def _import_row(values, result, lookups, by):
+    def error(column, message):
+        result.errors.append((column, message))
+
+    def get(column):
+        return values.get(column, "").strip()
+
+    for column in COLUMNS:
+        if column.required and not get(column.name):
+            error(column.name, f"Enter the {column.name.replace('_', ' ')}.")
+    if result.errors:
+        return
+
+    system = lookups.systems.get(get("system").lower())
+    if system is None:
+        error("system", f"No system '{get('system')}' that you can edit.")
+    host = lookups.organisation(get("host_organisation"), editable=True)
+    if host is None:
+        error("host_organisation", f"No organisation '{get('host_organisation')}' that you can "
+                                   "edit.")
+    role_type = lookups.role_types.get(get("role_type").lower())
+    if role_type is None:
+        error("role_type", f"'{get('role_type')}' is not in the catalogue of role types.")
+    post_wte = _decimal(get("post_wte"), "post_wte", error)
+    honorarium = _decimal(get("post_honorarium"), "post_honorarium", error)
+    share = _decimal(get("honorarium_share"), "honorarium_share", error)
+    appointment_wte = _decimal(get("appointment_wte"), "appointment_wte", error)
+    start = _date(get("start_date"), "start_date", error)
+    end = _date(get("end_date"), "end_date", error)
+    job_share = _yes_no(get("job_share"), "job_share", error)
+    profession = _choice(get("profession"), Profession, "profession", error)
+    body = _choice(get("registration_body"), RegistrationBody, "registration_body", error)
+    employer = None
+    if get("substantive_employer"):
+        employer = lookups.organisation(get("substantive_employer"), editable=False)
+        if employer is None:
+            error("substantive_employer", f"No organisation '{get('substantive_employer')}'.")
+    if result.errors:
+        return
+
+    post, result.actions["post"] = _post(system, host, role_type, get, post_wte, honorarium,
+                                         job_share, by, error)
+    person, result.actions["person"] = _person(get, profession, body, employer, by, error)
+    if result.errors:
+        return
+    existing = Appointment.objects.filter(post=post, person=person, start_date=start).first()
+    if existing:
+        if end and end != existing.end_date:
+            error("end_date", f"The register has this term ending {existing.end_date:%-d %B %Y};"
+                              " record an extension instead of importing a new end date.")
+        result.actions["appointment"] = "unchanged"
+        return
+    try:
+        services.appoint(post=post, person=person, start_date=start, end_date=end,
+                         wte=appointment_wte, honorarium_share=share, by=by)
+    except ValidationError as problem:
+        _record(problem, APPOINTMENT_FIELDS, error)
+        return
+    result.actions["appointment"] = "created"
+
+
+def _post(system, host, role_type, get, wte, honorarium, job_share, by, error):
+    posts = Post.objects.filter(system=system)
+    if get("post_reference"):
+        post = posts.filter(reference__iexact=get("post_reference")).first()
+    else:
+        post = posts.filter(title__iexact=get("post_title"), host_organisation=host).first()
+    if post is None:
+        post, action = Post(system=system, reference=get("post_reference")), "created"
+    else:
+        action = "unchanged"
+    wanted = {"title": get("post_title"), "host_organisation": host, "role_type": role_type,
+              "wte": wte, "honorarium": honorarium, "job_share_allowed": bool(job_share)}
+    changed = [name for name, value in wanted.items() if getattr(post, name, None) != value]
+    if action == "unchanged" and changed:
+        action = "changed"
+    for name, value in wanted.items():
+        setattr(post, name, value)
+    if not post.pk:
+        post.default_term_months = role_type.default_term_months
+    if action != "unchanged":
+        try:
+            post.full_clean()
+        except ValidationError as problem:
+            _record(problem, POST_FIELDS, error)
+            return post, action
+        post._history_user = by
+        post.save()
+    return post, action
+
+
+def _person(get, profession, body, employer, by, error):
+    person = Person.objects.filter(work_email__iexact=get("work_email")).first()
+    action = "unchanged" if person else "created"
+    person = person or Person()
+    wanted = {"given_name": get("given_name"), "family_name": get("family_name"),
+              "work_email": get("work_email").lower(), "profession": profession,
+              "registration_body": body or "",
+              "registration_number": get("registration_number").upper()}
+    if employer is not None:
+        wanted["substantive_employer"] = employer
+    if action == "unchanged" and any(getattr(person, k) != v for k, v in wanted.items()):
+        action = "changed"
+    for name, value in wanted.items():
+        setattr(person, name, value)
+    if action != "unchanged":
+        try:
+            person.full_clean()
+        except ValidationError as problem:
+            _record(problem, PERSON_FIELDS, error)
+            return person, action
+        person._history_user = by
+        person.save()
+    return person, action
+
+
+def _record(problem, columns, error):
+    for field_name, messages in problem.message_dict.items():
+        for message in messages:
+            error(columns.get(field_name, "row"), message)
+
+
+def _decimal(text, column, error):
+    if not text:
+        return None
+    try:
+        value = Decimal(text.replace(",", "").replace("£", ""))
+    except InvalidOperation:
+        error(column, f"'{text}' is not a number.")
+        return None
+    if value < 0 or not value.is_finite():
+        error(column, "Enter a number of 0 or more.")
+        return None
+    return value
+
+
+def _date(text, column, error):
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    error(column, f"'{text}' is not a real date; use YYYY-MM-DD or DD/MM/YYYY.")
+    return None
+
+
+def _yes_no(text, column, error):
+    if text.lower() in ("", "no", "n", "false", "0"):
+        return False
+    if text.lower() in ("yes", "y", "true", "1"):
+        return True
+    error(column, "Enter yes or no.")
+    return None
+
+
+def _choice(text, choices, column, error):
+    if not text:
+        return ""
+    for value, label in choices.choices:
+        if text.lower() in (value.lower(), label.lower()):
+            return value
+    error(column, f"'{text}' is not one of: {', '.join(label for _, label in choices.choices)}.")
+    return None

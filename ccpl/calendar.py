@@ -1,0 +1,80 @@
+"""A private iCalendar feed per user: the term ends and job description reviews they care
+about, from the same permission-filtered QuerySets as the pages."""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from appointments.models import Appointment
+from roles.models import JobDescription, Post
+
+HORIZON_DAYS = 400
+
+
+def _escape(text):
+    return (str(text).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _fold(line):
+    """Lines longer than 75 octets are folded, as RFC 5545 requires."""
+    encoded = line.encode()
+    if len(encoded) <= 75:
+        return line
+    parts, current = [], b""
+    for char in line:
+        piece = char.encode()
+        if len(current) + len(piece) > (75 if not parts else 74):
+            parts.append(current.decode())
+            current = b""
+        current += piece
+    parts.append(current.decode())
+    return "\r\n ".join(parts)
+
+
+def _event(uid, day, summary, description, url, stamp):
+    return [
+        "BEGIN:VEVENT",
+        f"UID:{uid}@ccpl",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{day + datetime.timedelta(days=1):%Y%m%d}",
+        f"SUMMARY:{_escape(summary)}",
+        f"DESCRIPTION:{_escape(description)}",
+        f"URL:{url}",
+        "TRANSP:TRANSPARENT",
+        "END:VEVENT",
+    ]
+
+
+def feed_for(user, today=None):
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=HORIZON_DAYS)
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//CCPL//Leadership register//EN",
+             "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+             f"X-WR-CALNAME:{_escape('CCPL: term ends and reviews')}"]
+    appointments = (
+        Appointment.objects.visible_to(user).live()
+        .filter(end_date__gte=today, end_date__lte=horizon)
+        .select_related("person", "post")
+        .order_by("end_date", "pk")
+    )
+    for a in appointments:
+        lines += _event(
+            f"term-end-{a.pk}-{a.end_date:%Y%m%d}", a.end_date,
+            f"Term ends: {a.person} — {a.post}",
+            f"The last day of {a.person}'s term as {a.post}.",
+            f"{settings.SITE_URL}{a.get_absolute_url()}", stamp,
+        )
+    for jd in JobDescription.objects.current().filter(post__in=Post.objects.editable_by(user)):
+        due = jd.review_due_on
+        if today <= due <= horizon:
+            lines += _event(
+                f"jd-review-{jd.pk}", due, f"Job description review due: {jd.post}",
+                f"Version {jd.version} was last reviewed on {jd.reviewed_on:%-d %B %Y}.",
+                f"{settings.SITE_URL}{jd.post.get_absolute_url()}", stamp,
+            )
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
