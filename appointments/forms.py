@@ -3,7 +3,10 @@
 from django import forms
 from django.utils import timezone
 
-from .models import BulkChange
+from ccpl.forms import DateField, NHSForm, NHSModelForm
+from roles.models import Organisation, Post, System
+
+from .models import Appointment, BulkChange, EqualityProfile, Person, TermEndDecision
 
 
 class ExtendForm(forms.Form):
@@ -63,3 +66,152 @@ class BulkChangeForm(forms.Form):
         error_messages={"required": "Enter the date it was agreed.",
                         "invalid": "Enter a real date."},
     )
+
+
+# --- The browser app (NHS.UK components) -----------------------------------------------------
+
+class PersonForm(NHSModelForm):
+    class Meta:
+        model = Person
+        fields = ["given_name", "family_name", "work_email", "phone", "profession",
+                  "registration_body", "registration_number", "substantive_employer",
+                  "consent_to_publish"]
+        labels = {"work_email": "Work e-mail address", "phone": "Work phone number",
+                  "registration_body": "Professional regulator",
+                  "consent_to_publish": "Agrees to their name appearing on the public register"}
+        error_messages = {
+            "given_name": {"required": "Enter the given name."},
+            "family_name": {"required": "Enter the family name."},
+            "work_email": {"invalid": "Enter an e-mail address like name@nhs.net."},
+            "profession": {"required": "Select the profession."},
+        }
+
+    def __init__(self, *args, user, leader_only=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["substantive_employer"].queryset = Organisation.objects.visible_to(user)
+        if not self.instance.pk:
+            self.fields["substantive_employer"].required = True
+            self.fields["substantive_employer"].error_messages["required"] = (
+                "Select the substantive employer.")
+            self.fields["substantive_employer"].queryset = Organisation.objects.editable_by(user)
+        if leader_only:
+            for name in list(self.fields):
+                if name not in ("work_email", "phone"):
+                    del self.fields[name]
+
+
+class EqualityForm(NHSModelForm):
+    class Meta:
+        model = EqualityProfile
+        fields = ["age_band", "sex", "ethnic_category", "disability", "objects_to_statistics"]
+        labels = {"objects_to_statistics": "Leave me out of every diversity statistic"}
+
+
+class AppointForm(NHSModelForm):
+    start_date = DateField(label="Start date", error_messages={
+        "required": "Enter the date the term starts."})
+    end_date = DateField(label="End date", required=False,
+                         help_text="The last day of the term. Leave blank for the post's "
+                                   "default term.")
+
+    class Meta:
+        model = Appointment
+        fields = ["post", "person", "start_date", "end_date", "wte", "honorarium_share",
+                  "status", "agreement_parties"]
+        labels = {"wte": "WTE of this appointment",
+                  "honorarium_share": "Share of the honorarium (£ a year)",
+                  "status": "Status"}
+        help_texts = {"wte": "Leave blank to take the whole post."}
+        error_messages = {
+            "post": {"required": "Select the post."},
+            "person": {"required": "Select the person to appoint."},
+            "wte": {"invalid": "Enter the WTE as a number, e.g. 0.15."},
+            "honorarium_share": {"invalid": "Enter the share as a number of pounds."},
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["post"].queryset = Post.objects.editable_by(user).select_related(
+            "host_organisation")
+        self.fields["post"].label_from_instance = lambda p: f"{p.title} ({p.host_organisation})"
+        self.fields["person"].queryset = Person.objects.visible_to(user)
+        self.fields["wte"].required = False
+        self.fields["honorarium_share"].required = False
+        self.fields["status"].choices = [
+            (Appointment.Status.ACTIVE, "Accepted"), (Appointment.Status.OFFERED, "Offered")]
+
+    def _post_clean(self):
+        # The rules are checked by services.appoint, with the post locked.
+        pass
+
+
+class UIExtendForm(NHSForm):
+    new_end_date = DateField(label="New end date", help_text="The new last day of the term.",
+                             error_messages={"required": "Enter the new end date."})
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": "Enter the reason for the extension."})
+    agreed_by = forms.CharField(
+        label="Agreed by", max_length=300,
+        help_text="Who agreed it, for example the appointee, the partnership executive group and "
+                  "the partners.",
+        error_messages={"required": "Enter who agreed the extension."})
+    agreed_on = DateField(label="Date agreed", error_messages={
+        "required": "Enter the date it was agreed."})
+
+
+class UIEndForm(NHSForm):
+    how = forms.ChoiceField(
+        label="How does the appointment end?", widget=forms.RadioSelect,
+        choices=[("end", "Ended early (for example the leader resigned)"),
+                 ("cease", "Ceased (the role is not continuing)")],
+        error_messages={"required": "Select how the appointment ends."})
+    on = DateField(label="Last day of the appointment", error_messages={
+        "required": "Enter the last day of the appointment."})
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why it ends",
+                             error_messages={"required": "Enter why the appointment ends."})
+
+
+class DecisionForm(NHSForm):
+    outcome = forms.ChoiceField(label="What happens at the end of the term?",
+                                widget=forms.RadioSelect,
+                                choices=TermEndDecision.Outcome.choices,
+                                error_messages={"required": "Select what happens."})
+    proposed_end_date = DateField(label="Proposed new end date (if extending)", required=False)
+    note = forms.CharField(label="Notes", required=False,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == TermEndDecision.Outcome.EXTEND and not data.get(
+            "proposed_end_date"
+        ):
+            self.add_error("proposed_end_date", "Enter the proposed new end date.")
+        return data
+
+
+class DeclineForm(NHSForm):
+    note = forms.CharField(label="Why is the extension declined?",
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           error_messages={"required": "Say why the extension is declined."})
+
+
+class AppointmentFilterForm(NHSForm):
+    q = forms.CharField(label="Search", required=False, max_length=100,
+                        help_text="Leader's name or post title")
+    system = forms.ModelChoiceField(queryset=System.objects.none(), required=False,
+                                    empty_label="Any")
+    state = forms.ChoiceField(label="Status", required=False, choices=[
+        ("", "Any"), ("in_force", "Held today"), ("future", "Starting later"),
+        ("finished", "Finished"), ("offered", "Offered")])
+    ending_within = forms.TypedChoiceField(
+        label="Term ending within", required=False, coerce=int, empty_value=None,
+        choices=[("", "Any time"), ("30", "30 days"), ("90", "90 days"), ("180", "180 days"),
+                 ("365", "12 months")])
+    undecided = forms.BooleanField(label="Only terms with no decision yet", required=False)
+    role_type = forms.CharField(required=False, widget=forms.HiddenInput)
+    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput, choices=[
+        (k, k) for k in ("end", "-end", "person", "-person", "post", "-post")])
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["system"].queryset = System.objects.visible_to(user)

@@ -225,6 +225,17 @@ class AppointmentQuerySet(models.QuerySet):
             | Q(post__host_organisation__in=access.granted_organisations(user, access.EDIT))
         )
 
+    def extendable_by(self, user):
+        """Appointments the user may extend: HR who edit them and the CMO/CNO office."""
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(pk__in=self.model.objects.editable_by(user).values("pk"))
+            | Q(pk__in=self.model.objects.approvable_by(user).values("pk"))
+        )
+
     def approvable_by(self, user):
         """Appointments whose extensions the user may agree (the CMO/CNO office)."""
         if not access.is_signed_in(user):
@@ -474,6 +485,8 @@ class BulkChange(models.Model):
     )
     recorded_at = models.DateTimeField(default=timezone.now)
     appointment_count = models.PositiveIntegerField(default=0)
+    appointments = models.ManyToManyField("Appointment", related_name="bulk_changes",
+                                          blank=True)
 
     class Meta:
         ordering = ["-recorded_at"]

@@ -199,11 +199,14 @@ def plan_bulk_change(*, appointments, kind, on_date):
 
 
 @transaction.atomic
-def apply_bulk_change(*, appointments, kind, on_date, reason, agreed_by, agreed_on, by):
+def apply_bulk_change(*, appointments, kind, on_date, reason, agreed_by, agreed_on, by,
+                      progress=None):
     """Apply a bulk extension (every term to end on ``on_date``) or cessation (every
     appointment ceases on ``on_date``) to all the appointments, or to none of them.
 
-    Raises ValidationError naming every appointment that cannot take the change."""
+    Raises ValidationError naming every appointment that cannot take the change. ``progress``,
+    if given, is called with (done, total) as the batch is checked."""
+    progress = progress or (lambda done, total: None)
     ids = sorted(a.pk for a in appointments)
     locked = list(
         Appointment.objects.select_for_update().filter(pk__in=ids).select_related("post", "person")
@@ -223,6 +226,8 @@ def apply_bulk_change(*, appointments, kind, on_date, reason, agreed_by, agreed_
         kind=kind, on_date=on_date, reason=reason.strip(), agreed_by=agreed_by.strip(),
         agreed_on=agreed_on, recorded_by=by, appointment_count=len(locked),
     )
+    batch.appointments.set(locked)
+    progress(0, len(locked))
     now = timezone.now()
     if kind == BulkChange.Kind.EXTEND:
         next_number = _next_extension_numbers(ids)
@@ -240,7 +245,7 @@ def apply_bulk_change(*, appointments, kind, on_date, reason, agreed_by, agreed_
                                  default_change_reason=f"Bulk extension #{batch.pk}")
         # Checked after every end has moved, so co-leads extended together are seen together;
         # a failure rolls the whole batch back.
-        _check_terms_fit(locked)
+        _check_terms_fit(locked, progress)
         bulk_create_with_history(extensions, Extension, default_user=by,
                                  default_change_reason=f"Bulk extension #{batch.pk}")
     else:
@@ -257,6 +262,7 @@ def apply_bulk_change(*, appointments, kind, on_date, reason, agreed_by, agreed_
              "end_recorded_by"],
             default_user=by, default_change_reason=f"Bulk cessation #{batch.pk}",
         )
+    progress(len(locked), len(locked))
     return batch
 
 
@@ -268,13 +274,15 @@ def _next_extension_numbers(appointment_ids):
     return {pk: (last.get(pk) or 0) + 1 for pk in appointment_ids}
 
 
-def _check_terms_fit(appointments):
+def _check_terms_fit(appointments, progress):
     """Longer terms must still fit their posts alongside everyone else's."""
-    errors = [
-        f"{a}: {' '.join(problems.values())}"
-        for a in appointments
-        if (problems := a._collisions())
-    ]
+    errors = []
+    for done, appointment in enumerate(appointments, start=1):
+        problems = appointment._collisions()
+        if problems:
+            errors.append(f"{appointment}: {' '.join(problems.values())}")
+        if done % 50 == 0:
+            progress(done, len(appointments))
     if errors:
         raise ValidationError(errors)
 

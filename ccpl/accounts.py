@@ -1,10 +1,13 @@
 """Accounts are invited, never signed up for: an administrator or HR creates the account and the
 person receives a link to choose their password."""
 
+from allauth.account import forms as account_forms
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
+from allauth.mfa.base import forms as mfa_base_forms
+from allauth.mfa.totp import forms as totp_forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -13,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
+from .forms import NHSFormMixin
 from .models import User
 
 
@@ -64,3 +68,48 @@ def send_invitation(user, by):
         from_email=None,
         recipient_list=[user.email],
     )
+
+
+# --- allauth's forms, dressed as NHS.UK components -------------------------------------------
+
+class LoginForm(NHSFormMixin, account_forms.LoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "E-mail address"
+        self.fields["login"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].help_text = ""
+        self.fields.pop("remember", None)
+
+
+class ResetPasswordForm(NHSFormMixin, account_forms.ResetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "E-mail address"
+        self.fields["email"].widget.attrs.pop("placeholder", None)
+
+
+class ResetPasswordKeyForm(NHSFormMixin, account_forms.ResetPasswordKeyForm):
+    pass
+
+
+class ChangePasswordForm(NHSFormMixin, account_forms.ChangePasswordForm):
+    pass
+
+
+class ReauthenticateForm(NHSFormMixin, account_forms.ReauthenticateForm):
+    pass
+
+
+class AuthenticateForm(NHSFormMixin, mfa_base_forms.AuthenticateForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = "Code from your authenticator app"
+        self.fields["code"].widget.attrs.pop("placeholder", None)
+
+
+class ActivateTOTPForm(NHSFormMixin, totp_forms.ActivateTOTPForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = "Code from your authenticator app"
+        self.fields["code"].widget.attrs.pop("placeholder", None)

@@ -38,6 +38,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    weekly_digest = models.BooleanField(
+        default=False,
+        help_text="One e-mail a week of everything ending or overdue, instead of single reminders.",
+    )
     calendar_token = models.CharField(
         max_length=64, unique=True, default=new_calendar_token, editable=False,
         help_text="The secret part of the user's private calendar feed address.",
@@ -65,3 +69,70 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class NotificationQuerySet(models.QuerySet):
+    def about(self, obj):
+        return self.filter(object_type=obj._meta.label_lower, object_id=obj.pk)
+
+    def unsent(self):
+        return self.filter(status__in=[Notification.Status.QUEUED, Notification.Status.RETRYING])
+
+
+class Notification(models.Model):
+    """The ledger (an outbox) of every reminder and invitation: one row per object, kind,
+    milestone and recipient, enforced by a unique constraint. Whoever writes a row first wins;
+    a second sweep, a second beat or a redelivered task finds it there and sends nothing more."""
+
+    class Kind(models.TextChoices):
+        TERM_ENDING = "term_ending", "Term ending"
+        TERM_ENDED = "term_ended", "Term ended without a decision"
+        APPRAISAL_DUE = "appraisal_due", "Appraisal due"
+        APPRAISAL_OVERDUE = "appraisal_overdue", "Appraisal overdue"
+        RATER_INVITATION = "rater_invitation", "360° invitation"
+        RATER_CHASER = "rater_chaser", "360° reminder"
+        JD_REVIEW = "jd_review", "Job description review due"
+        WEEKLY_DIGEST = "weekly_digest", "Weekly digest"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RETRYING = "retrying", "Retrying"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    milestone = models.CharField(
+        max_length=40, help_text="Which reminder of the object this is, e.g. 90@2027-03-31."
+    )
+    object_type = models.CharField(max_length=60)
+    object_id = models.PositiveBigIntegerField()
+    recipient_email = models.EmailField()
+    recipient = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
+    subject = models.CharField(max_length=200)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_type", "object_id", "milestone", "recipient_email"],
+                name="notification_once_per_recipient",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.recipient_email} ({self.milestone})"

@@ -83,11 +83,12 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ccpl.context_processors.service",
             ],
         },
     }
 ]
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+FORM_RENDERER = "ccpl.forms.NHSFormRenderer"
 
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
@@ -247,6 +248,18 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     "manage_email": "10/m/user",
     "signup": "20/m/ip",
+}
+ACCOUNT_FORMS = {
+    "login": "ccpl.accounts.LoginForm",
+    "reset_password": "ccpl.accounts.ResetPasswordForm",
+    "reset_password_from_key": "ccpl.accounts.ResetPasswordKeyForm",
+    "change_password": "ccpl.accounts.ChangePasswordForm",
+    "reauthenticate": "ccpl.accounts.ReauthenticateForm",
+}
+MFA_FORMS = {
+    "authenticate": "ccpl.accounts.AuthenticateForm",
+    "reauthenticate": "ccpl.accounts.AuthenticateForm",
+    "activate_totp": "ccpl.accounts.ActivateTOTPForm",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CCPL"

@@ -2,12 +2,21 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from . import views
+
 # The admin signs in through allauth too, so it gets the same rate limits and second factor.
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "CCPL administration"
 admin.site.site_title = "CCPL administration"
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("account/", views.account, name="account"),
+    path("account/calendar/reset/", views.reset_calendar, name="account-calendar-reset"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("", include("roles.urls")),
+    path("", include("appointments.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
 ]

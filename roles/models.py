@@ -29,6 +29,11 @@ ods_code_validator = RegexValidator(
 )
 
 
+reminder_days_validator = RegexValidator(
+    r"^\d{1,3}(,\d{1,3})*$", "Enter whole numbers of days separated by commas, e.g. 180,90,30."
+)
+
+
 class GrantableQuerySet(models.QuerySet):
     """Systems and organisations: visible to whoever holds a grant on them."""
 
@@ -187,6 +192,10 @@ class RoleType(models.Model):
         max_digits=10, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(ZERO)],
     )
+    term_reminder_days = models.CharField(
+        max_length=40, default="180,90,30", validators=[reminder_days_validator],
+        help_text="Days before the end of a term to remind, comma-separated.",
+    )
     max_extensions = models.PositiveSmallIntegerField(
         null=True, blank=True,
         help_text="Warn when an appointment reaches this many extensions. Blank: no cap.",
@@ -204,6 +213,11 @@ class RoleType(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def reminder_days(self):
+        """The term-ending milestones, largest first."""
+        return sorted({int(d) for d in self.term_reminder_days.split(",") if d}, reverse=True)
 
 
 class Function(models.Model):

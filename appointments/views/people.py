@@ -1,0 +1,125 @@
+"""People in the browser: list, detail, create and edit, and the leader's own equality data."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from ccpl.history import with_changes
+from ccpl.lists import list_links
+from roles.models import Organisation
+
+from ..forms import EqualityForm, PersonForm
+from ..models import Appointment, EqualityProfile, Person, Profession
+
+PAGE_SIZE = 25
+SORTS = {"name": ("family_name", "given_name", "pk"),
+         "-name": ("-family_name", "-given_name", "-pk"),
+         "profession": ("profession", "family_name", "pk"),
+         "-profession": ("-profession", "-family_name", "-pk")}
+
+
+@login_required
+def person_list(request):
+    people = Person.objects.visible_to(request.user).select_related("substantive_employer")
+    text = request.GET.get("q", "").strip()[:100]
+    if text:
+        people = people.filter(Q(given_name__icontains=text) | Q(family_name__icontains=text)
+                               | Q(work_email__icontains=text)
+                               | Q(registration_number__icontains=text))
+    profession = request.GET.get("profession", "")
+    if profession in Profession.values:
+        people = people.filter(profession=profession)
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "name"
+    people = people.order_by(*SORTS[sort]).prefetch_related(
+        Prefetch("appointments", to_attr="held",
+                 queryset=Appointment.objects.in_force().select_related("post")))
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "appointments/person_list.html", {
+        "page_obj": page, "people": page.object_list, "q": text, "profession": profession,
+        "professions": Profession.choices,
+        "can_create": Organisation.objects.editable_by(request.user).exists(),
+        **list_links(request, sort, ["name", "profession"]),
+    })
+
+
+@login_required
+def person_detail(request, pk):
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user).select_related("substantive_employer", "user"),
+        pk=pk)
+    user = request.user
+    is_self = person.user_id == user.pk
+    appointments = (Appointment.objects.visible_to(user).filter(person=person)
+                    .select_related("post__host_organisation").order_by("-start_date"))
+    return render(request, "appointments/person_detail.html", {
+        "person": person,
+        "appointments": appointments,
+        "can_edit": Person.objects.editable_by(user).filter(pk=pk).exists() or is_self,
+        "is_self": is_self,
+        "history": with_changes(person.history),
+        "breadcrumbs": [("People", "/people/")],
+    })
+
+
+@login_required
+def person_create(request):
+    if not Organisation.objects.editable_by(request.user).exists():
+        raise Http404
+    return _edit(request, Person(), "Add a person")
+
+
+@login_required
+def person_edit(request, pk):
+    user = request.user
+    person = get_object_or_404(Person.objects.visible_to(user), pk=pk)
+    if Person.objects.editable_by(user).filter(pk=pk).exists():
+        return _edit(request, person, f"Change {person.full_name}")
+    if person.user_id == user.pk:
+        # A leader keeps their own contact details up to date, and nothing else.
+        return _edit(request, person, "Change your contact details", leader_only=True)
+    raise Http404
+
+
+def _edit(request, person, title, leader_only=False):
+    form = PersonForm(request.POST or None, instance=person, user=request.user,
+                      leader_only=leader_only)
+    if request.method == "POST" and form.is_valid():
+        person = form.save(commit=False)
+        person._history_user = request.user
+        person.save()
+        messages.success(request, f"{person.full_name} has been saved.")
+        return redirect(person)
+    return render(request, "appointments/person_form.html", {
+        "form": form, "title": title, "person": person,
+        "breadcrumbs": [("People", "/people/")] + (
+            [(person.full_name, person.get_absolute_url())] if person.pk else []),
+    })
+
+
+@login_required
+def equality_edit(request):
+    """A leader declares (or withdraws) their own equality data. Nobody else sees it: it is
+    used only for aggregate statistics."""
+    person = getattr(request.user, "person", None)
+    if person is None:
+        raise Http404
+    profile = EqualityProfile.objects.filter(person=person).first() or EqualityProfile(
+        person=person)
+    if request.method == "POST" and "withdraw" in request.POST:
+        if profile.pk:
+            profile.delete()
+        messages.success(request, "Your equality data has been deleted.")
+        return redirect("account")
+    form = EqualityForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Thank you. Your answers are used only in statistics that "
+                                  "cannot identify anyone.")
+        return redirect("account")
+    return render(request, "appointments/equality_form.html", {
+        "form": form, "has_profile": bool(profile.pk),
+        "breadcrumbs": [("Your account", "/account/")],
+    })

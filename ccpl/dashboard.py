@@ -1,0 +1,120 @@
+"""What the home page shows each user, built from the permission-filtered QuerySets. Each part is
+a fixed number of queries, however large the register."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
+
+from appointments.models import Appointment, TermEndDecision
+from roles.models import EstablishmentBudget, Post
+
+LIST_LIMIT = 10
+WINDOWS = (30, 90, 180)
+
+
+@dataclass
+class Bar:
+    """A horizontal bar: how much of an envelope is used, for an inline SVG."""
+
+    label: str
+    used: Decimal
+    envelope: Decimal
+    unit: str
+
+    @property
+    def is_over(self):
+        return self.used > self.envelope
+
+    @property
+    def fill_percent(self):
+        if not self.envelope:
+            return 100 if self.used else 0
+        return min(100, round(self.used / self.envelope * 100))
+
+    @property
+    def envelope_percent(self):
+        """Where the envelope line sits when the bar is over it."""
+        if not self.used or self.used <= self.envelope:
+            return 100
+        return round(self.envelope / self.used * 100)
+
+    @property
+    def description(self):
+        state = "over" if self.is_over else "within"
+        return f"{self.label}: {self.used:,} of {self.envelope:,} {self.unit}, {state} the envelope"
+
+
+def _bar_value(value):
+    return (value or Decimal("0")).quantize(Decimal("0.01"))
+
+
+def build(user, today=None):
+    today = today or timezone.localdate()
+    appointments = Appointment.objects.visible_to(user)
+    posts = Post.objects.visible_to(user)
+    ending = appointments.filter(status=Appointment.Status.ACTIVE)
+    counts = ending.aggregate(**{
+        f"within_{days}": _count_ending(today, days) for days in WINDOWS
+    })
+    undecided = list(
+        ending.ending_within(max(WINDOWS), on=today).undecided()
+        .select_related("person", "post__host_organisation").order_by("end_date", "pk")
+        [:LIST_LIMIT]
+    )
+    overdue = list(
+        ending.filter(end_date__lt=today).undecided()
+        .exclude(Exists(Appointment.objects.filter(post=OuterRef("post"),
+                                                   start_date__gt=OuterRef("start_date"))))
+        .select_related("person", "post").order_by("-end_date", "pk")[:LIST_LIMIT]
+    )
+    vacant = list(
+        posts.vacant(today).filter(Exists(Appointment.objects.filter(post=OuterRef("pk"))))
+        .select_related("host_organisation").order_by("title", "pk")[:LIST_LIMIT]
+    )
+    awaiting = list(
+        TermEndDecision.objects.awaiting_agreement()
+        .filter(appointment__in=appointments.values("pk"))
+        .select_related("appointment__person", "appointment__post", "decided_by")
+        .order_by("appointment__end_date", "pk")[:LIST_LIMIT]
+    )
+    can_agree = set(
+        Appointment.objects.approvable_by(user)
+        .filter(pk__in=[d.appointment_id for d in awaiting]).values_list("pk", flat=True)
+    )
+    budgets = [
+        Bar(str(b.name), _bar_value(b.allocation().allocated), b.wte_envelope, "WTE")
+        for b in EstablishmentBudget.objects.visible_to(user).with_allocation(today)
+        .select_related("system").order_by("system__name", "name")[:LIST_LIMIT]
+    ]
+    pools = [
+        Bar(post.title, _bar_value(sum((a.honorarium_share for a in post.holders), Decimal(0))),
+            post.honorarium, "£")
+        for post in posts.filter(honorarium_is_pool=True).order_by("title", "pk")
+        .prefetch_related(Prefetch("appointments", to_attr="holders",
+                                   queryset=Appointment.objects.in_force(today)))[:LIST_LIMIT]
+    ]
+    own = list(
+        Appointment.objects.filter(person__user=user).select_related("post")
+        .order_by("-end_date")[:LIST_LIMIT]
+    ) if user.is_authenticated else []
+    return {
+        "today": today,
+        "ending_counts": [(days, counts[f"within_{days}"]) for days in WINDOWS],
+        "undecided": undecided,
+        "overdue": overdue,
+        "vacant": vacant,
+        "awaiting": [(d, d.appointment_id in can_agree) for d in awaiting],
+        "budgets": budgets,
+        "pools": pools,
+        "own_appointments": own,
+        "has_register": posts.exists(),
+    }
+
+
+def _count_ending(today, days):
+    return Count("pk", filter=Q(start_date__lte=today, end_date__gte=today,
+                                end_date__lte=today + datetime.timedelta(days=days)))
+

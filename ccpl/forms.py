@@ -1,0 +1,198 @@
+"""Forms that render as NHS.UK design system components (see docs/adr/0001).
+
+Every form in the browser app inherits ``NHSFormMixin``: its fields render through
+templates/nhsuk/forms/field.html (label, hint, error message, then the widget), text inputs get
+the nhsuk-input classes, choices render as NHS radios, checkboxes or selects, and dates as the
+NHS date input (day, month, year). Django admin is untouched: it renders its own widgets.
+"""
+
+import datetime
+
+from django import forms
+from django.forms.renderers import TemplatesSetting
+
+
+class NHSFormRenderer(TemplatesSetting):
+    form_template_name = "nhsuk/forms/form.html"
+    field_template_name = "nhsuk/forms/field.html"
+
+
+class NHSRadioSelect(forms.RadioSelect):
+    template_name = "nhsuk/widgets/radios.html"
+    option_template_name = "nhsuk/widgets/radio_option.html"
+
+
+class NHSCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
+    template_name = "nhsuk/widgets/checkboxes.html"
+    option_template_name = "nhsuk/widgets/checkbox_option.html"
+
+
+class NHSCheckbox(forms.CheckboxInput):
+    """A single yes/no checkbox, rendered as a one-item NHS checkboxes group."""
+
+    template_name = "nhsuk/widgets/checkbox.html"
+
+
+class DateInput(forms.MultiWidget):
+    """The NHS date input: three text boxes for day, month and year."""
+
+    template_name = "nhsuk/widgets/date_input.html"
+
+    def __init__(self, attrs=None):
+        widgets = {
+            "day": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off",
+                                          "class": "nhsuk-input nhsuk-date-input__input "
+                                                   "nhsuk-input--width-2"}),
+            "month": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off",
+                                            "class": "nhsuk-input nhsuk-date-input__input "
+                                                     "nhsuk-input--width-2"}),
+            "year": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off",
+                                           "class": "nhsuk-input nhsuk-date-input__input "
+                                                    "nhsuk-input--width-4"}),
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value):
+        if isinstance(value, datetime.date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        for sub, label in zip(context["widget"]["subwidgets"], ("Day", "Month", "Year"),
+                              strict=True):
+            sub["label"] = label
+        return context
+
+
+class DateField(forms.MultiValueField):
+    """A date typed as day, month and year, with the NHS service manual's error messages."""
+
+    widget = DateInput
+
+    def __init__(self, **kwargs):
+        fields = (forms.CharField(required=False), forms.CharField(required=False),
+                  forms.CharField(required=False))
+        super().__init__(fields=fields, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list):
+        day, month, year = ((part or "").strip() for part in (data_list or ["", "", ""]))
+        if not (day or month or year):
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return None
+        label = self.label.lower() if self.label else "date"
+        missing = [name for name, part in (("day", day), ("month", month), ("year", year))
+                   if not part]
+        if missing:
+            raise forms.ValidationError(
+                f"The {label} must include a {' and a '.join(missing)}.", code="incomplete")
+        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
+            raise forms.ValidationError(f"The {label} must be a real date, with a 4-digit year.",
+                                        code="invalid")
+        try:
+            return datetime.date(int(year), int(month), int(day))
+        except ValueError as error:
+            raise forms.ValidationError(f"The {label} must be a real date.",
+                                        code="invalid") from error
+
+
+WIDGET_CLASSES = {
+    forms.Textarea: "nhsuk-textarea",
+    forms.Select: "nhsuk-select",
+    forms.SelectMultiple: "nhsuk-select",
+    forms.FileInput: "nhsuk-file-upload",
+    forms.ClearableFileInput: "nhsuk-file-upload",
+}
+
+
+class NHSFormMixin:
+    """Dress a form's widgets as NHS.UK components and mark the invalid ones."""
+
+    default_renderer = NHSFormRenderer
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in list(self.fields.items()):
+            if isinstance(field, forms.DateField):
+                self.fields[name] = field = DateField(
+                    required=field.required, label=field.label, help_text=field.help_text,
+                    initial=field.initial, error_messages=field.error_messages,
+                )
+            field.widget = _nhs_widget(field)
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                bound, widget = self[name], self.fields[name].widget
+                described = [f"{bound.auto_id}_helptext"] if bound.help_text else []
+                widget.attrs["aria-describedby"] = " ".join([*described, f"{bound.auto_id}_error"])
+                if isinstance(widget, DateInput):
+                    for sub in widget.widgets:
+                        _add_class(sub, "nhsuk-input--error")
+                elif not isinstance(widget, NHSRadioSelect | NHSCheckboxSelectMultiple |
+                                    NHSCheckbox):
+                    _add_class(widget, _error_class(widget))
+
+    @property
+    def error_summary(self):
+        """(anchor id, message) pairs for the error summary at the top of the page."""
+        items = [("", message) for message in self.non_field_errors()]
+        for name, errors in self.errors.items():
+            if name == "__all__" or name not in self.fields:
+                continue
+            anchor = self[name].id_for_label or self[name].auto_id
+            widget = self.fields[name].widget
+            if isinstance(widget, DateInput):
+                anchor = f"{self[name].auto_id}_day"
+            elif isinstance(widget, NHSRadioSelect | NHSCheckboxSelectMultiple):
+                anchor = f"{self[name].auto_id}_0"
+            items += [(anchor, message) for message in errors]
+        return items
+
+
+def _nhs_widget(field):
+    widget = field.widget
+    if isinstance(widget, DateInput):
+        return widget
+    if isinstance(widget, forms.RadioSelect) and not isinstance(widget, NHSRadioSelect):
+        new = NHSRadioSelect(choices=widget.choices, attrs=widget.attrs)
+        return new
+    if isinstance(widget, forms.CheckboxSelectMultiple) and not isinstance(
+        widget, NHSCheckboxSelectMultiple
+    ):
+        return NHSCheckboxSelectMultiple(choices=widget.choices, attrs=widget.attrs)
+    if isinstance(widget, forms.CheckboxInput) and not isinstance(widget, NHSCheckbox):
+        return NHSCheckbox(attrs=widget.attrs)
+    for kind, css in WIDGET_CLASSES.items():
+        if type(widget) is kind:
+            _add_class(widget, css)
+            return widget
+    if isinstance(widget, forms.widgets.Input) and not isinstance(widget, forms.HiddenInput):
+        _add_class(widget, "nhsuk-input")
+    return widget
+
+
+def _error_class(widget):
+    if isinstance(widget, forms.Textarea):
+        return "nhsuk-textarea--error"
+    if isinstance(widget, forms.Select):
+        return "nhsuk-select--error"
+    if isinstance(widget, forms.FileInput):
+        return "nhsuk-file-upload--error"
+    return "nhsuk-input--error"
+
+
+def _add_class(widget, css):
+    classes = widget.attrs.get("class", "").split()
+    if css not in classes:
+        widget.attrs["class"] = " ".join([*classes, css])
+
+
+class NHSForm(NHSFormMixin, forms.Form):
+    pass
+
+
+class NHSModelForm(NHSFormMixin, forms.ModelForm):
+    pass

@@ -1,0 +1,68 @@
+"""The home page, the user's own account page, the calendar feed and the invitation of users."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import access, calendar, dashboard
+from .forms import NHSForm
+from .models import User, new_calendar_token
+
+
+@login_required
+def home(request):
+    return render(request, "ccpl/home.html", dashboard.build(request.user))
+
+
+class AccountForm(NHSForm):
+    full_name = forms.CharField(max_length=200, label="Your name",
+                                error_messages={"required": "Enter your name."})
+    weekly_digest = forms.BooleanField(
+        required=False, label="Send me one weekly summary instead of single reminders",
+        help_text="Everything ending or overdue in the register you can see, every Monday.",
+    )
+
+
+@login_required
+def account(request):
+    user = request.user
+    form = AccountForm(request.POST or None, initial={"full_name": user.full_name,
+                                                       "weekly_digest": user.weekly_digest})
+    if request.method == "POST" and form.is_valid():
+        user.full_name = form.cleaned_data["full_name"]
+        user.weekly_digest = form.cleaned_data["weekly_digest"]
+        user.save(update_fields=["full_name", "weekly_digest"])
+        messages.success(request, "Your details have been saved.")
+        return redirect("account")
+    return render(request, "ccpl/account.html", {
+        "form": form,
+        "calendar_url": request.build_absolute_uri(f"/calendar/{user.calendar_token}.ics"),
+        "has_totp": access.has_totp(user),
+        "breadcrumbs": [("Dashboard", "/")],
+    })
+
+
+@login_required
+@require_POST
+def reset_calendar(request):
+    request.user.calendar_token = new_calendar_token()
+    request.user.save(update_fields=["calendar_token"])
+    messages.success(request, "Your calendar has a new private address; the old one no longer "
+                              "works.")
+    return redirect("account")
+
+
+def calendar_feed(request, token):
+    """Private by its address, not by a session: calendar apps cannot sign in."""
+    user = get_object_or_404(User, calendar_token=token, is_active=True)
+    response = HttpResponse(calendar.feed_for(user), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="ccpl.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    return response
+
+
+def accessibility(request):
+    return render(request, "ccpl/accessibility.html")
