@@ -140,6 +140,7 @@ def terms_ended_without_decision(today):
         Appointment.objects.filter(
             status=Appointment.Status.ACTIVE, end_date__lte=today,
             end_date__gte=today - datetime.timedelta(days=ESCALATION_WINDOW_DAYS),
+            post__disestablished_on__isnull=True,
         )
         .undecided().exclude(Exists(successor))
         .select_related("person", "post__system", "post__host_organisation").order_by("pk")

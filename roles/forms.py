@@ -5,8 +5,9 @@ from ccpl.forms import NHSForm, NHSModelForm
 
 from .models import EstablishmentBudget, Function, Organisation, Post, RoleType, System
 
-STATUS_CHOICES = [("", "Any"), ("filled", "Filled"), ("vacant", "Vacant"),
-                  ("ending", "Holder's term ends within 180 days")]
+STATUS_CHOICES = [("", "Any current post"), ("filled", "Filled"), ("vacant", "Vacant"),
+                  ("ending", "Holder's term ends within 180 days"),
+                  ("disestablished", "Disestablished")]
 SORTS = {
     "title": ("title", "pk"), "-title": ("-title", "-pk"),
     "organisation": ("host_organisation__name", "title", "pk"),
@@ -58,12 +59,16 @@ class PostFilterForm(NHSForm):
         if data["function"]:
             posts = posts.filter(functions=data["function"])
         match data["status"]:
+            case "disestablished":
+                posts = posts.filter(disestablished_on__isnull=False)
             case "filled":
                 posts = posts.filled()
             case "vacant":
                 posts = posts.vacant()
             case "ending":
                 posts = posts.ending_within(180)
+        if data["status"] != "disestablished":
+            posts = posts.established()
         return posts.order_by(*SORTS.get(data["sort"] or "title"))
 
 

@@ -1,0 +1,33 @@
+"""The demo register: five worlds drawn from real leadership models, with fictional people.
+
+Each world is loaded once: if its system is already there, it is left alone, so running the
+loader again changes nothing. Dates are relative to the day of the first load, so the demo always
+has terms ending soon, a term that has just ended with no decision, and vacant posts.
+"""
+
+from django.db import transaction
+
+from . import accounts, gloucestershire, khp, ncl, reference, sel, trust_cmo
+from .builder import Builder
+
+WORLDS = [khp, ncl, gloucestershire, sel, trust_cmo]
+
+
+def load(stdout=None, with_accounts=False):
+    """Load everything not loaded yet. Returns the names of the worlds loaded this time."""
+    say = stdout.write if stdout else (lambda text: None)
+    loaded = []
+    with transaction.atomic():
+        builder = Builder()
+        reference.load(builder)
+        for world in WORLDS:
+            if builder.world_exists(world.SHORT_NAME):
+                say(f"{world.NAME}: already loaded")
+                continue
+            world.load(builder)
+            loaded.append(world.NAME)
+            say(f"{world.NAME}: loaded")
+        if with_accounts:
+            for line in accounts.load(builder):
+                say(line)
+    return loaded

@@ -1,0 +1,161 @@
+"""A London ICS moving to a new leadership model: the old clinical leads all extended to 31
+October 2022, some further to 31 December 2022 or 31 March 2023 to keep work in flight, the rest
+ceasing on 31 October 2022; then deputy medical directors (2 WTE), clinical and care directors
+(2 WTE across five place roles, plus a medicines role that takes the envelope over) and clinical
+leads (5 WTE) recruited in phases."""
+
+import datetime
+from decimal import Decimal
+
+from appointments import services
+from roles.models import Organisation
+
+NAME = "North Central London ICS"
+SHORT_NAME = "NCL"
+D = datetime.date
+
+BOROUGHS = ["Barnet", "Camden", "Enfield", "Haringey", "Islington"]
+EXTENDED_TO = [D(2027, 1, 8), D(2027, 7, 8), D(2027, 1, 8), D(2027, 10, 8), D(2028, 1, 8)]
+LEGACY_LEADS = [
+    # (portfolio, further extension or None to cease on 31 Oct 2022)
+    ("Diabetes", D(2023, 3, 31)), ("Respiratory", D(2022, 12, 31)), ("Frailty", None),
+    ("End of life care", D(2023, 3, 31)), ("Children and young people", D(2022, 12, 31)),
+    ("Planned care", None), ("Urgent and emergency care", D(2023, 3, 31)),
+    ("Mental health", None), ("Learning disability", None), ("Cancer", D(2022, 12, 31)),
+]
+NEW_LEADS = [
+    # (portfolio, profession, days until the term ends; None = vacant)
+    ("Barnet place", "nurse", 20), ("Camden place", "ahp", 85), ("Enfield place", "pharmacist",
+                                                                  150),
+    ("Haringey place", "social_worker", 170), ("Islington place", "doctor", 420),
+    ("Population health", "doctor", 600), ("Children and young people", "nurse", 700),
+    ("Long-term conditions", "ahp", 800), ("Medicines optimisation", "pharmacist", 900),
+    ("Mental health", "psychologist", None), ("Primary care", "doctor", 365),
+    ("Frailty and ageing well", "nurse", 1000),
+]
+
+
+def load(b):
+    ncl = b.system(NAME, SHORT_NAME)
+    icb = b.organisation("NHS North Central London Integrated Care Board", Organisation.Kind.ICB,
+                         "QMJ", systems=[ncl])
+    uclh = b.organisation("University College London Hospitals NHS Foundation Trust",
+                          Organisation.Kind.ACUTE, "RRV", systems=[ncl])
+    royal_free = b.organisation("Royal Free London NHS Foundation Trust",
+                                Organisation.Kind.ACUTE, "RAL", systems=[ncl])
+    whittington = b.organisation("Whittington Health NHS Trust", Organisation.Kind.COMMUNITY,
+                                 "RKE", systems=[ncl])
+    mental_health = b.organisation("Barnet, Enfield and Haringey Mental Health NHS Trust",
+                                   Organisation.Kind.MENTAL_HEALTH, "RRP", systems=[ncl])
+    councils = [b.organisation(f"London Borough of {borough}",
+                               Organisation.Kind.LOCAL_AUTHORITY, systems=[ncl])
+                for borough in BOROUGHS]
+    employers = [uclh, royal_free, whittington, mental_health, *councils]
+
+    cmo = b.post(ncl, icb, "Chief Medical Officer", "Chief Medical Officer", 1,
+                 duties=["Caldicott Guardian"],
+                 functions=["System-wide clinical and care strategy"])
+    cno = b.post(ncl, icb, "Chief Nursing Officer", "Chief Nursing Officer", 1,
+                 duties=["Safeguarding lead"], functions=["Quality assurance and safety"])
+    b.appoint(cmo, b.person("doctor", icb), D(2022, 7, 1))
+    b.appoint(cno, b.person("nurse", icb), D(2022, 7, 1))
+
+    _legacy(b, ncl, icb, employers, cmo)
+    _deputies(b, ncl, icb, employers, cmo)
+    directors = _directors(b, ncl, icb, employers, cmo)
+    _leads(b, ncl, icb, employers, directors)
+
+
+def _legacy(b, ncl, icb, employers, cmo):
+    """The clinical leads of the old model and their extension waves."""
+    appointments = []
+    for index, (portfolio, _) in enumerate(LEGACY_LEADS):
+        post = b.post(ncl, icb, f"Clinical Lead — {portfolio} (previous model)", "Clinical Lead",
+                      Decimal("0.30"), responsible_to=cmo, created_on=D(2019, 10, 1),
+                      is_published=False)
+        person = b.person("doctor" if index % 3 else "nurse", employers[index % len(employers)])
+        appointments.append(b.appoint(post, person, D(2019, 11, 1), D(2022, 9, 30)))
+    services.apply_bulk_change(
+        appointments=appointments, kind="extend", on_date=D(2022, 10, 31),
+        reason="Short-term extension for every clinical lead while the new model is recruited.",
+        agreed_by="Chief Medical Officer and Chief Nursing Officer", agreed_on=D(2022, 9, 12),
+        by=b.loader)
+    for further in (D(2022, 12, 31), D(2023, 3, 31)):
+        group = [a for a, (_, end) in zip(appointments, LEGACY_LEADS, strict=True)
+                 if end == further]
+        services.apply_bulk_change(
+            appointments=group, kind="extend", on_date=further,
+            reason="Further extension to keep in-flight work going through the transition.",
+            agreed_by="Chief Medical Officer with the relevant executive directors",
+            agreed_on=D(2022, 10, 14), by=b.loader)
+    ceasing = [a for a, (_, end) in zip(appointments, LEGACY_LEADS, strict=True) if end is None]
+    services.apply_bulk_change(
+        appointments=ceasing, kind="cease", on_date=D(2022, 10, 31),
+        reason="The role does not continue in the new leadership model.",
+        agreed_by="Chief Medical Officer and Chief Nursing Officer", agreed_on=D(2022, 10, 14),
+        by=b.loader)
+    for appointment in appointments:
+        post = appointment.post
+        post.disestablished_on = D(2023, 3, 31)
+        b._save(post)
+
+
+def _deputies(b, ncl, icb, employers, cmo):
+    budget = b.budget(ncl, "Deputy Medical Directors", 2)
+    for index, focus in enumerate(["Quality and safety", "Transformation"]):
+        post = b.post(ncl, icb, f"Deputy Medical Director — {focus}", "Deputy Medical Director",
+                      1, budget=budget, responsible_to=cmo,
+                      functions=["Quality assurance and safety" if index == 0
+                                 else "Care pathway transformation and innovation"])
+        person = b.person("doctor", employers[index])
+        if index == 0:
+            # Started November 2023; the term ended a few weeks ago with no decision recorded.
+            b.appoint(post, person, D(2023, 11, 1), D(2026, 10, 31))
+        else:
+            b.appoint(post, person, b.ending_in(250))
+
+
+def _directors(b, ncl, icb, employers, cmo):
+    budget = b.budget(ncl, "Clinical and Care Directors", 2)
+    directors = {}
+    roles = [*(f"{borough} place" for borough in BOROUGHS), "Medicines"]
+    for index, role in enumerate(roles):
+        post = b.post(ncl, icb, f"Clinical and Care Director — {role}",
+                      "Clinical and Care Director", Decimal("0.40"), budget=budget,
+                      responsible_to=cmo, spatial_level="place" if "place" in role else "system",
+                      functions=["System-wide clinical and care strategy",
+                                 "Population health and inequalities"])
+        profession = ["doctor", "nurse", "ahp", "social_worker", "doctor", "pharmacist"][index]
+        person = b.person(profession, employers[index % len(employers)])
+        if index < 5:
+            # Started with the new model in January 2023 and extended once since.
+            appointment = b.appoint(post, person, D(2023, 1, 9))
+            services.extend(
+                appointment=appointment, new_end_date=EXTENDED_TO[index],
+                reason="Extended after a satisfactory annual appraisal.",
+                agreed_by="Appointee, Chief Medical Officer and host employer",
+                agreed_on=D(2025, 11, 3), by=b.loader)
+        else:
+            appointment = b.appoint(post, person, b.ending_in(45))
+        directors[role] = appointment
+    return directors
+
+
+def _leads(b, ncl, icb, employers, directors):
+    budget = b.budget(ncl, "Clinical Leads", 5)
+    for index, (portfolio, profession, days) in enumerate(NEW_LEADS):
+        borough = portfolio.replace(" place", "")
+        director = directors.get(f"{borough} place") or directors["Medicines"]
+        post = b.post(ncl, icb, f"Clinical Lead — {portfolio}", "Clinical Lead",
+                      Decimal("0.40"), budget=budget, responsible_to=director.post,
+                      spatial_level="place" if "place" in portfolio else "system",
+                      functions=["Care pathway transformation and innovation"])
+        if days is None:
+            continue  # vacant: the previous holder's term ended (see below)
+        person = b.person(profession, employers[index % len(employers)])
+        b.appoint(post, person, b.ending_in(days))
+    # A lead who left: the post has stood empty since.
+    vacant = b.post(ncl, icb, "Clinical Lead — Digital", "Clinical Lead", Decimal("0.40"),
+                    responsible_to=directors["Medicines"].post,
+                    functions=["Continuous improvement and innovation"])
+    b.appoint(vacant, b.person("doctor", employers[0]), D(2023, 4, 1), D(2026, 3, 31))

@@ -1,0 +1,109 @@
+"""The demo register: the five worlds with their key figures, loaded once however often it runs,
+with fictional people only."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from appointments.models import Appointment, Extension, Person
+from ccpl.models import User
+from roles.models import EstablishmentBudget, Post, System
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DEBUG = True
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def _counts():
+    models = [m for m in apps.get_models() if m._meta.app_label in
+              {"roles", "appointments", "ccpl", "guardian"}]
+    return {m._meta.label: m.objects.count() for m in models}
+
+
+def test_the_five_worlds_are_loaded(demo):
+    assert set(System.objects.values_list("short_name", flat=True)) == {
+        "KHP", "NCL", "GLOS", "SEL", "HW"}
+
+
+def test_cag_posts_share_a_20000_pool_at_0_3_wte(demo):
+    cags = Post.objects.filter(system__short_name="KHP", title__startswith="CAG Leader")
+    assert cags.count() == 8
+    assert set(cags.values_list("wte", "honorarium", "honorarium_is_pool")) == {
+        (Decimal("0.30"), Decimal("20000.00"), True)}
+    shared = [c for c in cags if c.appointments.count() == 2]
+    assert shared
+    for post in shared:
+        shares = post.appointments.values_list("honorarium_share", flat=True)
+        assert sum(shares) == Decimal("20000.00")
+
+
+def test_the_london_extension_waves(demo):
+    legacy = Appointment.objects.filter(post__title__endswith="(previous model)")
+    assert legacy.count() == 10
+    first_wave = Extension.objects.filter(appointment__in=legacy, number=1)
+    assert set(first_wave.values_list("new_end_date", flat=True)) == {D(2022, 10, 31)}
+    assert first_wave.count() == 10
+    assert set(legacy.filter(status="active").values_list("end_date", flat=True)) == {
+        D(2022, 12, 31), D(2023, 3, 31)}
+    ceased = legacy.filter(status="ceased")
+    assert ceased.count() == 4
+    assert set(ceased.values_list("end_date", flat=True)) == {D(2022, 10, 31)}
+
+
+def test_an_over_allocated_budget_is_reported(demo):
+    directors = EstablishmentBudget.objects.get(name="Clinical and Care Directors")
+    allocation = directors.allocation()
+    assert allocation.envelope == Decimal("2.00")
+    assert allocation.established == Decimal("2.40")
+    assert allocation.is_over
+
+
+def test_terms_end_soon_and_posts_stand_vacant(demo):
+    for days in (30, 90, 180):
+        assert Appointment.objects.ending_within(days).exists()
+    assert Post.objects.vacant().exists()
+    overdue = Appointment.objects.filter(status="active", end_date__lt=D(2026, 11, 23),
+                                         end_date__gt=D(2026, 10, 1)).undecided()
+    assert overdue.exists()
+
+
+def test_running_it_twice_changes_nothing(demo):
+    before = _counts()
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert _counts() == before
+
+
+def test_every_change_has_history_with_the_loader(demo):
+    appointment = Appointment.objects.filter(extensions__isnull=False).first()
+    assert appointment.history.count() >= 2
+    assert appointment.history.first().history_user.email == "demo.loader@example.org"
+
+
+def test_demo_people_use_example_addresses_only(demo):
+    emails = list(Person.objects.values_list("work_email", flat=True)) + list(
+        User.objects.values_list("email", flat=True))
+    assert emails
+    assert all(e.endswith(("@nhs.example", "@example.org")) for e in emails if e)
+
+
+def test_one_account_per_kind_of_user(demo):
+    assert set(User.objects.filter(is_active=True).values_list("email", flat=True)) == {
+        "admin@example.org", "hr@example.org", "cmo@example.org", "leader@example.org",
+        "appraiser@example.org"}
+    leader = User.objects.get(email="leader@example.org")
+    assert leader.person.appointments.exists()
+
+
+def test_without_debug_no_accounts_are_created(settings):
+    settings.DEBUG = False
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert not User.objects.filter(is_active=True).exists()
+    assert System.objects.count() == 5
