@@ -201,7 +201,7 @@ class AppointmentQuerySet(models.QuerySet):
         return self.filter(
             Q(post__system__in=access.granted_systems(user))
             | Q(post__host_organisation__in=access.granted_organisations(user))
-            | Q(pk__in=self.model.objects.granted_individually(user).values("pk"))
+            | Q(pk__in=self.model.objects.granted_individually(user).values_list("pk", flat=True))
         )
 
     def granted_individually(self, user):
@@ -209,11 +209,10 @@ class AppointmentQuerySet(models.QuerySet):
         (an appraiser on the appointment of the leader they appraise)."""
         if not access.is_signed_in(user):
             return self.none()
-        return self.filter(
-            Q(person__user=user)
-            | Q(pk__in=AppointmentUserObjectPermission.objects.filter(user=user)
-                .values("content_object"))
-        )
+        ids = set(Appointment.objects.filter(person__user=user).values_list("pk", flat=True))
+        ids |= set(AppointmentUserObjectPermission.objects.filter(user=user)
+                   .values_list("content_object_id", flat=True))
+        return self.filter(pk__in=sorted(ids))
 
     def editable_by(self, user):
         if not access.is_signed_in(user):

@@ -65,7 +65,8 @@ def build(user, today=None):
         [:LIST_LIMIT]
     )
     overdue = list(
-        ending.filter(end_date__lt=today, post__disestablished_on__isnull=True).undecided()
+        ending.filter(end_date__lt=today, post__disestablished_on__isnull=True,
+                      end_date__gte=today - datetime.timedelta(days=365)).undecided()
         .exclude(Exists(Appointment.objects.filter(post=OuterRef("post"),
                                                    start_date__gt=OuterRef("start_date"))))
         .select_related("person", "post").order_by("-end_date", "pk")[:LIST_LIMIT]

@@ -34,13 +34,23 @@ class PostFilterForm(NHSForm):
     sort = forms.ChoiceField(choices=[(k, k) for k in SORTS], required=False,
                              widget=forms.HiddenInput)
 
+    # A select of every organisation in the country is no use to anyone: above this many, the
+    # organisation filter lists the organisations of the chosen system only.
+    MAX_ORGANISATION_CHOICES = 150
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["system"].queryset = System.objects.visible_to(user)
-        self.fields["organisation"].queryset = (
-            Organisation.objects.filter(pk__in=Post.objects.visible_to(user)
-                                        .values("host_organisation"))
-        )
+        systems = System.objects.visible_to(user)
+        self.fields["system"].queryset = systems
+        hosts = Organisation.objects.filter(
+            pk__in=Post.objects.visible_to(user).values("host_organisation"))
+        chosen = self.data.get("system", "")
+        if chosen.isdigit():
+            hosts = hosts.filter(systems=int(chosen))
+        elif hosts.count() > self.MAX_ORGANISATION_CHOICES:
+            hosts = hosts.none()
+            self.fields["organisation"].help_text = "Choose a system first."
+        self.fields["organisation"].queryset = hosts
 
     def filter(self, posts):
         if not self.is_valid():

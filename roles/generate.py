@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -82,6 +82,9 @@ def generate(scale_name, *, seed=1, today=None, say=print):
         posts = _posts(scale, systems, organisations, role_types, functions, r, by)
         people = _people(scale, organisations, r, by)
         appointments, extensions = _appointments(scale, posts, people, r, today, by)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # fresh statistics, or the planner guesses badly
     counts = {"systems": len(systems), "organisations": sum(map(len, organisations.values())),
               "posts": len(posts), "people": len(people), "appointments": appointments,
               "extensions": extensions}

@@ -360,7 +360,8 @@ class PostQuerySet(models.QuerySet):
         return self.filter(
             Q(system__in=access.granted_systems(user))
             | Q(host_organisation__in=access.granted_organisations(user))
-            | Q(pk__in=Appointment.objects.granted_individually(user).values("post"))
+            | Q(pk__in=list(Appointment.objects.granted_individually(user)
+                            .values_list("post_id", flat=True)))
         )
 
     def editable_by(self, user):
@@ -445,6 +446,7 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["title", "pk"]
+        indexes = [models.Index(fields=["title", "id"], name="post_title_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(wte__gt=0) & Q(wte__lte=1), name="post_wte_range"

@@ -5,7 +5,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,7 +27,7 @@ from ..forms import (
     UIEndForm,
     UIExtendForm,
 )
-from ..models import Appointment, Person, TermEndDecision
+from ..models import Appointment, Extension, Person, TermEndDecision
 
 PAGE_SIZE = 25
 SORTS = {"end": ("end_date", "pk"), "-end": ("-end_date", "-pk"),
@@ -74,9 +75,15 @@ def appointment_list(request):
     appointments = filtered_appointments(form, Appointment.objects.visible_to(request.user),
                                          today)
     sort = (form.cleaned_data.get("sort") if form.is_valid() else "") or "end"
+    # A correlated count, worked out only for the rows shown (a join and GROUP BY would count
+    # the extensions of every appointment before paging).
+    extension_count = Subquery(
+        Extension.objects.filter(appointment=OuterRef("pk")).order_by()
+        .values("appointment").annotate(n=Count("pk")).values("n"))
     appointments = (appointments.select_related("person", "post__host_organisation",
                                                 "post__system")
-                    .annotate(extension_count=Count("extensions")).order_by(*SORTS[sort]))
+                    .annotate(extension_count=Coalesce(extension_count, 0))
+                    .order_by(*SORTS[sort]))
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
         rows = ([str(a.person), a.person.get_profession_display(), a.post.title,

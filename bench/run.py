@@ -1,0 +1,126 @@
+"""Benchmarks on the national data set (see README): server time per page, median and p95, with
+the number of queries, and the daily reminder sweep.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ccpl_bench DEBUG=1 \\
+        .venv/bin/python manage.py generate_data --scale national
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ccpl_bench make bench
+
+Pages are requested in-process with Django's test client (server time, no network), as an HR
+user of one system, a CMO office of one system, and an administrator who sees all 42.
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ccpl.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from guardian.shortcuts import assign_perm  # noqa: E402
+
+from appointments.models import Appointment  # noqa: E402
+from ccpl import access  # noqa: E402
+from ccpl.models import User  # noqa: E402
+from roles.models import Post, System  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "30"))
+
+
+def user(email, **grants):
+    account, _ = User.objects.get_or_create(email=email, defaults={"full_name": email})
+    account.is_superuser = account.is_staff = grants.pop("superuser", False)
+    account.save()
+    for codename, system in grants.items():
+        assign_perm(f"roles.{codename}", account, system)
+    return account
+
+
+def measure(client, url, runs=RUNS):
+    client.get(url)  # warm caches and the session
+    times, queries = [], 0
+    for _ in range(runs):
+        reset_queries()
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+        queries = len(captured)
+    times.sort()
+    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)], queries
+
+
+def main():
+    if connection.vendor != "postgresql":
+        print("Run the benchmarks on PostgreSQL with the national data set (see README).")
+        return 1
+    settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
+    settings.MFA_REQUIRED_FOR_STAFF = False
+    system = System.objects.filter(short_name__startswith="GEN").order_by("pk").first()
+    if system is None:
+        print("No generated data: run manage.py generate_data --scale national first.")
+        return 1
+    personas = {
+        "HR (one system)": user("bench.hr@example.org", **{access.EDIT: system}),
+        "CMO office (one system)": user("bench.cmo@example.org",
+                                        **{access.VIEW: system, access.APPROVE: system}),
+        "administrator (all)": user("bench.admin@example.org", superuser=True),
+    }
+    post = Post.objects.filter(system=system, appointments__extensions__isnull=False).first()
+    appointment = Appointment.objects.filter(post=post).first()
+    pages = [
+        ("dashboard", "/"),
+        ("post list", "/posts/"),
+        ("post list, vacant", "/posts/?status=vacant"),
+        ("post list, page 20 sorted by WTE", "/posts/?sort=-wte&page=20"),
+        ("post detail", f"/posts/{post.pk}/"),
+        ("appointment list", "/appointments/"),
+        ("appointment list, ending in 90 days", "/appointments/?ending_within=90&undecided=on"),
+        ("appointment detail", f"/appointments/{appointment.pk}/"),
+        ("people list", "/people/"),
+    ]
+    print(f"{Post.objects.count():,} posts, {Appointment.objects.count():,} appointments; "
+          f"{RUNS} requests per page\n")
+    print(f"{'page':40} {'user':26} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+    for label, persona in personas.items():
+        client = Client()
+        client.force_login(persona)
+        for name, url in pages:
+            median, p95, queries = measure(client, url)
+            print(f"{name:40} {label:26} {median:10.1f} {p95:8.1f} {queries:8d}")
+    print()
+    bench_sweep()
+    return 0
+
+
+def bench_sweep():
+    """The daily reminder sweep on the whole register, excluding SMTP (nothing is sent)."""
+    import resource
+
+    from ccpl import reminders
+    from ccpl.models import Notification
+
+    Notification.objects.all().delete()
+    for label in ("first run (records everything due)", "second run (nothing new)"):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            result, _ = reminders.sweep(queue=False)
+            elapsed = time.perf_counter() - started
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"reminder sweep, {label}: {elapsed:.2f} s, {len(captured)} queries, "
+              f"{result.due:,} due, {result.recorded:,} recorded, peak RSS {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
