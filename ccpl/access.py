@@ -37,7 +37,20 @@ def _codenames(perm):
 def _granted(user, model_name, perm):
     """Primary keys of the objects of ``model_name`` on which ``user`` holds ``perm``, directly or
     through one of their groups. A short list, fetched first, so that the big queries that use it
-    filter on plain ids (which PostgreSQL plans far better than nested subqueries)."""
+    filter on plain ids (which PostgreSQL plans far better than nested subqueries). Remembered on
+    the user object, which lives for one request."""
+    cache = user.__dict__.setdefault("_ccpl_grants", {})
+    if (model_name, perm) not in cache:
+        cache[model_name, perm] = _fetch_granted(user, model_name, perm)
+    return cache[model_name, perm]
+
+
+def forget_grants(user):
+    """Drop the remembered grants after changing them on this user object."""
+    user.__dict__.pop("_ccpl_grants", None)
+
+
+def _fetch_granted(user, model_name, perm):
     user_perms = apps.get_model("roles", f"{model_name}UserObjectPermission")
     group_perms = apps.get_model("roles", f"{model_name}GroupObjectPermission")
     codenames = _codenames(perm)

@@ -7,6 +7,7 @@ import factory
 from guardian.shortcuts import assign_perm
 
 from appointments.models import Appointment, Person
+from ccpl.access import forget_grants
 from ccpl.models import User
 from roles.models import EstablishmentBudget, Organisation, Post, RoleType, System
 
@@ -110,6 +111,7 @@ def grant(user, codename, obj):
     """Give ``user`` a register grant (view_register, edit_register, approve_extensions) on a
     system or organisation."""
     assign_perm(f"roles.{codename}", user, obj)
+    forget_grants(user)
     return user
 
 
