@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
-from .models import User
+from .models import Notification, User
 
 
 class EmailUserCreationForm(UserCreationForm):
@@ -35,3 +35,16 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ["wide"],
                 "fields": ["email", "full_name", "password1", "password2"]}),
     ]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "milestone", "recipient_email", "status", "attempts",
+                    "sent_at"]
+    list_filter = ["kind", "status", "created_at"]
+    search_fields = ["recipient_email", "subject"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,227 @@
+"""Reminders by time travel: every kind and threshold, extended and ended appointments, sweeps
+that run twice or not at all, and mail servers that fail."""
+
+import datetime
+from unittest import mock
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+
+from appointments import services
+from appointments.models import TermEndDecision
+from ccpl import access, reminders
+from ccpl.models import Notification
+from roles.models import JobDescription
+
+from .factories import AppointmentFactory, PersonFactory, PostFactory, UserFactory, grant
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+Kind = Notification.Kind
+
+
+@pytest.fixture
+def term(north_trust, north):
+    """A clinical lead (ending 31 March 2027) responsible to a clinical director, hosted by a trust
+    with one HR contact, in a system with a CMO office."""
+    director_post = PostFactory(host_organisation=north_trust, title="Clinical Director")
+    director = PersonFactory(work_email="director@nhs.example")
+    AppointmentFactory(post=director_post, person=director, start_date=D(2024, 1, 1),
+                       end_date=D(2028, 12, 31))
+    post = PostFactory(host_organisation=north_trust, responsible_to=director_post)
+    person = PersonFactory(work_email="lead@nhs.example")
+    grant(UserFactory(email="hr.trust@example.org"), access.EDIT, north_trust)
+    grant(UserFactory(email="cmo.office@example.org"), access.APPROVE, north)
+    return AppointmentFactory(post=post, person=person, start_date=D(2024, 4, 1),
+                              end_date=D(2027, 3, 31))
+
+
+@pytest.fixture
+def sweep_on(django_capture_on_commit_callbacks):
+    """Run the sweep as if it were 06:30 on the day, and deliver what it queues."""
+
+    def run(day):
+        moment = datetime.datetime.combine(day, datetime.time(6, 30))
+        with time_machine.travel(moment, tick=False), \
+                django_capture_on_commit_callbacks(execute=True):
+            result, _ = reminders.sweep(today=day)
+        return result
+
+    return run
+
+
+def term_mail():
+    return [m for m in mail.outbox if m.subject.startswith("Term ending")]
+
+
+def sent(kind=None):
+    rows = Notification.objects.filter(status="sent")
+    if kind:
+        rows = rows.filter(kind=kind)
+    return sorted(rows.values_list("milestone", "recipient_email"))
+
+
+class TestTermEnding:
+    def test_nothing_is_due_before_180_days(self, sweep_on, term):
+        sweep_on(D(2026, 10, 1))
+        assert sent(Kind.TERM_ENDING) == []
+
+    @pytest.mark.parametrize(("day", "milestone"), [
+        (D(2026, 10, 2), "180@2027-03-31"), (D(2026, 12, 31), "90@2027-03-31"),
+        (D(2027, 3, 1), "30@2027-03-31"),
+    ])
+    def test_each_threshold_goes_to_appointee_manager_and_hr(self, sweep_on, term, day, milestone):
+        sweep_on(day)
+        assert sent(Kind.TERM_ENDING) == [
+            (milestone, "director@nhs.example"), (milestone, "hr.trust@example.org"),
+            (milestone, "lead@nhs.example")]
+        assert len(term_mail()) == 3
+        assert "31 March 2027" in term_mail()[0].body
+        assert term.get_absolute_url() in term_mail()[0].body
+
+    def test_a_second_sweep_the_same_day_sends_nothing_more(self, sweep_on, term):
+        sweep_on(D(2026, 12, 31))
+        sweep_on(D(2026, 12, 31))
+        assert len(term_mail()) == 3
+
+    def test_a_sweep_missed_for_three_days_sends_the_passed_milestone_once(self, sweep_on, term):
+        sweep_on(D(2026, 12, 30))  # 91 days before the end: nothing due yet since the 180
+        Notification.objects.all().delete()
+        mail.outbox.clear()
+        sweep_on(D(2027, 1, 3))  # the 90-day mark passed on 31 December
+        assert sent(Kind.TERM_ENDING) == [("90@2027-03-31", e) for e in
+                                          ("director@nhs.example", "hr.trust@example.org",
+                                           "lead@nhs.example")]
+        sweep_on(D(2027, 1, 4))
+        assert len(term_mail()) == 3
+
+    def test_an_extended_term_is_reminded_about_its_new_end(self, sweep_on, term, admin_user):
+        sweep_on(D(2027, 1, 5))
+        services.extend(appointment=term, new_end_date=D(2027, 9, 30), reason="r",
+                        agreed_by="a", by=admin_user)
+        mail.outbox.clear()
+        sweep_on(D(2027, 3, 1))  # would have been the old 30-day reminder
+        assert term_mail() == []
+        sweep_on(D(2027, 7, 2))
+        assert {m for m, _ in sent(Kind.TERM_ENDING)} >= {"90@2027-09-30"}
+
+    def test_an_ended_appointment_gets_no_more_reminders(self, sweep_on, term, admin_user):
+        services.end_early(appointment=term, on=D(2026, 12, 1), reason="Resigned",
+                           by=admin_user)
+        sweep_on(D(2026, 11, 25))
+        sweep_on(D(2026, 12, 31))
+        assert sent(Kind.TERM_ENDING) == []
+
+    def test_a_recorded_decision_stops_the_reminders(self, sweep_on, term, admin_user):
+        services.decide_term_end(appointment=term, outcome=TermEndDecision.Outcome.LET_END,
+                                 by=admin_user)
+        sweep_on(D(2027, 3, 1))
+        assert sent(Kind.TERM_ENDING) == []
+
+    def test_thresholds_come_from_the_role_type(self, sweep_on, term):
+        role_type = term.post.role_type
+        role_type.term_reminder_days = "60"
+        role_type.save()
+        sweep_on(D(2026, 12, 31))
+        assert sent(Kind.TERM_ENDING) == []
+        sweep_on(D(2027, 2, 1))
+        assert {m for m, _ in sent(Kind.TERM_ENDING)} == {"60@2027-03-31"}
+
+    def test_hr_who_chose_the_weekly_digest_get_no_single_reminders(self, sweep_on, term):
+        from ccpl.models import User
+
+        User.objects.filter(email="hr.trust@example.org").update(weekly_digest=True)
+        sweep_on(D(2026, 12, 31))
+        assert "hr.trust@example.org" not in {e for _, e in sent(Kind.TERM_ENDING)}
+
+
+class TestEscalation:
+    def test_a_term_that_ends_with_no_decision_goes_to_the_cmo_office(self, sweep_on, term):
+        sweep_on(D(2027, 3, 31))
+        assert sent(Kind.TERM_ENDED) == [("end@2027-03-31", "cmo.office@example.org")]
+
+    def test_a_successor_means_no_escalation(self, sweep_on, term):
+        AppointmentFactory(post=term.post, start_date=D(2027, 4, 1), end_date=D(2030, 3, 31))
+        sweep_on(D(2027, 3, 31))
+        assert sent(Kind.TERM_ENDED) == []
+
+
+class TestAppraisals:
+    def test_due_30_days_before_the_anniversary_and_overdue_after(self, sweep_on, term):
+        sweep_on(D(2026, 3, 1))  # 31 days before the second anniversary: not yet
+        assert ("due@2026-04-01", "lead@nhs.example") not in sent(Kind.APPRAISAL_DUE)
+        sweep_on(D(2026, 3, 2))
+        assert ("due@2026-04-01", "lead@nhs.example") in sent(Kind.APPRAISAL_DUE)
+        assert ("due@2026-04-01", "director@nhs.example") in sent(Kind.APPRAISAL_DUE)
+
+    def test_no_appraisal_is_asked_for_after_the_term_has_ended(self, sweep_on, term):
+        sweep_on(D(2027, 3, 2))  # the third anniversary falls after the end of the term
+        assert ("due@2027-04-01", "lead@nhs.example") not in sent(Kind.APPRAISAL_DUE)
+
+    def test_overdue_after_the_anniversary(self, sweep_on, north_trust):
+        appointment = AppointmentFactory(post=PostFactory(host_organisation=north_trust),
+                                         person=PersonFactory(work_email="x@nhs.example"),
+                                         start_date=D(2024, 11, 1), end_date=D(2027, 10, 31))
+        sweep_on(D(2026, 11, 10))
+        assert sent(Kind.APPRAISAL_OVERDUE) == [("overdue@2026-11-01", "x@nhs.example")]
+        assert appointment.pk
+
+
+class TestJobDescriptionReview:
+    def test_a_month_before_the_annual_review(self, sweep_on, term):
+        JobDescription.objects.create(post=term.post, summary="s", reviewed_on=D(2026, 2, 1))
+        sweep_on(D(2026, 12, 31))
+        assert sent(Kind.JD_REVIEW) == []
+        sweep_on(D(2027, 1, 2))
+        assert sent(Kind.JD_REVIEW) == [("review@2027-02-01", "hr.trust@example.org")]
+
+
+class TestWeeklyDigest:
+    def test_on_mondays_for_those_who_chose_it(self, sweep_on, term):
+        from ccpl.models import User
+
+        User.objects.filter(email="hr.trust@example.org").update(weekly_digest=True)
+        sweep_on(D(2027, 1, 5))  # a Tuesday
+        assert sent(Kind.WEEKLY_DIGEST) == []
+        sweep_on(D(2027, 1, 4))  # a Monday
+        assert sent(Kind.WEEKLY_DIGEST) == [("week@2027-W01", "hr.trust@example.org")]
+        digest = [m for m in mail.outbox if m.to == ["hr.trust@example.org"]][-1]
+        assert str(term.person) in digest.body
+
+
+class TestDelivery:
+    def test_a_failing_mail_server_is_retried_then_shown_as_failed(self, sweep_on, term, settings):
+        settings.CELERY_TASK_EAGER_PROPAGATES = False
+        with mock.patch("django.core.mail.EmailMultiAlternatives.send",
+                        side_effect=ConnectionRefusedError("no mail server")):
+            sweep_on(D(2027, 3, 1))
+        rows = Notification.objects.filter(kind=Kind.TERM_ENDING)
+        assert set(rows.values_list("status", "attempts")) == {("failed", 5)}
+        assert "no mail server" in rows.first().last_error
+
+    def test_a_row_is_sent_once_however_often_it_is_delivered(self, sweep_on, term):
+        sweep_on(D(2027, 3, 1))
+        row = Notification.objects.filter(kind=Kind.TERM_ENDING).first()
+        assert reminders.deliver(row.pk) == "skipped"
+        assert len(term_mail()) == 3
+
+    def test_e_mails_have_text_and_html(self, sweep_on, term):
+        sweep_on(D(2027, 3, 1))
+        message = mail.outbox[0]
+        assert message.alternatives[0][1] == "text/html"
+        assert "<a href=" in message.alternatives[0][0]
+
+
+class TestCommand:
+    def test_dry_run_lists_without_recording(self, sweep_on, term, capsys):
+        call_command("send_reminders", "--today", "2027-03-01", "--dry-run")
+        assert "term_ending" in capsys.readouterr().out
+        assert not Notification.objects.exists()
+
+    def test_a_bad_date_is_explained(self, sweep_on):
+        from django.core.management import CommandError
+
+        with pytest.raises(CommandError, match="must be a date"):
+            call_command("send_reminders", "--today", "31/02/2027")
