@@ -17,6 +17,8 @@ def _navigation(request):
              ("Posts", reverse("roles:post-list")),
              ("People", reverse("appointments:person-list")),
              ("Appointments", reverse("appointments:appointment-list"))]
+    if user.is_superuser or access.holds_any_grant(user):
+        items.append(("Reminders", reverse("notification-list")))
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))
     path = request.path

@@ -72,6 +72,28 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class NotificationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Reminders about what the user can see (appointments, job descriptions), and those
+        sent to them. 360° invitations are about raters, whom only their own link reaches."""
+        from appointments.models import Appointment
+        from roles.models import JobDescription, Post
+
+        from . import access
+
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        appointments = Appointment.objects.visible_to(user)
+        job_descriptions = JobDescription.objects.filter(post__in=Post.objects.visible_to(user))
+        return self.filter(
+            models.Q(object_type="appointments.appointment",
+                     object_id__in=appointments.values("pk"))
+            | models.Q(object_type="roles.jobdescription",
+                       object_id__in=job_descriptions.values("pk"))
+            | models.Q(recipient=user)
+        )
+
     def about(self, obj):
         return self.filter(object_type=obj._meta.label_lower, object_id=obj.pk)
 
@@ -136,3 +158,4 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.recipient_email} ({self.milestone})"
+

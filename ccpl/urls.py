@@ -15,6 +15,7 @@ urlpatterns = [
     path("account/calendar/reset/", views.reset_calendar, name="account-calendar-reset"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("reminders/", views.notification_list, name="notification-list"),
     path("", include("roles.urls")),
     path("", include("appointments.urls")),
     path("admin/", admin.site.urls),

@@ -3,13 +3,14 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import access, calendar, dashboard
-from .forms import NHSForm
-from .models import User, new_calendar_token
+from .forms import DateField, NHSForm
+from .models import Notification, User, new_calendar_token
 
 
 @login_required
@@ -66,3 +67,36 @@ def calendar_feed(request, token):
 
 def accessibility(request):
     return render(request, "ccpl/accessibility.html")
+
+
+class NotificationFilterForm(NHSForm):
+    kind = forms.ChoiceField(required=False, choices=[("", "Any"), *Notification.Kind.choices])
+    status = forms.ChoiceField(required=False,
+                               choices=[("", "Any"), *Notification.Status.choices])
+    recipient = forms.CharField(required=False, max_length=254, label="Recipient's e-mail")
+    since = DateField(required=False, label="Created on or after")
+
+
+@login_required
+def notification_list(request):
+    form = NotificationFilterForm(request.GET or {})
+    rows = Notification.objects.visible_to(request.user).select_related("recipient")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["kind"]:
+            rows = rows.filter(kind=data["kind"])
+        if data["status"]:
+            rows = rows.filter(status=data["status"])
+        if data["recipient"]:
+            rows = rows.filter(recipient_email__icontains=data["recipient"])
+        if data["since"]:
+            rows = rows.filter(created_at__date__gte=data["since"])
+    else:
+        rows = rows.none()
+    page = Paginator(rows.order_by("-created_at", "-pk"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "ccpl/notification_list.html", {
+        "form": form, "page_obj": page, "notifications": page.object_list,
+        "query_without_page": f"{query.urlencode()}&" if query else "",
+    })

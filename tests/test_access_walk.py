@@ -50,6 +50,7 @@ RULES = {
     "account": (None, 200, EVERYONE),
     "account-calendar-reset": (None, 405, EVERYONE),
     "accessibility": (None, 200, EVERYONE | {"anonymous"}),
+    "notification-list": (None, 200, EVERYONE),
     "calendar-feed": ("calendar", 200, EVERYONE),
     "roles:post-list": (None, 200, EVERYONE),
     "roles:post-create": (None, 200, EDITS_SOMEWHERE),
