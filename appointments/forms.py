@@ -122,6 +122,7 @@ class AppointForm(NHSModelForm):
                   "honorarium_share": "Share of the honorarium (£ a year)",
                   "status": "Status"}
         help_texts = {"wte": "Leave blank to take the whole post."}
+        widgets = {"status": forms.RadioSelect}
         error_messages = {
             "post": {"required": "Select the post."},
             "person": {"required": "Select the person to appoint."},

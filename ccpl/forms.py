@@ -59,9 +59,12 @@ class DateInput(forms.MultiWidget):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        for sub, label in zip(context["widget"]["subwidgets"], ("Day", "Month", "Year"),
-                              strict=True):
-            sub["label"] = label
+        base_id = context["widget"]["attrs"].get("id")
+        for sub, part in zip(context["widget"]["subwidgets"], ("day", "month", "year"),
+                             strict=True):
+            sub["label"] = part.capitalize()
+            if base_id:
+                sub["attrs"]["id"] = f"{base_id}_{part}"  # id_start_date_day, as NHS.UK names them
         return context
 
 

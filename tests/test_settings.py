@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _manage(*args, **env):
     environment = {k: v for k, v in os.environ.items()
-                   if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}}
+                   if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE",
+                                "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     environment.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment,
                           capture_output=True, text=True, timeout=120)

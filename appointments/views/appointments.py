@@ -16,7 +16,7 @@ from ccpl.exports import csv_response, xlsx_response
 from ccpl.history import with_changes
 from ccpl.lists import list_links
 from ccpl.models import Notification
-from roles.models import Post
+from roles.models import Organisation, Post
 
 from .. import services
 from ..forms import (
@@ -96,6 +96,7 @@ def appointment_list(request):
     return render(request, "appointments/appointment_list.html", {
         "form": form, "page_obj": page, "appointments": page.object_list, "today": today,
         "can_appoint": Post.objects.editable_by(request.user).exists(),
+        "can_import": Organisation.objects.editable_by(request.user).exists(),
         "can_bulk": Appointment.objects.extendable_by(request.user).exists(),
         **list_links(request, sort, ["end", "person", "post"]),
     })
