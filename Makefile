@@ -30,7 +30,7 @@ run: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(DEMO_ENV) $(MANAGE) makemigrations --check --dry-run
+	env -u DATABASE_URL $(DEMO_ENV) $(MANAGE) makemigrations --check --dry-run
 
 test: install system-deps lint
 	$(BIN)/pytest
