@@ -19,6 +19,7 @@ def _navigation(request):
              ("Appointments", reverse("appointments:appointment-list"))]
     if user.is_superuser or access.holds_any_grant(user):
         items.append(("Reminders", reverse("notification-list")))
+        items.append(("Invite", reverse("invite")))
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))
     path = request.path

@@ -16,6 +16,7 @@ urlpatterns = [
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("reminders/", views.notification_list, name="notification-list"),
+    path("users/invite/", views.invite, name="invite"),
     path("", include("roles.urls")),
     path("", include("appointments.urls")),
     path("admin/", admin.site.urls),

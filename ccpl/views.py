@@ -3,12 +3,15 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from guardian.shortcuts import assign_perm
 
 from . import access, calendar, dashboard
+from .accounts import invite_user
 from .forms import DateField, NHSForm
 from .models import Notification, User, new_calendar_token
 
@@ -100,3 +103,88 @@ def notification_list(request):
         "form": form, "page_obj": page, "notifications": page.object_list,
         "query_without_page": f"{query.urlencode()}&" if query else "",
     })
+
+
+class InviteForm(NHSForm):
+    KINDS = [("leader", "A leader, to see their own appointment"),
+             ("hr", "An HR colleague, to edit the register of an organisation"),
+             ("cmo", "The CMO or CNO office of a system, to see it all and agree extensions"),
+             ("appraiser", "An appraiser, to see one leader's appointment")]
+    email = forms.EmailField(label="E-mail address", error_messages={
+        "required": "Enter their e-mail address.",
+        "invalid": "Enter an e-mail address like name@nhs.net."})
+    full_name = forms.CharField(label="Full name", max_length=200,
+                                error_messages={"required": "Enter their name."})
+    kind = forms.ChoiceField(label="Who are you inviting?", choices=KINDS,
+                             widget=forms.RadioSelect,
+                             error_messages={"required": "Select who you are inviting."})
+    person = forms.ModelChoiceField(queryset=None, required=False, label="The leader's record")
+    organisation = forms.ModelChoiceField(queryset=None, required=False,
+                                          label="Organisation (for HR)")
+    system = forms.ModelChoiceField(queryset=None, required=False,
+                                    label="System (for a CMO or CNO office)")
+    appointment = forms.ModelChoiceField(queryset=None, required=False,
+                                         label="Appointment (for an appraiser)")
+
+    def __init__(self, *args, user, **kwargs):
+        from appointments.models import Appointment, Person
+        from roles.models import Organisation, System
+
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = Person.objects.editable_by(user).filter(
+            user__isnull=True)
+        self.fields["organisation"].queryset = Organisation.objects.editable_by(user)
+        self.fields["system"].queryset = System.objects.filter(
+            pk__in=access.granted_systems(user, access.APPROVE)) if not user.is_superuser \
+            else System.objects.all()
+        self.fields["appointment"].queryset = Appointment.objects.editable_by(user) \
+            .select_related("person", "post")
+
+    def clean(self):
+        data = super().clean()
+        needed = {"leader": ("person", "Select the leader's record."),
+                  "hr": ("organisation", "Select the organisation."),
+                  "cmo": ("system", "Select the system."),
+                  "appraiser": ("appointment", "Select the appointment.")}.get(data.get("kind"))
+        if needed and not data.get(needed[0]):
+            self.add_error(*needed)
+        return data
+
+    def grants(self):
+        data = self.cleaned_data
+        match data["kind"]:
+            case "hr":
+                return [(access.EDIT, data["organisation"])]
+            case "cmo":
+                return [(access.VIEW, data["system"]), (access.APPROVE, data["system"])]
+        return []
+
+
+def _can_invite(user):
+    from roles.models import Organisation
+
+    return user.is_superuser or Organisation.objects.editable_by(user).exists()
+
+
+@login_required
+def invite(request):
+    if not _can_invite(request.user):
+        raise Http404
+    form = InviteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = invite_user(email=data["email"], full_name=data["full_name"],
+                               by=request.user, grants=form.grants(),
+                               person=data["person"] if data["kind"] == "leader" else None)
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                for message in messages_:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            if data["kind"] == "appraiser":
+                assign_perm("appointments.view_appointment", user, data["appointment"])
+            messages.success(request, f"{user.email} has been invited and will get an e-mail "
+                                      "with a link to choose a password.")
+            return redirect("invite")
+    return render(request, "ccpl/invite.html", {"form": form})

@@ -51,6 +51,7 @@ RULES = {
     "account-calendar-reset": (None, 405, EVERYONE),
     "accessibility": (None, 200, EVERYONE | {"anonymous"}),
     "notification-list": (None, 200, EVERYONE),
+    "invite": (None, 200, EDITS_SOMEWHERE),
     "calendar-feed": ("calendar", 200, EVERYONE),
     "roles:post-list": (None, 200, EVERYONE),
     "roles:post-create": (None, 200, EDITS_SOMEWHERE),

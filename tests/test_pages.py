@@ -338,3 +338,30 @@ def test_no_mail_is_sent_by_page_views(client, hr_north):
     as_user(client, hr_north).get(reverse("home"))
     assert mail.outbox == []
 
+
+
+class TestInvitations:
+    def test_hr_invites_a_leader_who_then_sees_their_appointment(
+        self, client, hr_north, north_appointment, django_capture_on_commit_callbacks
+    ):
+        person = PersonFactory(substantive_employer=north_appointment.post.host_organisation)
+        AppointmentFactory(post=PostFactory(host_organisation=north_appointment.post
+                                            .host_organisation), person=person)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = as_user(client, hr_north).post(reverse("invite"), {
+                "email": "new.leader@nhs.example", "full_name": "New Leader", "kind": "leader",
+                "person": person.pk})
+        assert response.status_code == 302
+        person.refresh_from_db()
+        assert person.user.email == "new.leader@nhs.example"
+        assert mail.outbox[0].to == ["new.leader@nhs.example"]
+
+    def test_hr_cannot_make_a_cmo_office(self, client, hr_north, north, north_trust):
+        response = as_user(client, hr_north).post(reverse("invite"), {
+            "email": "x@nhs.example", "full_name": "X", "kind": "cmo", "system": north.pk})
+        assert "Select a valid choice" in response.content.decode()
+
+    def test_a_missing_choice_is_explained(self, client, hr_north, north_trust):
+        response = as_user(client, hr_north).post(reverse("invite"), {
+            "email": "x@nhs.example", "full_name": "X", "kind": "hr"})
+        assert "Select the organisation." in response.content.decode()
