@@ -365,9 +365,18 @@ def decline_extension(*, decision, note, by):
 
 
 def extension_warnings(appointment):
-    """What HR should know before extending: the cap on extensions for the role type. (A
-    satisfactory appraisal in the last 12 months is checked by the appraisals app.)"""
+    """What HR should know before extending: an extension is usually subject to a satisfactory
+    annual appraisal, and role types may cap the number of extensions."""
+    from appraisals.services import latest_outcome
+
     warnings = []
+    appraisal = latest_outcome(appointment)
+    if appraisal is None:
+        warnings.append("No appraisal has been signed off in the last 12 months; an extension "
+                        "is usually subject to a satisfactory annual appraisal.")
+    elif appraisal.outcome != "satisfactory":
+        warnings.append(f"The last appraisal (meeting on {appraisal.meeting_on:%-d %B %Y}) was "
+                        "not satisfactory.")
     cap = appointment.post.role_type.max_extensions
     count = appointment.extensions.count()
     if cap is not None and count >= cap:

@@ -1,1 +1,330 @@
-from django.db import models  # noqa: F401
+"""360° appraisal cycles: a versioned questionnaire, the leader's self-assessment, raters who
+answer by private link, an anonymous report, and the appraisal that an extension depends on.
+
+Anonymity is built into the tables: a submitted response records the rater *group* and nothing
+that leads back to the rater (no link to the nomination, no time of submission), and its
+comments are shown in an order of their own. Raters' drafts live on their nomination only until
+they submit. None of these tables keep a change history.
+"""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from appointments.models import Appointment
+from ccpl import access
+
+
+class Group(models.TextChoices):
+    MANAGER = "manager", "Line manager"
+    PEER = "peer", "Peers"
+    TEAM = "team", "Team and direct reports"
+    PARTNER = "partner", "Partners and stakeholders"
+
+
+class QuestionnaireTemplate(models.Model):
+    """A questionnaire, such as the NHS Healthcare Leadership Model, in numbered versions."""
+
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def current_version(self):
+        return self.versions.filter(is_published=True).order_by("-number").first()
+
+
+class TemplateVersion(models.Model):
+    """One version of a questionnaire. A cycle keeps the version it started with, so a version
+    in use is never changed: publish a new one instead."""
+
+    template = models.ForeignKey(QuestionnaireTemplate, on_delete=models.PROTECT,
+                                 related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    scale = models.JSONField(
+        help_text='The rating scale, lowest first: [[1, "Essential"], [2, "Proficient"], ...]')
+    not_observed_label = models.CharField(max_length=60, default="Not observed")
+    keep_doing_prompt = models.CharField(max_length=200,
+                                         default="What should this leader keep doing?")
+    do_differently_prompt = models.CharField(max_length=200,
+                                             default="What could this leader do differently?")
+    is_published = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["template", "-number"]
+        constraints = [models.UniqueConstraint(fields=["template", "number"],
+                                               name="template_version_number")]
+
+    def __str__(self):
+        return f"{self.template} v{self.number}"
+
+    @property
+    def scale_values(self):
+        return [int(value) for value, _ in self.scale]
+
+    @property
+    def scale_labels(self):
+        return {int(value): label for value, label in self.scale}
+
+
+class Dimension(models.Model):
+    version = models.ForeignKey(TemplateVersion, on_delete=models.CASCADE,
+                                related_name="dimensions")
+    order = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["version", "order"]
+
+    def __str__(self):
+        return self.name
+
+
+class Statement(models.Model):
+    """A behaviour raters score on the scale."""
+
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE,
+                                  related_name="statements")
+    order = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["dimension", "order"]
+
+    def __str__(self):
+        return self.text
+
+
+class CycleQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Cycles of appointments the user can see (HR sees their status, not their content)."""
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(appointment__in=Appointment.objects.visible_to(user).values("pk"))
+            | Q(appraiser=user)
+        )
+
+    def reportable_to(self, user):
+        """Cycles whose report the user may read: the appraiser, the leader once released,
+        administrators."""
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(appraiser=user)
+            | Q(appointment__person__user=user, released_at__isnull=False)
+        )
+
+    def managed_by(self, user):
+        """Cycles HR may open, close and chase."""
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(appointment__in=Appointment.objects.editable_by(user).values("pk"))
+
+
+class Cycle(models.Model):
+    """A year's 360° appraisal of one appointment."""
+
+    class Stage(models.TextChoices):
+        NOMINATING = "nominating", "Leader completing self-assessment and nominations"
+        APPROVING = "approving", "Appraiser approving nominations"
+        COLLECTING = "collecting", "Raters answering"
+        CLOSED = "closed", "Closed: report with the appraiser"
+        RELEASED = "released", "Report released to the leader"
+        SIGNED_OFF = "signed_off", "Signed off"
+
+    class Outcome(models.TextChoices):
+        SATISFACTORY = "satisfactory", "Satisfactory"
+        NOT_SATISFACTORY = "not_satisfactory", "Not satisfactory"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT,
+                                    related_name="appraisal_cycles")
+    appraiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="appraising")
+    template_version = models.ForeignKey(TemplateVersion, on_delete=models.PROTECT,
+                                         related_name="cycles")
+    stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.NOMINATING)
+    opened_on = models.DateField(default=timezone.localdate)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, related_name="+")
+    closes_on = models.DateField()
+    # Minimum nominations, and the smallest group shown on its own in the report.
+    min_manager = models.PositiveSmallIntegerField(default=1)
+    min_peer = models.PositiveSmallIntegerField(default=3)
+    min_team = models.PositiveSmallIntegerField(default=3)
+    min_partner = models.PositiveSmallIntegerField(default=3)
+    min_total = models.PositiveSmallIntegerField(default=8)
+    anonymity_threshold = models.PositiveSmallIntegerField(default=3)
+    chase_every_days = models.PositiveSmallIntegerField(default=7)
+
+    self_submitted_at = models.DateTimeField(null=True, blank=True)
+    nominations_submitted_at = models.DateTimeField(null=True, blank=True)
+    nominations_approved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    meeting_on = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    objectives = models.TextField(blank=True)
+    development_actions = models.TextField(blank=True)
+    outcome_recorded_at = models.DateTimeField(null=True, blank=True)
+    leader_signed_at = models.DateTimeField(null=True, blank=True)
+    appraiser_signed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CycleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_on__gt=models.F("opened_on")),
+                                   name="cycle_closes_after_opening"),
+            models.CheckConstraint(
+                condition=Q(outcome="") | Q(outcome_recorded_at__isnull=False),
+                name="cycle_outcome_recorded"),
+        ]
+
+    def __str__(self):
+        return f"360° appraisal {self.opened_on:%Y}: {self.appointment}"
+
+    def get_absolute_url(self):
+        return reverse("appraisals:cycle-detail", args=[self.pk])
+
+    @property
+    def leader(self):
+        return self.appointment.person
+
+    def minimum(self, group):
+        return getattr(self, f"min_{group}")
+
+    @property
+    def is_open_to_raters(self):
+        return self.stage == self.Stage.COLLECTING and timezone.localdate() <= self.closes_on
+
+
+def hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class RaterQuerySet(models.QuerySet):
+    def outstanding(self):
+        return self.filter(status=Rater.Status.INVITED)
+
+
+class Rater(models.Model):
+    """A nomination, and the rater's private link. The link's token is stored only as a hash;
+    it opens this rater's questionnaire and nothing else, and never signs anyone in."""
+
+    class Status(models.TextChoices):
+        NOMINATED = "nominated", "Nominated"
+        INVITED = "invited", "Invited"
+        SUBMITTED = "submitted", "Answered"
+        DECLINED = "declined", "Declined"
+        REVOKED = "revoked", "Link withdrawn"
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="raters")
+    group = models.CharField(max_length=10, choices=Group.choices)
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    organisation = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NOMINATED)
+    added_by_appraiser = models.BooleanField(default=False)
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    invited_at = models.DateTimeField(null=True, blank=True)
+    draft = models.JSONField(default=dict, blank=True,
+                             help_text="Answers saved but not yet submitted.")
+
+    objects = RaterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cycle", "group", "name"]
+        constraints = [
+            models.UniqueConstraint("cycle", Lower("email"), name="rater_once_per_cycle"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_group_display()})"
+
+    def new_token(self):
+        """A fresh private link token; only its hash is kept."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        return token
+
+
+class Response(models.Model):
+    """One submitted questionnaire: the group it came from and the answers, never who gave them.
+    ``shuffle`` orders comments so they do not follow the order of submission."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="responses")
+    group = models.CharField(max_length=10, choices=Group.choices, blank=True)
+    is_self = models.BooleanField(default=False)
+    keep_doing = models.TextField(blank=True)
+    do_differently = models.TextField(blank=True)
+    shuffle = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["cycle", "shuffle"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle"], condition=Q(is_self=True),
+                                    name="one_self_assessment_per_cycle"),
+            models.CheckConstraint(condition=Q(is_self=True) | ~Q(group=""),
+                                   name="rater_response_has_group"),
+        ]
+
+    def __str__(self):
+        return f"{'Self-assessment' if self.is_self else 'Response'} in cycle {self.cycle_id}"
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="answers")
+    value = models.PositiveSmallIntegerField(null=True, blank=True,
+                                             help_text="Blank: not observed.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["response", "statement"],
+                                               name="one_answer_per_statement")]
+
+    def __str__(self):
+        return f"{self.statement_id}: {self.value if self.value is not None else 'not observed'}"
+
+
+class Redaction(models.Model):
+    """A comment the appraiser removed before releasing the report (offensive, or it identifies
+    a rater). The original text is kept here, for administrators only."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="redactions")
+    field = models.CharField(max_length=20, choices=[("keep_doing", "Keep doing"),
+                                                     ("do_differently", "Do differently")])
+    original_text = models.TextField()
+    reason = models.TextField()
+    redacted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, related_name="+")
+    redacted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["response", "field"],
+                                               name="one_redaction_per_comment")]
+
+    def __str__(self):
+        return f"Redaction in cycle {self.response.cycle_id}"
+
+
+REDACTED_TEXT = "[Removed by the appraiser before the report was released.]"

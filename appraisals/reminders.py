@@ -1,16 +1,48 @@
-"""What the reminder sweep needs to know from appraisals.
+"""What the reminder sweep needs from appraisals: who has been appraised, which raters to chase,
+and which cycles have reached their closing date."""
 
-Appraisal cycles are recorded by the 360° appraisal work; until a cycle exists for an
-appointment, no appraisal counts as done and no rater is waiting to be chased.
-"""
+from django.db.models import Q
+
+from ccpl.models import Notification
 
 
 def appraised_since(since_by_appointment):
     """Ids of the appointments with an appraisal outcome recorded on or after the given date
     (one date per appointment id)."""
-    return set()
+    from .models import Cycle
+
+    if not since_by_appointment:
+        return set()
+    earliest = min(since_by_appointment.values())
+    rows = (Cycle.objects.filter(appointment_id__in=list(since_by_appointment),
+                                 meeting_on__gte=earliest)
+            .exclude(outcome="").values_list("appointment_id", "meeting_on"))
+    return {pk for pk, meeting_on in rows if meeting_on >= since_by_appointment[pk]}
 
 
 def rater_chasers(today):
-    """360° chasers due today."""
-    return iter(())
+    """Every ``chase_every_days`` after the invitation, to raters who have not answered, until
+    the cycle closes. Each chaser carries the rater's own link and nothing about anyone else."""
+    from ccpl.reminders import Due
+
+    from .models import Cycle, Rater
+    from .services import rater_context
+
+    raters = (Rater.objects.filter(status=Rater.Status.INVITED,
+                                   cycle__stage=Cycle.Stage.COLLECTING,
+                                   cycle__closes_on__gte=today)
+              .filter(~Q(invited_at=None))
+              .select_related("cycle__appointment__person", "cycle__appointment__post")
+              .order_by("pk"))
+    for rater in raters.iterator(chunk_size=2000):
+        days = (today - rater.invited_at.date()).days
+        every = rater.cycle.chase_every_days or 7
+        if days >= every:
+            yield Due(Notification.Kind.RATER_CHASER, f"chase-{days // every}", rater,
+                      rater.email, None, rater_context(rater, chaser=True))
+
+
+def close_due_cycles(today):
+    from .services import close_due_cycles as close
+
+    return close(today)

@@ -116,6 +116,10 @@ class NHSFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.dress_fields()
+
+    def dress_fields(self):
+        """Turn the fields' widgets into NHS.UK ones (call again after adding fields)."""
         for name, field in list(self.fields.items()):
             if isinstance(field, forms.DateField):
                 self.fields[name] = field = DateField(

@@ -121,6 +121,7 @@ class Notification(models.Model):
         RETRYING = "retrying", "Retrying"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Not needed any more"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     milestone = models.CharField(

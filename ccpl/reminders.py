@@ -273,10 +273,11 @@ SUBJECTS = {
 def render(due):
     """Subject, plain text and HTML of a notification, from templates/ccpl/email/<kind>.*"""
     context = {**due.context, "site_url": settings.SITE_URL, "recipient": due.user,
-               "service_name": settings.CCPL_SERVICE_NAME}
+               "service_name": settings.CCPL_SERVICE_NAME, "private_link": PRIVATE_LINK}
     subject = due.context.get("subject") or SUBJECTS[due.kind].format(**due.context)
-    text = render_to_string(f"ccpl/email/{due.kind}.txt", context)
-    html = render_to_string(f"ccpl/email/{due.kind}.html", context)
+    name = due.context.get("template", due.kind)
+    text = render_to_string(f"ccpl/email/{name}.txt", context)
+    html = render_to_string(f"ccpl/email/{name}.html", context)
     return subject[:200], text, html
 
 
@@ -337,6 +338,9 @@ def sweep(*, today=None, dry_run=False, queue=True):
     if dry_run:
         dues = list(find_due(today))
         return SweepResult(due=len(dues), recorded=0, queued=0), dues
+    from appraisals.reminders import close_due_cycles
+
+    close_due_cycles(today)
     counter = _Counter()
     recorded = record(counter.count(find_due(today)))
     queued = queue_unsent() if queue else 0
@@ -377,13 +381,21 @@ def deliver(notification_id):
         if notification is None:
             return "skipped"  # sent already, failed for good, or being sent right now
         notification.attempts += 1
+        text, html = notification.body_text, notification.body_html
+        if PRIVATE_LINK in text:
+            link = _private_link(notification)
+            if link is None:
+                notification.status = Notification.Status.CANCELLED
+                notification.last_error = "The rater has answered, declined or lost the link."
+                notification.save(update_fields=["attempts", "status", "last_error"])
+                return "cancelled"
+            text, html = text.replace(PRIVATE_LINK, link), html.replace(PRIVATE_LINK, link)
         message = EmailMultiAlternatives(
-            subject=notification.subject, body=notification.body_text,
-            to=[notification.recipient_email],
+            subject=notification.subject, body=text, to=[notification.recipient_email],
             headers={"X-CCPL-Notification": str(notification.pk)},
         )
-        if notification.body_html:
-            message.attach_alternative(notification.body_html, "text/html")
+        if html:
+            message.attach_alternative(html, "text/html")
         try:
             message.send()
         except Exception as error:  # SMTP and socket errors alike: record, retry, show
@@ -402,6 +414,23 @@ def deliver(notification_id):
         notification.last_error = ""
         notification.save(update_fields=["attempts", "status", "sent_at", "last_error"])
         return "sent"
+
+
+# 360° links are made as the e-mail goes out, so no usable link is ever stored: the ledger keeps
+# this placeholder, and the rater keeps only the hash of the newest token.
+PRIVATE_LINK = "[private-link]"
+
+
+def _private_link(notification):
+    from appraisals.models import Rater
+
+    rater = Rater.objects.select_for_update().select_related("cycle").filter(
+        pk=notification.object_id, status=Rater.Status.INVITED).first()
+    if rater is None or not rater.cycle.is_open_to_raters:
+        return None
+    token = rater.new_token()
+    rater.save(update_fields=["token_hash"])
+    return f"{settings.SITE_URL}/r/{token}/"
 
 
 def notify_now(*, kind, milestone, obj, email, user=None, context):

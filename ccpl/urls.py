@@ -19,6 +19,7 @@ urlpatterns = [
     path("users/invite/", views.invite, name="invite"),
     path("", include("roles.urls")),
     path("", include("appointments.urls")),
+    path("", include("appraisals.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
 ]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -36,7 +36,6 @@ from appointments.models import (
     EqualityProfile,
     Extension,
     Person,
-    Vacancy,
 )
 from ccpl.models import Notification, User
 
@@ -161,6 +160,8 @@ PCN_NAMES = ["Central", "North", "South", "East", "West", "Riverside", "Parkside
              "Healthy Living", "Together", "Horizon", "Meridian", "Unity", "Crossroads",
              "Heartlands", "Coastal", "Docklands", "Garden City", "Bridge", "Forest", "Hillside",
              "Lakeside", "Canal", "Market Town", "Abbey", "Castle", "Minster", "Greenway"]
+VCSE_NAMES = ["Community Voluntary Services", "Carers Network", "Wellbeing Trust",
+              "Community Action"]
 SPECIALTIES = ["Cancer", "Cardiovascular Disease", "Diabetes", "Respiratory", "Stroke",
                "Maternity", "Children and Young People", "Mental Health",
                "Learning Disability and Autism", "Frailty", "End of Life Care",
@@ -410,8 +411,7 @@ def _plan_organisations(scale, systems, r):
         if r.random() < 0.3:
             add(f"{places[-1]} University", Kind.UNIVERSITY, s)
         for place in r.sample(places, min(len(places), r.randint(2, 4))):
-            add(f"{place} {r.choice(['Community Voluntary Services', 'Carers Network', 'Wellbeing Trust', 'Community Action'])}",  # noqa: E501
-                Kind.VCSE, s)
+            add(f"{place} {r.choice(VCSE_NAMES)}", Kind.VCSE, s)
         for place in places[: r.randint(1, 2)]:
             add(f"{place} GP Federation", Kind.GP_FEDERATION, s, "ZF")
     for name, home in AMBULANCE:
@@ -453,19 +453,23 @@ def _plan_waves(systems, r, today):
     group of roles to one date; some cease a group of roles on one date."""
     waves = []
     for s, (_, name, _) in enumerate(systems):
-        if r.random() < 0.7:
+        # The first system always has a bulk extension and the second a bulk cessation, so that
+        # even the small scale has both.
+        if s == 0 or r.random() < 0.7:
             agreed = today - datetime.timedelta(days=r.randint(60, 1400))
             on_date = _month_end(agreed + relativedelta(months=r.choice([6, 9, 12])))
             roles = r.choice([("Clinical Lead", "Clinical and Care Professional Lead"),
                               ("Clinical Network Lead", "Programme Clinical SRO"),
                               ("Clinical Lead",)])
+            if s == 0:
+                roles = ("Clinical Lead", "Clinical and Care Professional Lead")
             waves.append(Wave(
                 system=s, kind=BulkChange.Kind.EXTEND, agreed_on=agreed, on_date=on_date,
                 roles=roles,
                 reason=f"Every {' and '.join(roles).lower()} post extended to "
                        f"{on_date:%-d %B %Y} while the {name} leadership model is refreshed.",
                 agreed_by="Partnership executive group and partners"))
-        if r.random() < 0.35:
+        if s == 1 or r.random() < 0.35:
             on_date = _month_end(today - relativedelta(months=r.randint(3, 40)))
             roles = r.choice([("Programme Clinical SRO",), ("Clinical Network Lead",)])
             waves.append(Wave(
@@ -494,7 +498,7 @@ def _plan_posts(scale, systems, organisations, members, waves, r, today):
     posts = []
 
     def add(s, host, role, title, wte_tenths, parent, *, term_months=36, honorarium=None,
-            job_share=False, spatial=SpatialLevel.SYSTEM, functions=(), duties=(), start=None):
+            job_share=False, spatial=SpatialLevel.SYSTEM, functions=(), duties=()):
         code = systems[s][0]
         post = PlannedPost(
             index=len(posts), system=s, host=host, role=role, title=title,
@@ -503,7 +507,7 @@ def _plan_posts(scale, systems, organisations, members, waves, r, today):
             term_months=term_months, parent=parent,
             depth=0 if parent is None else posts[parent].depth + 1, spatial_level=spatial,
             functions=list(functions), duties=list(duties), is_published=r.random() < 0.95,
-            first_start=start or _first_start(role, r, today),
+            first_start=_first_start(role, r, today),
         )
         posts.append(post)
         return post.index
@@ -516,7 +520,8 @@ def _plan_posts(scale, systems, organisations, members, waves, r, today):
         by_kind = defaultdict(list)
         for o in partners:
             by_kind[organisations[o].kind].append(o)
-        budget_left = per_system[s]
+        left = per_system[s]
+        titles = Counter()  # (title, host) -> posts so far
 
         cmo = add(s, icb, "Chief Medical Officer", "Chief Medical Officer", 10, None,
                   term_months=60, functions=[2, 4], duties=["Responsible Officer"])
@@ -529,10 +534,10 @@ def _plan_posts(scale, systems, organisations, members, waves, r, today):
         ]
         add(s, icb, "Council Chair", "Chair, Clinical and Care Professional Council", 2, cmo,
             honorarium=r.choice([8000, 10000, 12000]), functions=[7])
-        budget_left -= 5
+        left -= 5
         trust_deputies = {}
         for trust in trusts:
-            if budget_left < 3 + len(trusts):
+            if left < 3 + len(trusts):
                 break
             trust_cmo = add(s, trust, "Chief Medical Officer", "Chief Medical Officer", 10,
                             None, term_months=60, spatial=SpatialLevel.ORGANISATION,
@@ -544,27 +549,28 @@ def _plan_posts(scale, systems, organisations, members, waves, r, today):
                 s, trust, "Deputy Medical Director", "Deputy Medical Director",
                 r.choice([5, 6, 8]), trust_cmo, spatial=SpatialLevel.ORGANISATION,
                 functions=[4], duties=["Controlled Drugs Accountable Officer"])
-            budget_left -= 3
+            left -= 3
 
         directors = []
         for n in range(max(2, round(per_system[s] * 0.08))):
             if n < len(places):
-                title, spatial = f"Clinical and Care Director, {places[n]} Place", "place"
+                title = f"Clinical and Care Director, {places[n]} Place"
+                spatial = SpatialLevel.PLACE
             else:
-                theme = THEMES[(n - len(places)) % len(THEMES)]
-                title, spatial = f"Clinical and Care Director for {theme}", "system"
+                title = f"Clinical and Care Director for {THEMES[(n - len(places)) % len(THEMES)]}"
+                spatial = SpatialLevel.SYSTEM
             job_share = r.random() < 0.1
+            title = _unique_title(titles, places, title, icb)
             directors.append(add(
                 s, icb, "Clinical and Care Director", title, r.choice([4, 5, 6]),
                 r.choice(icb_deputies), job_share=job_share,
                 honorarium=r.choice([None, 12000, 15000]) if r.random() < 0.4 else None,
                 spatial=spatial, functions=r.sample(range(10), r.randint(1, 3))))
-        budget_left -= len(directors)
+        left -= len(directors)
 
-        leads = []  # (role, host, parent) planned before the professional leads under them
         clinical_leads = []
         role_weights = [w for _, w, *_ in LEAD_ROLES]
-        for n in range(budget_left):
+        for _ in range(left):
             role, _, tenths, share_chance, honorarium_chance, months = r.choices(
                 LEAD_ROLES, weights=role_weights)[0]
             if role == "Clinical and Care Professional Lead" and clinical_leads \
@@ -579,14 +585,14 @@ def _plan_posts(scale, systems, organisations, members, waves, r, today):
             honorarium = None
             if r.random() < honorarium_chance:
                 honorarium = 20000 if role == "CAG Leader" else 500 * r.randint(8, 30)
-            specialty = SPECIALTIES[(n * 7 + s) % len(SPECIALTIES)]
+            specialty = r.choice(SPECIALTIES)
             title = {
                 "Clinical Lead": f"Clinical Lead for {specialty}",
                 "Clinical and Care Professional Lead":
                     f"Clinical and Care Professional Lead, {specialty}",
                 "Clinical Network Lead": f"{specialty} Network Clinical Lead",
                 "Programme Clinical SRO":
-                    f"Programme Clinical SRO, {PROGRAMMES[n % len(PROGRAMMES)]}",
+                    f"Programme Clinical SRO, {r.choice(PROGRAMMES)}",
                 "CAG Leader": f"CAG Leader, {specialty}",
             }[role]
             kind = organisations[host].kind
@@ -599,15 +605,26 @@ def _plan_posts(scale, systems, organisations, members, waves, r, today):
             wave = next((w for w, wave in enumerate(waves)
                          if wave.system == s and wave.kind == BulkChange.Kind.CEASE
                          and role in wave.roles), None)
+            title = _unique_title(titles, places, title, host)
             index = add(s, host, role, title, wte, parent, term_months=months,
                         honorarium=honorarium, job_share=job_share, spatial=spatial,
                         functions=r.sample(range(10), r.randint(1, 3)))
             if wave is not None and r.random() < 0.5:
                 posts[index].cease_wave = wave
-            leads.append(index)
             if role == "Clinical Lead":
                 clinical_leads.append(index)
     return posts
+
+
+def _unique_title(titles, places, title, host):
+    """The same role more than once at one host: the place says which."""
+    n = titles[(title, host)]
+    titles[(title, host)] += 1
+    if n == 0:
+        return title
+    if n <= len(places):
+        return f"{title}, {places[n - 1]}"
+    return f"{title} ({n + 1})"
 
 
 def _lead_host(role, icb, by_kind, partners, r):
@@ -931,9 +948,10 @@ def flush(*, say=print):
         for chunk in _chunks(ids[Appointment]):
             removed += Notification.objects.filter(
                 object_type=Appointment._meta.label_lower, object_id__in=chunk).delete()[0]
-        removed += Vacancy.objects.filter(post__in=posts).delete()[0]
         for model in (Appointment, Post, EstablishmentBudget, Person):
             for chunk in _chunks(ids[model]):
+                if model in (Appointment, Post):
+                    removed += _delete_protecting(model, chunk)
                 removed += model.objects.filter(pk__in=chunk).delete()[0]
         removed += BulkChange.objects.filter(recorded_by__email=GENERATOR_EMAIL).delete()[0]
         for model in (Organisation, System):
@@ -948,6 +966,17 @@ def flush(*, say=print):
             for chunk in _chunks(pks):
                 removed += model.history.filter(id__in=chunk).delete()[0]
     say(f"Removed {removed:,} generated rows (history included).")
+    return removed
+
+
+def _delete_protecting(model, pks):
+    """What was attached since to generated appointments and posts and would keep them (an
+    appraisal cycle, a vacancy) goes with them."""
+    removed = 0
+    for relation in model._meta.related_objects:
+        if relation.on_delete is models.PROTECT and relation.related_model is not Appointment:
+            removed += relation.related_model._base_manager.filter(
+                **{f"{relation.field.name}__in": pks}).delete()[0]
     return removed
 
 

@@ -6,10 +6,11 @@ import datetime
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from guardian.shortcuts import assign_perm
 
 from appointments import services
 from appointments.models import Appointment, TermEndDecision
+from appraisals.models import Rater, Response
+from appraisals.services import open_cycle
 from ccpl import access
 from roles.models import JobDescription
 
@@ -78,7 +79,27 @@ RULES = {
     "appointments:import": (None, 200, EDITS_SOMEWHERE),
     "appointments:import-template": (None, 200, EDITS_SOMEWHERE),
     "appointments:import-confirm": ("token", 405, EVERYONE),
+    "appraisals:cycle-create": ("appointment_pk", 200, {"admin", "hr"}),
+    "appraisals:cycle-detail": ("cycle", 200, SEES_NORTH | {"leader", "appraiser"}),
+    "appraisals:self-assessment": ("cycle", 200, {"leader"}),
+    "appraisals:nominate": ("cycle", 405, EVERYONE),
+    "appraisals:remove-nomination": ("rater", 405, EVERYONE),
+    "appraisals:revoke": ("rater", 405, EVERYONE),
+    "appraisals:submit-nominations": ("cycle", 405, EVERYONE),
+    "appraisals:approve-nominations": ("cycle", 405, EVERYONE),
+    "appraisals:close": ("cycle", 405, EVERYONE),
+    "appraisals:release": ("cycle", 405, EVERYONE),
+    "appraisals:outcome": ("cycle", 405, EVERYONE),
+    "appraisals:sign-off": ("cycle", 405, EVERYONE),
+    # The world's cycle is still collecting nominations: no report, nothing to redact, for
+    # anyone (tests/test_appraisals.py covers the report once it exists).
+    "appraisals:report": ("cycle", 404, set()),
+    "appraisals:report-pdf": ("cycle", 404, set()),
+    "appraisals:redact": ("response", 404, set()),
+    "appraisals:rater": ("token", 404, set()),
 }
+# Pages that need no sign-in: a visitor without the right address finds nothing.
+PUBLIC = {"calendar-feed", "appraisals:rater"}
 
 
 @pytest.fixture
@@ -102,9 +123,16 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
                                              end_date=D(2026, 12, 31))],
             kind="extend", on_date=D(2027, 1, 31), reason="r", agreed_by="a",
             agreed_on=D(2026, 11, 1), by=admin_user)
+        appraiser_user = appraiser if side == "north" else UserFactory()
+        if side == "south":
+            person.user = UserFactory()
+            person.save()
+        cycle = open_cycle(appointment=appointment, by=admin_user, appraiser=appraiser_user)
+        rater = Rater.objects.create(cycle=cycle, group="peer", name="Peer", email=f"p@{side}.x")
+        response = Response.objects.create(cycle=cycle, group="peer", keep_doing="Kind")
         objects[side] = {"post": post, "person": person, "appointment": appointment,
-                         "decision": decision, "bulk_change": batch}
-    assign_perm("appointments.view_appointment", appraiser, objects["north"]["appointment"])
+                         "decision": decision, "bulk_change": batch, "cycle": cycle,
+                         "rater": rater, "response": response}
     users = {"admin": admin_user, "hr": hr_north, "cmo": cmo_office, "leader": leader,
              "appraiser": appraiser, "outsider": outsider, "anonymous": None}
     return users, objects
@@ -113,6 +141,15 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
 def _url(name, kind, target, user):
     if kind is None:
         return reverse(name)
+    if kind == "appointment_pk":
+        return reverse(name, kwargs={"appointment_pk": target["appointment"].pk})
+    if kind == "rater":
+        return reverse(name, kwargs={"pk": target["cycle"].pk,
+                                     "rater_pk": target["rater"].pk})
+    if kind == "response":
+        return reverse(name, kwargs={"pk": target["cycle"].pk,
+                                     "response_pk": target["response"].pk,
+                                     "field": "keep_doing"})
     if kind == "calendar":
         return reverse(name, kwargs={"token": user.calendar_token if user else "no-such-token"})
     if kind == "token":
@@ -142,8 +179,9 @@ def test_every_url_answers_each_kind_of_user_as_it_should(client, world, persona
             if side == "north":
                 in_reach = persona in reach
             else:  # the outsider is HR in the south, with the same rights there as hr here
-                in_reach = persona == "admin" or (persona == "outsider" and "hr" in reach)
-            if persona == "anonymous" and kind == "calendar":
+                in_reach = (persona == "admin" and "admin" in reach) or (
+                    persona == "outsider" and "hr" in reach)
+            if persona == "anonymous" and name in PUBLIC:
                 expected = {404}  # private by its address; a made-up one finds nothing
             elif persona == "anonymous" and "anonymous" not in reach:
                 expected = {302}  # to the sign-in page, whether or not the object exists

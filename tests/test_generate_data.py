@@ -1,54 +1,187 @@
-"""The benchmark data generator: valid by construction, with history, reproducible."""
+"""The benchmark data generator: the numbers asked for, every rule of the register holding, history
+for every row, the same register for the same seed, and no second register on top of the first."""
+
+import datetime
+import io
+from collections import Counter, defaultdict
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from appointments.models import Appointment, Extension, Person
+from appointments.models import (
+    Appointment,
+    BulkChange,
+    EqualityProfile,
+    Extension,
+    Person,
+    Vacancy,
+)
 from roles import generate
-from roles.models import Organisation, Post, System
+from roles.models import EstablishmentBudget, Organisation, Post, System
+
+from .factories import AppointmentFactory
+
+TODAY = datetime.date(2026, 11, 23)
+SMALL = generate.SCALES["small"]
+HISTORY_MODELS = [System, Organisation, EstablishmentBudget, Post, Person, Appointment, Extension]
 
 pytestmark = pytest.mark.django_db
 
 
-def test_small_scale_writes_a_valid_register_with_history():
-    counts = generate.generate("small", seed=3, say=lambda text: None)
-    assert counts["systems"] == 2 and counts["posts"] == 60
-    assert counts["appointments"] == Appointment.objects.count() >= 120
-    assert Extension.objects.count() == counts["extensions"] > 0
+def generate_small(*args):
+    out = io.StringIO()
+    call_command("generate_data", "--scale", "small", "--today", TODAY.isoformat(), *args,
+                 stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def output():
+    return generate_small("--seed", "3")
+
+
+def test_small_scale_writes_the_numbers_asked_for(output):
+    assert generate.generated_systems().count() == SMALL.systems
+    assert Organisation.objects.count() == SMALL.organisations
+    assert Post.objects.count() == SMALL.posts
+    assert Appointment.objects.count() == SMALL.appointments
+    assert Person.objects.count() == SMALL.people
+
+
+def test_it_reports_what_it_wrote_and_how_long_it_took(output):
+    reported = {line[:34].strip(): int(line[34:].replace(",", ""))
+                for line in output.splitlines() if line.startswith("  ")}
+    assert reported["systems"] == SMALL.systems
+    assert reported["posts"] == SMALL.posts
+    assert reported["appointments"] == SMALL.appointments
+    assert reported["extensions"] == Extension.objects.count()
+    assert reported["equality profiles"] == EqualityProfile.objects.count()
+    assert reported["bulk changes"] == BulkChange.objects.count()
+    assert "Done in" in output and "peak memory" in output
+
+
+def test_every_appointment_keeps_the_rules_of_the_register(output):
     for appointment in Appointment.objects.select_related("post", "person"):
-        appointment.full_clean()  # every rule of the register holds
-    assert Appointment.history.count() == counts["appointments"]
-    assert Post.history.filter(history_user__email=generate.GENERATOR_EMAIL).count() == 60
+        appointment.full_clean()  # dates, WTE and honorarium against the post and its holders
+        extensions = list(appointment.extensions.order_by("number"))
+        assert [e.number for e in extensions] == list(range(1, len(extensions) + 1))
+        for earlier, later in zip(extensions, extensions[1:], strict=False):
+            assert earlier.new_end_date == later.old_end_date
+            assert earlier.agreed_on <= later.agreed_on
+        if extensions:
+            assert extensions[-1].new_end_date == (appointment.scheduled_end_date
+                                                   or appointment.end_date)
+            assert appointment.start_date <= extensions[0].agreed_on
+            assert extensions[-1].agreed_on <= TODAY
+        if appointment.status in (Appointment.Status.ENDED, Appointment.Status.CEASED):
+            assert appointment.end_date < appointment.scheduled_end_date
+            assert appointment.end_recorded_at.date() <= TODAY
+        if appointment.status == Appointment.Status.OFFERED:
+            assert appointment.start_date > TODAY
+        if appointment.post.disestablished_on:
+            assert appointment.end_date < appointment.post.disestablished_on
+        assert appointment.post.created_on <= appointment.start_date
 
 
-def _signature():
-    return list(Appointment.objects.order_by("post__title", "start_date", "person__work_email")
-                .values_list("post__title", "start_date", "end_date", "wte", "status",
-                             "person__work_email"))
+def test_every_post_person_organisation_and_budget_is_valid(output):
+    for model in (System, Organisation, EstablishmentBudget, Post, Person):
+        for obj in model.objects.all():
+            obj.full_clean()
 
 
-def _wipe():
-    Extension.objects.all().delete()
-    Appointment.objects.all().delete()
-    Post.objects.filter(responsible_to__isnull=False).delete()
-    Post.objects.all().delete()
-    Person.objects.all().delete()
-    Organisation.objects.all().delete()
-    System.objects.all().delete()
+def test_the_register_has_the_variety_benchmarks_need(output):
+    appointments = list(Appointment.objects.select_related("post"))
+    assert any(a.end_date < TODAY for a in appointments)
+    assert any(a.start_date <= TODAY <= a.end_date for a in appointments)
+    assert any(a.start_date > TODAY for a in appointments)
+    statuses = Counter(a.status for a in appointments)
+    assert set(statuses) == set(Appointment.Status.values)
+
+    terms = defaultdict(list)
+    for a in appointments:
+        terms[(a.post_id, a.start_date)].append(a)
+    co_leads = [held for held in terms.values() if len(held) > 1]
+    assert co_leads and all(held[0].post.job_share_allowed for held in co_leads)
+    assert any(held[0].post.honorarium_is_pool and all(a.honorarium_share for a in held)
+               for held in co_leads)
+
+    extended = Counter(Extension.objects.values_list("appointment", flat=True))
+    assert 0.15 < len(extended) / len(appointments) < 0.5
+    assert any(n > 1 for n in extended.values())
+    assert Extension.objects.filter(bulk_change__isnull=False).exists()
+    assert BulkChange.objects.filter(appointments__isnull=False).exists()
+
+    depth = {}
+    for post in Post.objects.order_by("pk"):
+        depth[post.pk] = depth[post.responsible_to_id] + 1 if post.responsible_to_id else 0
+    assert max(depth.values()) >= 3
+    assert Organisation.objects.filter(systems__isnull=False).count() > Organisation.objects.count()
+    assert Post.objects.filter(budget__isnull=False).exists()
+    assert Post.objects.filter(functions__isnull=False).exists()
+    assert 0 < EqualityProfile.objects.count() < Person.objects.count()
+
+
+def test_every_generated_row_has_its_history(output):
+    for model in HISTORY_MODELS:
+        created = set(model.history.filter(
+            history_type="+", history_user__email=generate.GENERATOR_EMAIL,
+        ).values_list("id", flat=True))
+        assert created == set(model.objects.values_list("pk", flat=True)), model
+    post = Post.objects.filter(functions__isnull=False).first()
+    recorded = post.history.earliest()
+    assert {row.function_id for row in recorded.functions.all()} == set(
+        post.functions.values_list("pk", flat=True))
+
+
+def signature():
+    """The register without its primary keys."""
+    return (
+        list(Organisation.objects.order_by("name", "ods_code")
+             .values_list("name", "kind", "ods_code", "systems__short_name")),
+        list(Post.objects.order_by("reference").values_list(
+            "reference", "title", "wte", "honorarium", "job_share_allowed",
+            "responsible_to__reference", "budget__name", "host_organisation__name",
+            "created_on", "disestablished_on")),
+        list(Person.objects.order_by("work_email").values_list(
+            "work_email", "given_name", "family_name", "profession", "registration_number",
+            "substantive_employer__name", "equality__ethnic_category")),
+        list(Appointment.objects.order_by("post__reference", "start_date", "person__work_email")
+             .values_list("post__reference", "person__work_email", "start_date", "end_date",
+                          "wte", "honorarium_share", "status", "scheduled_end_date")),
+        list(Extension.objects.order_by("appointment__post__reference",
+                                        "appointment__person__work_email", "number")
+             .values_list("appointment__post__reference", "number", "old_end_date",
+                          "new_end_date", "agreed_on", "bulk_change__on_date")),
+    )
 
 
 def test_the_same_seed_gives_the_same_register():
-    generate.generate("small", seed=7, say=lambda text: None)
-    first = _signature()
-    _wipe()
-    generate.generate("small", seed=7, say=lambda text: None)
-    assert _signature() == first
-    _wipe()
-    generate.generate("small", seed=8, say=lambda text: None)
-    assert _signature() != first
+    generate_small("--seed", "7")
+    first = signature()
+    generate_small("--seed", "7", "--flush-generated")
+    assert signature() == first
+    generate_small("--seed", "8", "--flush-generated")
+    assert signature() != first
 
 
-def test_it_refuses_to_run_twice():
-    call_command("generate_data", "--scale", "small", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def test_it_refuses_to_write_a_second_register(output):
     with pytest.raises(CommandError, match="already"):
-        call_command("generate_data", "--scale", "small")
+        generate_small("--seed", "4")
+    assert Appointment.objects.count() == SMALL.appointments
+
+
+def test_flushing_removes_the_generated_register_and_its_history_only():
+    own = AppointmentFactory()
+    generate_small("--seed", "5")
+    Vacancy.objects.create(post=Post.objects.filter(reference__startswith="GEN").first())
+    out = io.StringIO()
+    call_command("generate_data", "--flush-only", stdout=out)
+    assert "Removed" in out.getvalue()
+    assert not generate.generated_systems().exists()
+    assert list(Appointment.objects.all()) == [own]
+    assert list(Person.objects.all()) == [own.person]
+    assert not BulkChange.objects.exists()
+    assert not Vacancy.objects.exists()
+    for model in HISTORY_MODELS:
+        assert not model.history.filter(history_user__email=generate.GENERATOR_EMAIL).exists()
+    assert Post.history.filter(id=own.post_id).exists()

@@ -91,8 +91,7 @@ def test_the_extension_cap_of_the_role_type_warns(north_trust, admin_user):
     role_type = RoleTypeFactory(name="Clinical Lead (capped)", max_extensions=1)
     appointment = AppointmentFactory(post__role_type=role_type,
                                      post__host_organisation=north_trust)
-    assert services.extension_warnings(appointment) == []
+    assert not any("at most" in w for w in services.extension_warnings(appointment))
     services.extend(appointment=appointment, new_end_date=D(2028, 6, 30), reason="r",
                     agreed_by="a", by=admin_user)
-    (warning,) = services.extension_warnings(appointment)
-    assert "at most 1 time" in warning
+    assert any("at most 1 time" in w for w in services.extension_warnings(appointment))

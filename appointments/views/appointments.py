@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from appraisals.models import Cycle
 from ccpl.exports import csv_response, xlsx_response
 from ccpl.history import with_changes
 from ccpl.lists import list_links
@@ -127,6 +128,9 @@ def appointment_detail(request, pk):
         "can_decide": extendable and open_,
         "can_agree": can_agree and pending is not None,
         "warnings": services.extension_warnings(appointment) if extendable and open_ else [],
+        "cycles": Cycle.objects.visible_to(user).filter(appointment=appointment)
+        .select_related("appraiser"),
+        "can_open_cycle": editable and open_,
         "history": with_changes(appointment.history) if staff_view else [],
         "notifications": (Notification.objects.about(appointment).select_related("recipient")
                           [:50] if staff_view else []),

@@ -1,0 +1,91 @@
+from django.contrib import admin
+
+from .models import (
+    Cycle,
+    Dimension,
+    QuestionnaireTemplate,
+    Rater,
+    Redaction,
+    Statement,
+    TemplateVersion,
+)
+
+
+class DimensionInline(admin.StackedInline):
+    model = Dimension
+    extra = 0
+
+
+class StatementInline(admin.TabularInline):
+    model = Statement
+    extra = 0
+
+
+@admin.register(QuestionnaireTemplate)
+class QuestionnaireTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "description"]
+    search_fields = ["name"]
+
+
+@admin.register(TemplateVersion)
+class TemplateVersionAdmin(admin.ModelAdmin):
+    """Questionnaires are administered here. A version in use by a cycle is not changed:
+    publish a new version instead."""
+
+    list_display = ["template", "number", "is_published", "created_at"]
+    list_select_related = ["template"]
+    list_filter = ["template", "is_published"]
+    inlines = [DimensionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.cycles.exists():
+            return ["template", "number", "scale", "not_observed_label", "keep_doing_prompt",
+                    "do_differently_prompt"]
+        return []
+
+
+@admin.register(Dimension)
+class DimensionAdmin(admin.ModelAdmin):
+    list_display = ["name", "version", "order"]
+    list_select_related = ["version__template"]
+    inlines = [StatementInline]
+
+
+class RaterInline(admin.TabularInline):
+    model = Rater
+    fields = ["name", "email", "group", "status", "invited_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Cycle)
+class CycleAdmin(admin.ModelAdmin):
+    list_display = ["appointment", "appraiser", "stage", "opened_on", "closes_on", "outcome"]
+    list_select_related = ["appointment__person", "appointment__post", "appraiser"]
+    list_filter = ["stage", "outcome", "appointment__post__system"]
+    search_fields = ["appointment__person__family_name", "appointment__post__title"]
+    readonly_fields = ["appointment", "template_version"]
+    inlines = [RaterInline]
+
+
+@admin.register(Redaction)
+class RedactionAdmin(admin.ModelAdmin):
+    """The original text of removed comments: administrators only."""
+
+    list_display = ["response", "field", "redacted_by", "redacted_at"]
+    list_select_related = ["response", "redacted_by"]
+    readonly_fields = ["response", "field", "original_text", "reason", "redacted_by",
+                       "redacted_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser

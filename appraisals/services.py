@@ -1,0 +1,452 @@
+"""Every step of a 360° cycle, each one function that checks who may do it and when, writes, and
+queues what it makes due, in one transaction."""
+
+import datetime
+import random
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from appointments.models import Appointment
+from ccpl.models import Notification
+from ccpl.reminders import notify_now
+
+from .models import Answer, Cycle, Group, QuestionnaireTemplate, Rater, Redaction, Response
+
+Stage = Cycle.Stage
+DEFAULT_TEMPLATE = "NHS Healthcare Leadership Model"
+ROTATION_LIMIT = getattr(settings, "APPRAISER_ROTATION_LIMIT", 2)
+ROTATION_YEARS = getattr(settings, "APPRAISER_ROTATION_YEARS", 5)
+
+
+def default_appraiser(appointment, on=None):
+    """The account of whoever holds the post this one is responsible to."""
+    responsible_to = appointment.post.responsible_to_id
+    if responsible_to is None:
+        return None
+    holder = (Appointment.objects.in_force(on).filter(post_id=responsible_to)
+              .select_related("person__user").order_by("start_date").first())
+    return holder.person.user if holder and holder.person.user_id else None
+
+
+def rotation_warning(cycle):
+    """The same appraiser for the same leader more than ROTATION_LIMIT times in ROTATION_YEARS
+    years is flagged: fresh eyes are part of a fair appraisal."""
+    since = cycle.opened_on - relativedelta(years=ROTATION_YEARS)
+    count = Cycle.objects.filter(appointment__person=cycle.appointment.person,
+                                 appraiser=cycle.appraiser, opened_on__gt=since,
+                                 opened_on__lte=cycle.opened_on).count()
+    if count > ROTATION_LIMIT:
+        return (f"{cycle.appraiser.get_full_name()} has appraised {cycle.leader} {count} times in "
+                f"the last {ROTATION_YEARS} years; the usual limit is {ROTATION_LIMIT}. "
+                "Consider another appraiser.")
+    return ""
+
+
+@transaction.atomic
+def open_cycle(*, appointment, by, appraiser=None, closes_on=None, template_version=None,
+               today=None):
+    today = today or timezone.localdate()
+    appraiser = appraiser or default_appraiser(appointment, today)
+    errors = {}
+    if appointment.person.user_id is None:
+        errors["appointment"] = (f"{appointment.person} has no account yet: invite them first, "
+                                 "so they can complete their self-assessment.")
+    if appraiser is None:
+        errors["appraiser"] = "Choose the appraiser: nobody with an account holds the post this "\
+                              "one is responsible to."
+    elif appraiser.pk == appointment.person.user_id:
+        errors["appraiser"] = "Leaders cannot appraise themselves."
+    if Cycle.objects.filter(appointment=appointment).exclude(
+            stage__in=[Stage.RELEASED, Stage.SIGNED_OFF, Stage.CLOSED]).exists():
+        errors["appointment"] = "This appointment already has a 360° appraisal in progress."
+    closes_on = closes_on or today + datetime.timedelta(days=42)
+    if closes_on <= today:
+        errors["closes_on"] = "The closing date must be in the future."
+    if template_version is None:
+        template = QuestionnaireTemplate.objects.filter(name=DEFAULT_TEMPLATE).first()
+        template_version = template.current_version() if template else None
+        if template_version is None:
+            errors["template_version"] = "No published questionnaire: publish one in the admin."
+    if errors:
+        raise ValidationError(errors)
+    cycle = Cycle.objects.create(appointment=appointment, appraiser=appraiser, opened_by=by,
+                                 opened_on=today, closes_on=closes_on,
+                                 template_version=template_version)
+    # The appraiser sees the appointment of the leader they appraise, and nothing else.
+    assign_perm("appointments.view_appointment", appraiser, appointment)
+    _tell(cycle, Notification.Kind.APPRAISAL_DUE, f"opened-{cycle.pk}", cycle.leader.user,
+          subject=f"Your 360° appraisal has started: {appointment.post}",
+          template="cycle_opened")
+    return cycle
+
+
+def _tell(cycle, kind, milestone, user, *, subject, template):
+    if user is None:
+        return None
+    return notify_now(kind=kind, milestone=milestone, obj=cycle, email=user.email, user=user,
+                      context={"subject": subject, "cycle": cycle, "template": template})
+
+
+# --- The leader: self-assessment and nominations ----------------------------------------------
+
+def _require(condition, message):
+    if not condition:
+        raise ValidationError(message)
+
+
+def answers_errors(cycle, answers, submit):
+    """Every statement answered (a value on the scale or not observed) before submitting."""
+    statements = {s.pk for d in cycle.template_version.dimensions.all() for s in
+                  d.statements.all()}
+    allowed = set(cycle.template_version.scale_values)
+    for statement_id, value in answers.items():
+        if statement_id not in statements or (value is not None and value not in allowed):
+            return ["That answer is not on the questionnaire's scale."]
+    if submit:
+        missing = statements - set(answers)
+        if missing:
+            return [f"Answer every statement before you submit: {len(missing)} still to answer "
+                    "(choose 'not observed' if you have not seen it)."]
+    return []
+
+
+@transaction.atomic
+def save_self_assessment(*, cycle, answers, keep_doing="", do_differently="", submit, by):
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    _require(by.pk == cycle.leader.user_id, "Only the leader completes the self-assessment.")
+    _require(cycle.self_submitted_at is None, "The self-assessment has already been submitted.")
+    _require(cycle.stage not in (Stage.CLOSED, Stage.RELEASED, Stage.SIGNED_OFF),
+             "This appraisal is closed.")
+    problems = answers_errors(cycle, answers, submit)
+    if problems:
+        raise ValidationError(problems)
+    response, _ = Response.objects.get_or_create(cycle=cycle, is_self=True)
+    response.keep_doing, response.do_differently = keep_doing.strip(), do_differently.strip()
+    response.save()
+    _store_answers(response, answers)
+    if submit:
+        cycle.self_submitted_at = timezone.now()
+        cycle.save(update_fields=["self_submitted_at"])
+    return response
+
+
+def _store_answers(response, answers):
+    response.answers.all().delete()
+    Answer.objects.bulk_create([Answer(response=response, statement_id=statement, value=value)
+                                for statement, value in answers.items()])
+
+
+def nomination_gaps(cycle, raters=None):
+    """What is still missing before the nominations can go to the appraiser."""
+    raters = raters if raters is not None else list(
+        cycle.raters.exclude(status=Rater.Status.REVOKED))
+    gaps = []
+    for group in Group:
+        have = sum(1 for r in raters if r.group == group)
+        need = cycle.minimum(group)
+        if have < need:
+            gaps.append(f"{group.label}: add {need - have} more (at least {need}).")
+    if len(raters) < cycle.min_total:
+        gaps.append(f"In all: add {cycle.min_total - len(raters)} more (at least "
+                    f"{cycle.min_total}).")
+    return gaps
+
+
+@transaction.atomic
+def nominate(*, cycle, group, name, email, organisation="", by):
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    is_leader = by.pk == cycle.leader.user_id
+    is_appraiser = by.pk == cycle.appraiser_id
+    _require(is_leader or is_appraiser, "Only the leader or the appraiser can nominate raters.")
+    allowed = [Stage.NOMINATING] if is_leader else [Stage.NOMINATING, Stage.APPROVING]
+    _require(cycle.stage in allowed, "Nominations can no longer be changed.")
+    email = email.strip().lower()
+    errors = {}
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = "Enter an e-mail address like name@nhs.net."
+    if not errors:
+        own = {cycle.leader.work_email.lower(), (cycle.leader.user.email if
+                                                 cycle.leader.user else "")}
+        if email in own:
+            errors["email"] = "You cannot nominate yourself: the self-assessment is your view."
+        elif cycle.raters.filter(email__iexact=email).exists():
+            errors["email"] = "This person is already nominated."
+    if group not in Group.values:
+        errors["group"] = "Select the group the rater belongs to."
+    if not name.strip():
+        errors["name"] = "Enter the rater's name."
+    if errors:
+        raise ValidationError(errors)
+    return Rater.objects.create(cycle=cycle, group=group, name=name.strip(), email=email,
+                                organisation=organisation.strip(),
+                                added_by_appraiser=is_appraiser and not is_leader)
+
+
+@transaction.atomic
+def remove_nomination(*, rater, by):
+    cycle = Cycle.objects.select_for_update().get(pk=rater.cycle_id)
+    is_leader = by.pk == cycle.leader.user_id
+    allowed = [Stage.NOMINATING] if is_leader else [Stage.NOMINATING, Stage.APPROVING]
+    _require((is_leader or by.pk == cycle.appraiser_id) and cycle.stage in allowed,
+             "Nominations can no longer be changed.")
+    _require(rater.status == Rater.Status.NOMINATED, "This rater has already been invited.")
+    rater.delete()
+
+
+@transaction.atomic
+def submit_nominations(*, cycle, by):
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    _require(by.pk == cycle.leader.user_id, "Only the leader submits their nominations.")
+    _require(cycle.stage == Stage.NOMINATING, "The nominations have already been submitted.")
+    gaps = nomination_gaps(cycle)
+    if gaps:
+        raise ValidationError(gaps)
+    cycle.stage = Stage.APPROVING
+    cycle.nominations_submitted_at = timezone.now()
+    cycle.save(update_fields=["stage", "nominations_submitted_at"])
+    _tell(cycle, Notification.Kind.APPRAISAL_DUE, f"approve-{cycle.pk}", cycle.appraiser,
+          subject=f"Approve the 360° raters for {cycle.leader}", template="approve_raters")
+    return cycle
+
+
+# --- The appraiser: approval, invitations, report, outcome ------------------------------------
+
+@transaction.atomic
+def approve_nominations(*, cycle, by):
+    """Approve the raters and invite each of them with a private link."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    _require(by.pk == cycle.appraiser_id, "Only the appraiser approves the raters.")
+    _require(cycle.stage == Stage.APPROVING, "There are no nominations waiting for approval.")
+    gaps = nomination_gaps(cycle)
+    if gaps:
+        raise ValidationError(gaps)
+    cycle.stage = Stage.COLLECTING
+    cycle.nominations_approved_at = timezone.now()
+    cycle.save(update_fields=["stage", "nominations_approved_at"])
+    invite_raters(cycle)
+    return cycle
+
+
+def invite_raters(cycle):
+    """Mark every nominated rater invited and record their invitation in the ledger, in the
+    caller's transaction. The link itself is made when the e-mail is sent (see deliver)."""
+    now = timezone.now()
+    raters = list(cycle.raters.filter(status=Rater.Status.NOMINATED))
+    for rater in raters:
+        rater.status = Rater.Status.INVITED
+        rater.invited_at = now
+    Rater.objects.bulk_update(raters, ["status", "invited_at"])
+    for rater in raters:
+        notify_now(kind=Notification.Kind.RATER_INVITATION, milestone="invitation", obj=rater,
+                   email=rater.email, context=rater_context(rater))
+    return raters
+
+
+def rater_context(rater, chaser=False):
+    cycle = rater.cycle
+    subject = (f"Reminder: your feedback on {cycle.leader} is needed by "
+               f"{cycle.closes_on:%-d %B}" if chaser else
+               f"Please give feedback on {cycle.leader}'s leadership (360° review)")
+    return {"rater": rater, "leader": str(cycle.leader), "post": str(cycle.appointment.post),
+            "closes_on": cycle.closes_on, "subject": subject,
+            "template": "rater_chaser" if chaser else "rater_invitation"}
+
+
+@transaction.atomic
+def revoke_rater(*, rater, by):
+    cycle = rater.cycle
+    _require(by.pk == cycle.appraiser_id or _is_hr(by, cycle),
+             "Only the appraiser or HR can withdraw a link.")
+    _require(rater.status == Rater.Status.INVITED, "Only an unanswered invitation can be "
+                                                   "withdrawn.")
+    rater.status = Rater.Status.REVOKED
+    rater.token_hash = ""
+    rater.draft = {}
+    rater.save(update_fields=["status", "token_hash", "draft"])
+    return rater
+
+
+def _is_hr(user, cycle):
+    return Cycle.objects.managed_by(user).filter(pk=cycle.pk).exists()
+
+
+@transaction.atomic
+def close_cycle(*, cycle, by=None):
+    """No more answers: links stop working and the report goes to the appraiser."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if by is not None:
+        _require(by.pk == cycle.appraiser_id or _is_hr(by, cycle),
+                 "Only the appraiser or HR can close the appraisal.")
+    _require(cycle.stage in (Stage.NOMINATING, Stage.APPROVING, Stage.COLLECTING),
+             "This appraisal is already closed.")
+    cycle.stage = Stage.CLOSED
+    cycle.closed_at = timezone.now()
+    cycle.save(update_fields=["stage", "closed_at"])
+    cycle.raters.filter(status=Rater.Status.INVITED).update(token_hash="", draft={})
+    _tell(cycle, Notification.Kind.APPRAISAL_DUE, f"closed-{cycle.pk}", cycle.appraiser,
+          subject=f"The 360° report for {cycle.leader} is ready for you", template="report_ready")
+    return cycle
+
+
+def close_due_cycles(today):
+    """Close every cycle whose closing date has passed (run by the daily sweep)."""
+    due = Cycle.objects.filter(stage__in=[Stage.NOMINATING, Stage.APPROVING, Stage.COLLECTING],
+                               closes_on__lt=today)
+    for cycle in due:
+        close_cycle(cycle=cycle)
+    return len(due)
+
+
+@transaction.atomic
+def redact(*, response, field, reason, by):
+    cycle = response.cycle
+    _require(by.pk == cycle.appraiser_id, "Only the appraiser can remove a comment.")
+    _require(cycle.stage == Stage.CLOSED, "Comments can be removed only before the report is "
+                                          "released.")
+    _require(not response.is_self, "The leader's own comments are not redacted.")
+    _require(field in ("keep_doing", "do_differently"), "That is not a comment.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the comment is removed."})
+    from .models import REDACTED_TEXT
+
+    Redaction.objects.create(response=response, field=field,
+                             original_text=getattr(response, field), reason=reason.strip(),
+                             redacted_by=by)
+    setattr(response, field, REDACTED_TEXT)
+    response.save(update_fields=[field])
+
+
+@transaction.atomic
+def release_report(*, cycle, by):
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    _require(by.pk == cycle.appraiser_id, "Only the appraiser releases the report.")
+    _require(cycle.stage == Stage.CLOSED, "The report can be released once the appraisal is "
+                                          "closed.")
+    cycle.stage = Stage.RELEASED
+    cycle.released_at = timezone.now()
+    cycle.save(update_fields=["stage", "released_at"])
+    _tell(cycle, Notification.Kind.APPRAISAL_DUE, f"released-{cycle.pk}", cycle.leader.user,
+          subject="Your 360° report is ready", template="report_released")
+    return cycle
+
+
+@transaction.atomic
+def record_outcome(*, cycle, meeting_on, outcome, objectives, development_actions, by):
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    _require(by.pk == cycle.appraiser_id, "Only the appraiser records the outcome.")
+    _require(cycle.stage == Stage.RELEASED, "Record the outcome after releasing the report.")
+    errors = {}
+    if outcome not in Cycle.Outcome.values:
+        errors["outcome"] = "Select whether the appraisal was satisfactory."
+    if meeting_on is None:
+        errors["meeting_on"] = "Enter the date of the appraisal meeting."
+    elif meeting_on > timezone.localdate():
+        errors["meeting_on"] = "The meeting date cannot be in the future."
+    if errors:
+        raise ValidationError(errors)
+    cycle.meeting_on, cycle.outcome = meeting_on, outcome
+    cycle.objectives, cycle.development_actions = objectives.strip(), development_actions.strip()
+    cycle.outcome_recorded_at = timezone.now()
+    cycle.leader_signed_at = cycle.appraiser_signed_at = None  # a changed outcome is re-signed
+    cycle.save()
+    return cycle
+
+
+@transaction.atomic
+def sign_off(*, cycle, by):
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    _require(cycle.outcome, "The outcome has not been recorded yet.")
+    now = timezone.now()
+    if by.pk == cycle.appraiser_id:
+        cycle.appraiser_signed_at = cycle.appraiser_signed_at or now
+    elif by.pk == cycle.leader.user_id:
+        cycle.leader_signed_at = cycle.leader_signed_at or now
+    else:
+        raise ValidationError("Only the leader and the appraiser sign off the appraisal.")
+    if cycle.appraiser_signed_at and cycle.leader_signed_at:
+        cycle.stage = Stage.SIGNED_OFF
+    cycle.save()
+    return cycle
+
+
+def latest_outcome(appointment, within_days=365, today=None):
+    """The most recent signed-off appraisal outcome of the appointment within the period."""
+    today = today or timezone.localdate()
+    return (Cycle.objects.filter(appointment=appointment, stage=Stage.SIGNED_OFF,
+                                 meeting_on__gte=today - datetime.timedelta(days=within_days))
+            .order_by("-meeting_on").first())
+
+
+# --- Raters, by private link -----------------------------------------------------------------
+
+def rater_for_token(token):
+    """The rater a link belongs to, if it still works: invited, not revoked, the cycle open."""
+    from .models import hash_token
+
+    if not token or len(token) > 100:
+        return None
+    rater = (Rater.objects.select_related("cycle__template_version", "cycle__appointment__post",
+                                          "cycle__appointment__person")
+             .filter(token_hash=hash_token(token)).first())
+    if rater is None or rater.status != Rater.Status.INVITED or \
+            not rater.cycle.is_open_to_raters:
+        return None
+    return rater
+
+
+@transaction.atomic
+def save_rater_answers(*, rater, answers, keep_doing="", do_differently="", submit):
+    """Save a draft, or submit once: the submitted answers keep only the rater's group."""
+    rater = Rater.objects.select_for_update().get(pk=rater.pk)
+    _require(rater.status == Rater.Status.INVITED and rater.cycle.is_open_to_raters,
+             "This link no longer works.")
+    problems = answers_errors(rater.cycle, answers, submit)
+    if problems:
+        raise ValidationError(problems)
+    if not submit:
+        rater.draft = {"answers": {str(k): v for k, v in answers.items()},
+                       "keep_doing": keep_doing, "do_differently": do_differently}
+        rater.save(update_fields=["draft"])
+        return rater
+    response = Response.objects.create(
+        cycle=rater.cycle, group=rater.group, keep_doing=keep_doing.strip(),
+        do_differently=do_differently.strip(),
+        shuffle=random.SystemRandom().randrange(1, 2**31),
+    )
+    _store_answers(response, answers)
+    rater.status = Rater.Status.SUBMITTED
+    rater.draft = {}
+    rater.token_hash = ""
+    rater.save(update_fields=["status", "draft", "token_hash"])
+    return rater
+
+
+@transaction.atomic
+def decline(*, rater):
+    rater = Rater.objects.select_for_update().get(pk=rater.pk)
+    _require(rater.status == Rater.Status.INVITED, "This link no longer works.")
+    rater.status = Rater.Status.DECLINED
+    rater.draft = {}
+    rater.token_hash = ""
+    rater.save(update_fields=["status", "draft", "token_hash"])
+    return rater
+
+
+def progress(cycle):
+    """Answered out of invited, per group: numbers only, never names."""
+    rows = []
+    raters = list(cycle.raters.exclude(status__in=[Rater.Status.REVOKED]))
+    for group in Group:
+        invited = [r for r in raters if r.group == group and r.status != Rater.Status.NOMINATED]
+        answered = sum(1 for r in invited if r.status == Rater.Status.SUBMITTED)
+        rows.append({"group": group.label, "answered": answered, "invited": len(invited),
+                     "percent": round(answered / len(invited) * 100) if invited else 0})
+    return rows

@@ -1,0 +1,362 @@
+"""360° appraisals in the browser: the cycle page for the leader, the appraiser and HR; the
+questionnaire; the report and its PDF; and the rater's private page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from appointments.models import Appointment
+from appointments.views.appointments import add_errors
+from ccpl.models import User
+
+from . import pdf, report, services
+from .forms import NominationForm, OpenCycleForm, OutcomeForm, QuestionnaireForm, RedactForm
+from .models import Cycle, Rater, Response
+
+Stage = Cycle.Stage
+
+
+def _cycle(request, pk, queryset=None):
+    queryset = queryset if queryset is not None else Cycle.objects.visible_to(request.user)
+    return get_object_or_404(
+        queryset.select_related("appointment__person__user", "appointment__post",
+                                "appraiser", "template_version__template"), pk=pk)
+
+
+def _roles(cycle, user):
+    return {
+        "is_leader": cycle.leader.user_id == user.pk,
+        "is_appraiser": cycle.appraiser_id == user.pk,
+        "is_hr": Cycle.objects.managed_by(user).filter(pk=cycle.pk).exists(),
+    }
+
+
+@login_required
+def cycle_create(request, appointment_pk):
+    appointment = get_object_or_404(
+        Appointment.objects.editable_by(request.user).select_related("post", "person"),
+        pk=appointment_pk)
+    default = services.default_appraiser(appointment)
+    appraisers = User.objects.filter(is_active=True).filter(
+        Q(person__appointments__post__system=appointment.post.system) | Q(is_superuser=True)
+    ).exclude(pk=appointment.person.user_id).distinct().order_by("full_name", "email")
+    template = services.QuestionnaireTemplate.objects.filter(
+        name=services.DEFAULT_TEMPLATE).first()
+    form = OpenCycleForm(request.POST or None, appraisers=appraisers, initial={
+        "appraiser": default.pk if default else None,
+        "closes_on": timezone.localdate() + timezone.timedelta(days=42),
+        "template_version": template.current_version().pk if template else None,
+    })
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycle = services.open_cycle(appointment=appointment, by=request.user,
+                                        **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"The 360° appraisal has started. {appointment.person} "
+                                      "has been asked to complete a self-assessment.")
+            return redirect(cycle)
+    return render(request, "appraisals/form_page.html", {
+        "form": form, "title": "Start a 360° appraisal", "button": "Start the appraisal",
+        "caption": str(appointment),
+        "breadcrumbs": [("Appointments", "/appointments/"),
+                        (str(appointment), appointment.get_absolute_url())],
+    })
+
+
+@login_required
+def cycle_detail(request, pk):
+    cycle = _cycle(request, pk)
+    roles = _roles(cycle, request.user)
+    raters = list(cycle.raters.all())
+    context = {
+        "cycle": cycle, **roles,
+        "progress": services.progress(cycle),
+        "gaps": services.nomination_gaps(cycle, [r for r in raters
+                                                 if r.status != Rater.Status.REVOKED]),
+        "rotation": services.rotation_warning(cycle) if not roles["is_leader"] else "",
+        "can_see_report": Cycle.objects.reportable_to(request.user).filter(pk=pk).exists()
+        and cycle.stage in (Stage.CLOSED, Stage.RELEASED, Stage.SIGNED_OFF),
+        "breadcrumbs": [(str(cycle.appointment), cycle.appointment.get_absolute_url())],
+    }
+    # The leader sees their own nominations; the appraiser and HR also see who has not answered
+    # yet, to chase them. Nobody sees who answered what.
+    if roles["is_leader"] or roles["is_appraiser"] or roles["is_hr"] or request.user.is_superuser:
+        context["raters"] = raters
+    if roles["is_leader"] and cycle.stage == Stage.NOMINATING:
+        context["nomination_form"] = NominationForm()
+    if roles["is_appraiser"] and cycle.stage == Stage.APPROVING:
+        context["nomination_form"] = NominationForm()
+    if roles["is_appraiser"] and cycle.stage == Stage.RELEASED:
+        context["outcome_form"] = OutcomeForm(initial={
+            "meeting_on": cycle.meeting_on, "outcome": cycle.outcome,
+            "objectives": cycle.objectives, "development_actions": cycle.development_actions})
+    return render(request, "appraisals/cycle_detail.html", context)
+
+
+@login_required
+def self_assessment(request, pk):
+    cycle = _cycle(request, pk, Cycle.objects.filter(appointment__person__user=request.user))
+    if cycle.stage in (Stage.CLOSED, Stage.RELEASED, Stage.SIGNED_OFF):
+        messages.info(request, "This appraisal is closed.")
+        return redirect(cycle)
+    if cycle.self_submitted_at:
+        messages.info(request, "You have already submitted your self-assessment.")
+        return redirect(cycle)
+    own = Response.objects.filter(cycle=cycle, is_self=True).prefetch_related("answers").first()
+    initial = {a.statement_id: a.value for a in own.answers.all()} if own else {}
+    form = QuestionnaireForm(request.POST or None, version=cycle.template_version,
+                             initial_answers=initial,
+                             initial={"keep_doing": own.keep_doing if own else "",
+                                      "do_differently": own.do_differently if own else ""})
+    if request.method == "POST" and form.is_valid():
+        submit = "submit" in request.POST
+        try:
+            services.save_self_assessment(
+                cycle=cycle, answers=form.answers(), keep_doing=form.cleaned_data["keep_doing"],
+                do_differently=form.cleaned_data["do_differently"], submit=submit,
+                by=request.user)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "Your self-assessment has been submitted." if submit
+                             else "Your answers have been saved. You can come back to them.")
+            return redirect(cycle)
+    return render(request, "appraisals/questionnaire.html", {
+        "form": form, "cycle": cycle, "title": "Your self-assessment",
+        "intro": "Rate yourself on each behaviour. Your appraiser will compare your view with "
+                 "your raters' views.",
+        "breadcrumbs": [("Your 360° appraisal", cycle.get_absolute_url())],
+    })
+
+
+@login_required
+@require_POST
+def nominate(request, pk):
+    cycle = _cycle(request, pk)
+    form = NominationForm(request.POST)
+    if form.is_valid():
+        try:
+            rater = services.nominate(cycle=cycle, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"{rater.name} has been added.")
+            return redirect(cycle)
+    roles = _roles(cycle, request.user)
+    if not (roles["is_leader"] or roles["is_appraiser"]):
+        raise Http404
+    return render(request, "appraisals/cycle_detail.html", {
+        "cycle": cycle, **roles, "progress": services.progress(cycle),
+        "gaps": services.nomination_gaps(cycle), "raters": list(cycle.raters.all()),
+        "nomination_form": form,
+        "breadcrumbs": [(str(cycle.appointment), cycle.appointment.get_absolute_url())],
+    })
+
+
+def _post_action(request, pk, action, success, queryset=None):
+    cycle = _cycle(request, pk, queryset)
+    try:
+        action(cycle)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return redirect(cycle)
+
+
+@login_required
+@require_POST
+def remove_nomination(request, pk, rater_pk):
+    cycle = _cycle(request, pk)
+    rater = get_object_or_404(cycle.raters, pk=rater_pk)
+    return _post_action(request, pk, lambda c: services.remove_nomination(rater=rater,
+                                                                          by=request.user),
+                        f"{rater.name} has been removed.")
+
+
+@login_required
+@require_POST
+def submit_nominations(request, pk):
+    return _post_action(request, pk, lambda c: services.submit_nominations(cycle=c,
+                                                                           by=request.user),
+                        "Your nominations have gone to your appraiser for approval.")
+
+
+@login_required
+@require_POST
+def approve_nominations(request, pk):
+    return _post_action(request, pk, lambda c: services.approve_nominations(cycle=c,
+                                                                            by=request.user),
+                        "The raters have been approved and invited.")
+
+
+@login_required
+@require_POST
+def revoke(request, pk, rater_pk):
+    cycle = _cycle(request, pk)
+    rater = get_object_or_404(cycle.raters, pk=rater_pk)
+    return _post_action(request, pk, lambda c: services.revoke_rater(rater=rater,
+                                                                     by=request.user),
+                        f"{rater.name}'s link has been withdrawn.")
+
+
+@login_required
+@require_POST
+def close(request, pk):
+    return _post_action(request, pk, lambda c: services.close_cycle(cycle=c, by=request.user),
+                        "The appraisal is closed and the report has gone to the appraiser.")
+
+
+@login_required
+@require_POST
+def release(request, pk):
+    return _post_action(request, pk, lambda c: services.release_report(cycle=c,
+                                                                       by=request.user),
+                        "The report has been released to the leader.")
+
+
+@login_required
+@require_POST
+def sign_off(request, pk):
+    return _post_action(request, pk, lambda c: services.sign_off(cycle=c, by=request.user),
+                        "You have signed off the appraisal.")
+
+
+@login_required
+@require_POST
+def record_outcome(request, pk):
+    cycle = _cycle(request, pk, Cycle.objects.filter(appraiser=request.user))
+    form = OutcomeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_outcome(cycle=cycle, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "The outcome has been recorded. You and the leader can "
+                                      "now sign it off.")
+            return redirect(cycle)
+    return render(request, "appraisals/cycle_detail.html", {
+        "cycle": cycle, **_roles(cycle, request.user), "progress": services.progress(cycle),
+        "outcome_form": form, "raters": list(cycle.raters.all()),
+        "breadcrumbs": [(str(cycle.appointment), cycle.appointment.get_absolute_url())],
+    })
+
+
+def _report_cycle(request, pk):
+    cycle = _cycle(request, pk, Cycle.objects.reportable_to(request.user))
+    if cycle.stage not in (Stage.CLOSED, Stage.RELEASED, Stage.SIGNED_OFF):
+        raise Http404
+    return cycle
+
+
+@login_required
+@never_cache
+def report_page(request, pk):
+    cycle = _report_cycle(request, pk)
+    return render(request, "appraisals/report.html", {
+        "cycle": cycle, "report": report.build(cycle),
+        "can_redact": cycle.appraiser_id == request.user.pk and cycle.stage == Stage.CLOSED,
+        "comments": _comments(cycle, request.user),
+        "breadcrumbs": [("The 360° appraisal", cycle.get_absolute_url())],
+    })
+
+
+def _comments(cycle, user):
+    """Comments for the appraiser to redact before release: (response id, field, text), in the
+    report's own order."""
+    if cycle.appraiser_id != user.pk or cycle.stage != Stage.CLOSED:
+        return []
+    rows = []
+    for response in cycle.responses.filter(is_self=False).order_by("shuffle", "pk"):
+        for field in ("keep_doing", "do_differently"):
+            text = getattr(response, field)
+            if text and not response.redactions.filter(field=field).exists():
+                rows.append((response.pk, field, text))
+    return rows
+
+
+@login_required
+@never_cache
+def report_pdf(request, pk):
+    cycle = _report_cycle(request, pk)
+    document = pdf.render_pdf("appraisals/report_pdf.html",
+                              {"cycle": cycle, "report": report.build(cycle)})
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="360-report-{cycle.pk}.pdf"'
+    return response
+
+
+@login_required
+def redact(request, pk, response_pk, field):
+    cycle = _cycle(request, pk, Cycle.objects.filter(appraiser=request.user,
+                                                     stage=Stage.CLOSED))
+    answer = get_object_or_404(cycle.responses.filter(is_self=False), pk=response_pk)
+    if field not in ("keep_doing", "do_differently"):
+        raise Http404
+    form = RedactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.redact(response=answer, field=field, reason=form.cleaned_data["reason"],
+                            by=request.user)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "The comment has been removed from the report.")
+            return redirect("appraisals:report", pk=cycle.pk)
+    return render(request, "appraisals/redact.html", {
+        "form": form, "cycle": cycle, "text": getattr(answer, field),
+        "breadcrumbs": [("The report", f"/appraisals/{cycle.pk}/report/")],
+    })
+
+
+# --- The rater's private page ----------------------------------------------------------------
+
+def _private(response):
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@never_cache
+def rater_page(request, token):
+    """What a rater sees from their e-mail: no account, no sign-in, this questionnaire only."""
+    rater = services.rater_for_token(token)
+    if rater is None:
+        return _private(render(request, "appraisals/link_not_working.html", status=404))
+    cycle = rater.cycle
+    draft = rater.draft or {}
+    initial_answers = {int(k): v for k, v in draft.get("answers", {}).items()}
+    if request.method == "POST" and "decline" in request.POST:
+        services.decline(rater=rater)
+        return _private(render(request, "appraisals/rater_done.html", {"declined": True}))
+    form = QuestionnaireForm(request.POST or None, version=cycle.template_version,
+                             initial_answers=initial_answers,
+                             initial={"keep_doing": draft.get("keep_doing", ""),
+                                      "do_differently": draft.get("do_differently", "")})
+    saved = False
+    if request.method == "POST" and form.is_valid():
+        submit = "submit" in request.POST
+        try:
+            services.save_rater_answers(
+                rater=rater, answers=form.answers(), keep_doing=form.cleaned_data["keep_doing"],
+                do_differently=form.cleaned_data["do_differently"], submit=submit)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            if submit:
+                return _private(render(request, "appraisals/rater_done.html", {}))
+            saved = True
+    return _private(render(request, "appraisals/rater_questionnaire.html", {
+        "form": form, "cycle": cycle, "rater": rater, "saved": saved,
+    }))
