@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from appointments.models import Appointment
@@ -328,6 +329,10 @@ def _private(response):
     return response
 
 
+# No CSRF check here: the page is authorised by the secret in its address, not by a cookie a
+# forged request could ride on, and with Referrer-Policy: no-referrer browsers send
+# "Origin: null", which Django's CSRF check would refuse.
+@csrf_exempt
 @never_cache
 def rater_page(request, token):
     """What a rater sees from their e-mail: no account, no sign-in, this questionnaire only."""

@@ -42,6 +42,7 @@ from ccpl.models import Notification, User
 from .models import (
     EstablishmentBudget,
     Function,
+    JobDescription,
     Organisation,
     Post,
     RoleType,
@@ -831,8 +832,8 @@ def _plan_budgets(posts, r):
 def _plan_people(scale, posts, organisations, members, appointments, r):
     """Leaders in order of first appointment: some terms renewed for the same person, many
     leaders moving on to another post in the system (a few holding two at once), the rest new
-    people, so that about ``scale.people`` people hold the appointments; the remainder are people
-    on record without an appointment (candidates)."""
+    people, so that 97% of ``scale.people`` hold the appointments; the rest are people on record
+    without an appointment (candidates)."""
     people = []
     pools = defaultdict(list)  # system -> person indices
     forced = [a for a in appointments if a.reappoints is None
@@ -945,9 +946,12 @@ def flush(*, say=print):
     # History is switched off while deleting: a "deleted" record for each of 150,000 synthetic
     # rows would cost a query each, and their history goes below anyway.
     with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
-        for chunk in _chunks(ids[Appointment]):
-            removed += Notification.objects.filter(
-                object_type=Appointment._meta.label_lower, object_id__in=chunk).delete()[0]
+        reminded = {Appointment: ids[Appointment], JobDescription: list(
+            JobDescription.objects.filter(post__in=posts).values_list("pk", flat=True))}
+        for model, pks in reminded.items():
+            for chunk in _chunks(pks):
+                removed += Notification.objects.filter(
+                    object_type=model._meta.label_lower, object_id__in=chunk).delete()[0]
         for model in (Appointment, Post, EstablishmentBudget, Person):
             for chunk in _chunks(ids[model]):
                 if model in (Appointment, Post):
@@ -1006,6 +1010,7 @@ def generate(scale_name, *, seed=1, today=None, flush_first=False, say=print):
     elif generated_systems().exists():
         raise AlreadyGenerated(
             "Generated data is already in this database; use --flush-generated to replace it.")
+    started = time.perf_counter()
     plan = plan_register(scale, seed=seed, today=today)
     say(f"Planned in {time.perf_counter() - started:.1f} s; writing.")
     with transaction.atomic():
@@ -1095,6 +1100,7 @@ class _Writer:
             for row in created
         ], batch_size=BATCH)
         self.counts[label] = len(created)
+        self.history_rows += len(created)
 
     def _systems(self):
         return self._create(System, [

@@ -111,3 +111,15 @@ def north_appointment(north_post, leader):
 @pytest.fixture
 def south_appointment(south_post):
     return AppointmentFactory(post=south_post)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The default questionnaires come from a data migration; a reused test database that a
+    transactional test flushed has lost them, so put them back once per session."""
+    from django.apps import apps
+
+    from appraisals.questionnaires import install
+
+    with django_db_blocker.unblock():
+        install(apps)

@@ -79,6 +79,14 @@ class Journey:
         self.tab_to(locator)
         self.page.keyboard.press(key)
 
+    def choose(self, field_id, index):
+        """Pick the ``index``-th option of a radio group: Tab reaches the group's first option,
+        Space selects it, the arrow keys move along."""
+        self.tab_to(self.page.locator(f"#{field_id}_0"))
+        self.page.keyboard.press("Space")
+        for _ in range(index):
+            self.page.keyboard.press("ArrowRight")
+
     def type_into(self, locator, text):
         self.tab_to(locator)
         self.page.keyboard.press("Control+A")
@@ -97,7 +105,18 @@ class Journey:
 
 
 @pytest.fixture
-def journey(browser, live_server):
+def questionnaires(transactional_db):
+    """Each browser test starts from a flushed database: put the default questionnaires (a data
+    migration's rows) back."""
+    from django.apps import apps
+
+    from appraisals.questionnaires import install
+
+    install(apps)
+
+
+@pytest.fixture
+def journey(browser, live_server, questionnaires):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
