@@ -46,3 +46,39 @@ def close_due_cycles(today):
     from .services import close_due_cycles as close
 
     return close(today)
+
+
+OPEN_AHEAD_DAYS = 60
+
+
+def open_due_cycles(today):
+    """Open a cycle automatically two months before the anniversary of a term's start, for
+    leaders with an account who have not had one in the last ten months."""
+    import datetime
+
+    from dateutil.relativedelta import relativedelta
+
+    from appointments.models import Appointment
+
+    from .models import Cycle
+    from .services import open_cycles
+
+    recent = Cycle.objects.filter(opened_on__gt=today - relativedelta(months=10)).values(
+        "appointment")
+    candidates = (Appointment.objects.filter(status=Appointment.Status.ACTIVE,
+                                             person__user__isnull=False,
+                                             start_date__lte=today - relativedelta(months=10),
+                                             end_date__gt=today)
+                  .exclude(pk__in=recent).only("pk", "start_date", "end_date"))
+    due = []
+    for appointment in candidates.iterator(chunk_size=2000):
+        years = relativedelta(today, appointment.start_date).years + 1
+        anniversary = appointment.start_date + relativedelta(years=years)
+        if anniversary <= appointment.end_date and \
+                (anniversary - today).days <= OPEN_AHEAD_DAYS:
+            due.append(appointment.pk)
+    if not due:
+        return 0
+    opened, _ = open_cycles(appointments=Appointment.objects.filter(pk__in=due), by=None,
+                            today=today, closes_on=today + datetime.timedelta(days=42))
+    return len(opened)

@@ -14,7 +14,7 @@ from guardian.shortcuts import assign_perm
 
 from appointments.models import Appointment
 from ccpl.models import Notification
-from ccpl.reminders import notify_now
+from ccpl.reminders import Due, notify_now, record_and_send
 
 from .models import Answer, Cycle, Group, QuestionnaireTemplate, Rater, Redaction, Response
 
@@ -236,18 +236,85 @@ def approve_nominations(*, cycle, by):
 
 
 def invite_raters(cycle):
-    """Mark every nominated rater invited and record their invitation in the ledger, in the
-    caller's transaction. The link itself is made when the e-mail is sent (see deliver)."""
+    return invite_raters_of([cycle])
+
+
+def invite_raters_of(cycles):
+    """Mark every nominated rater of ``cycles`` invited and record their invitations in the
+    ledger, batched, in the caller's transaction. The link itself is made when the e-mail is
+    sent (see ccpl.reminders.deliver), so no usable link is ever stored."""
     now = timezone.now()
-    raters = list(cycle.raters.filter(status=Rater.Status.NOMINATED))
-    for rater in raters:
-        rater.status = Rater.Status.INVITED
-        rater.invited_at = now
-    Rater.objects.bulk_update(raters, ["status", "invited_at"])
-    for rater in raters:
-        notify_now(kind=Notification.Kind.RATER_INVITATION, milestone="invitation", obj=rater,
-                   email=rater.email, context=rater_context(rater))
+    raters = list(Rater.objects.filter(cycle__in=[c.pk for c in cycles],
+                                       status=Rater.Status.NOMINATED)
+                  .select_related("cycle__appointment__person", "cycle__appointment__post"))
+    Rater.objects.filter(pk__in=[r.pk for r in raters]).update(status=Rater.Status.INVITED,
+                                                               invited_at=now)
+    record_and_send(Due(Notification.Kind.RATER_INVITATION, "invitation", rater, rater.email,
+                        None, rater_context(rater)) for rater in raters)
     return raters
+
+
+@transaction.atomic
+def open_cycles(*, appointments, by, closes_on=None, template_version=None, today=None):
+    """Open cycles for many appointments in one go, batched. Appointments that cannot have one
+    (no account for the leader, no appraiser, a cycle already in progress) are skipped and
+    returned with the reason."""
+    today = today or timezone.localdate()
+    closes_on = closes_on or today + datetime.timedelta(days=42)
+    if template_version is None:
+        template_version = QuestionnaireTemplate.objects.get(
+            name=DEFAULT_TEMPLATE).current_version()
+    appointments = list(appointments.select_related("person__user", "post"))
+    busy = set(Cycle.objects.filter(appointment__in=[a.pk for a in appointments]).exclude(
+        stage__in=[Stage.RELEASED, Stage.SIGNED_OFF, Stage.CLOSED])
+        .values_list("appointment_id", flat=True))
+    appraisers = default_appraisers(appointments, today)
+    cycles, skipped = [], []
+    for appointment in appointments:
+        appraiser = appraisers.get(appointment.pk)
+        if appointment.pk in busy:
+            skipped.append((appointment, "a 360° appraisal is already in progress"))
+        elif appointment.person.user_id is None:
+            skipped.append((appointment, "the leader has no account"))
+        elif appraiser is None or appraiser.pk == appointment.person.user_id:
+            skipped.append((appointment, "no appraiser with an account"))
+        else:
+            cycles.append(Cycle(appointment=appointment, appraiser=appraiser, opened_by=by,
+                                opened_on=today, closes_on=closes_on,
+                                template_version=template_version))
+    cycles = Cycle.objects.bulk_create(cycles, batch_size=1000)
+    _grant_appraisers(cycles)
+    record_and_send(
+        Due(Notification.Kind.APPRAISAL_DUE, f"opened-{c.pk}", c, c.appointment.person.user.email,
+            c.appointment.person.user,
+            {"subject": f"Your 360° appraisal has started: {c.appointment.post}", "cycle": c,
+             "template": "cycle_opened"})
+        for c in cycles)
+    return cycles, skipped
+
+
+def default_appraisers(appointments, on=None):
+    """{appointment id: the account of the holder of its "responsible to" post}, in one query."""
+    posts = {a.post.responsible_to_id for a in appointments if a.post.responsible_to_id}
+    holders = {}
+    for holder in (Appointment.objects.in_force(on).filter(post_id__in=posts)
+                   .select_related("person__user").order_by("start_date")):
+        if holder.person.user_id:
+            holders.setdefault(holder.post_id, holder.person.user)
+    return {a.pk: holders.get(a.post.responsible_to_id) for a in appointments}
+
+
+def _grant_appraisers(cycles):
+    from django.contrib.auth.models import Permission
+
+    from appointments.models import AppointmentUserObjectPermission
+
+    permission = Permission.objects.get(codename="view_appointment",
+                                        content_type__app_label="appointments")
+    AppointmentUserObjectPermission.objects.bulk_create(
+        [AppointmentUserObjectPermission(user=c.appraiser, permission=permission,
+                                         content_object=c.appointment) for c in cycles],
+        ignore_conflicts=True, batch_size=1000)
 
 
 def rater_context(rater, chaser=False):

@@ -278,10 +278,12 @@ def _comments(cycle, user):
     if cycle.appraiser_id != user.pk or cycle.stage != Stage.CLOSED:
         return []
     rows = []
-    for response in cycle.responses.filter(is_self=False).order_by("shuffle", "pk"):
+    for response in (cycle.responses.filter(is_self=False).prefetch_related("redactions")
+                     .order_by("shuffle", "pk")):
+        redacted = {r.field for r in response.redactions.all()}
         for field in ("keep_doing", "do_differently"):
             text = getattr(response, field)
-            if text and not response.redactions.filter(field=field).exists():
+            if text and field not in redacted:
                 rows.append((response.pk, field, text))
     return rows
 

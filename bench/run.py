@@ -101,6 +101,8 @@ def main():
             print(f"{name:40} {label:26} {median:10.1f} {p95:8.1f} {queries:8d}")
     print()
     bench_sweep()
+    print()
+    bench_appraisals(personas["administrator (all)"])
     return 0
 
 
@@ -120,6 +122,78 @@ def bench_sweep():
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"reminder sweep, {label}: {elapsed:.2f} s, {len(captured)} queries, "
               f"{result.due:,} due, {result.recorded:,} recorded, peak RSS {rss:.0f} MB")
+
+
+def bench_appraisals(admin):
+    """A cycle with 30 raters: its report page and PDF. Then 1,000 cycles opened in one go and
+    their 10,000 raters invited in one go (rolled back afterwards)."""
+    import random
+
+    from django.db import transaction
+
+    from appointments.models import Person
+    from appraisals import services
+    from appraisals.models import Cycle, Rater, Statement
+
+    rng = random.Random(5)  # noqa: S311 - benchmark data, not secrets
+    appointments = list(
+        Appointment.objects.in_force().filter(person__user__isnull=True,
+                                              post__responsible_to__isnull=False)
+        .select_related("person", "post").order_by("pk")[:1001])
+    User.objects.bulk_create([User(email=f"bench.leader{a.pk}@example.org",
+                                   full_name=str(a.person)) for a in appointments],
+                             ignore_conflicts=True)
+    by_email = {u.email: u for u in User.objects.filter(email__startswith="bench.leader")}
+    for appointment in appointments:
+        appointment.person.user = by_email[f"bench.leader{appointment.pk}@example.org"]
+    # Appraisers too: whoever holds the posts these are responsible to.
+    managers = list(Appointment.objects.in_force().filter(
+        post__in=[a.post.responsible_to_id for a in appointments], person__user__isnull=True)
+        .select_related("person"))
+    User.objects.bulk_create([User(email=f"bench.appraiser{m.pk}@example.org",
+                                   full_name=str(m.person)) for m in managers],
+                             ignore_conflicts=True)
+    by_email.update({u.email: u for u in
+                     User.objects.filter(email__startswith="bench.appraiser")})
+    for manager in managers:
+        manager.person.user = by_email[f"bench.appraiser{manager.pk}@example.org"]
+    Person.objects.bulk_update([a.person for a in appointments]
+                               + [m.person for m in managers], ["user"])
+
+    first = appointments[0]
+    cycle = services.open_cycle(appointment=first, by=admin, appraiser=admin)
+    Cycle.objects.filter(pk=cycle.pk).update(stage="collecting")
+    statements = list(Statement.objects.filter(dimension__version=cycle.template_version))
+    for n in range(30):
+        group = ["manager", "peer", "team", "partner"][0 if n == 0 else 1 + n % 3]
+        rater = Rater.objects.create(cycle=cycle, group=group, name=f"R{n}",
+                                     email=f"r{n}@bench.example", status="invited")
+        services.save_rater_answers(
+            rater=rater, answers={s.pk: rng.choice([None, 1, 2, 3, 4]) for s in statements},
+            keep_doing=f"Comment {n} " * 20, submit=True)
+    services.close_cycle(cycle=cycle, by=admin)
+    client = Client()
+    client.force_login(admin)
+    for label, url in (("360° report page, 30 raters", f"/appraisals/{cycle.pk}/report/"),
+                       ("360° report PDF, 30 raters", f"/appraisals/{cycle.pk}/report.pdf")):
+        median, p95, queries = measure(client, url, runs=10)
+        print(f"{label:40} {'administrator':26} {median:10.1f} {p95:8.1f} {queries:8d}")
+
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        opened, skipped = services.open_cycles(
+            appointments=Appointment.objects.filter(pk__in=[a.pk for a in appointments[1:]]),
+            by=admin)
+        Rater.objects.bulk_create([
+            Rater(cycle=c, group=g, name=f"{g}{i}", email=f"{g}{i}@bench.example")
+            for c in opened
+            for g, count in (("manager", 1), ("peer", 3), ("team", 3), ("partner", 3))
+            for i in range(count)], batch_size=5000)
+        invited = services.invite_raters_of(opened)
+        elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)  # leave the data set as it was
+    print(f"opening {len(opened):,} cycles ({len(skipped)} skipped) and recording "
+          f"{len(invited):,} invitations: {elapsed:.1f} s, {len(captured):,} queries")
 
 
 if __name__ == "__main__":

@@ -338,9 +338,10 @@ def sweep(*, today=None, dry_run=False, queue=True):
     if dry_run:
         dues = list(find_due(today))
         return SweepResult(due=len(dues), recorded=0, queued=0), dues
-    from appraisals.reminders import close_due_cycles
+    from appraisals.reminders import close_due_cycles, open_due_cycles
 
     close_due_cycles(today)
+    open_due_cycles(today)
     counter = _Counter()
     recorded = record(counter.count(find_due(today)))
     queued = queue_unsent() if queue else 0
@@ -355,6 +356,26 @@ class _Counter:
         for item in iterable:
             self.n += 1
             yield item
+
+
+def record_and_send(dues):
+    """Record ``dues`` in the caller's transaction (batched) and send the new rows once it
+    commits. For changes that make many notifications due at once (invitations)."""
+    dues = list(dues)
+    record(dues)
+    by_type = defaultdict(set)
+    for due in dues:
+        by_type[due.key[1]].add(due.obj.pk)
+    ids = []
+    for object_type, object_ids in by_type.items():
+        ids += list(Notification.objects.filter(
+            object_type=object_type, object_id__in=object_ids,
+            status=Notification.Status.QUEUED).values_list("pk", flat=True))
+    from .tasks import send_notification
+
+    for pk in ids:
+        transaction.on_commit(lambda pk=pk: send_notification.delay(pk))
+    return len(ids)
 
 
 def queue_unsent():

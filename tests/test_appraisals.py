@@ -364,3 +364,30 @@ class TestReportAndSignOff:
         served = fetcher.fetch("http://127.0.0.1:8000/static/css/report-pdf.css")
         assert b"@page" in served.read()
         assert fetcher.fetch("data:text/plain,hello").read() == b"hello"
+
+
+class TestOpeningManyAtOnce:
+    def test_cycles_open_in_one_go_and_skip_what_cannot_have_one(self, people, north_trust,
+                                                                 hr_north,
+                                                                 django_capture_on_commit_callbacks):
+        appointment, _ = people
+        without_account = AppointmentFactory(post=PostFactory(host_organisation=north_trust))
+        from appointments.models import Appointment
+
+        with django_capture_on_commit_callbacks(execute=True):
+            opened, skipped = services.open_cycles(
+                appointments=Appointment.objects.filter(pk__in=[appointment.pk,
+                                                                without_account.pk]),
+                by=hr_north)
+        assert [c.appointment for c in opened] == [appointment]
+        assert skipped == [(without_account, "the leader has no account")]
+        assert any("Your 360° appraisal has started" in m.subject for m in mail.outbox)
+
+    def test_the_sweep_opens_a_cycle_two_months_before_the_anniversary(self, people,
+                                                                        django_capture_on_commit_callbacks):
+        appointment, _ = people  # started 1 April 2024
+        with django_capture_on_commit_callbacks(execute=True):
+            sweep(today=D(2026, 1, 15))
+            assert not Cycle.objects.exists()
+            sweep(today=D(2026, 2, 1))
+        assert Cycle.objects.get().appointment == appointment

@@ -64,4 +64,43 @@ def load(builder):
         ).exists():
             TOTP.activate(user, DEMO_TOTP_SECRET)
         lines.append(f"{email}: created ({kind})")
+    if any(line.endswith("(leader)") for line in lines):
+        _demo_cycle(builder, leader_appointment)
+        lines.append("a 360° appraisal in progress for leader@example.org")
     return lines
+
+
+RATERS = [("manager", 1), ("peer", 3), ("team", 3), ("partner", 3)]
+
+
+def _demo_cycle(builder, appointment):
+    """The leader's 360° appraisal, halfway: self-assessment done, raters invited, six of ten
+    have answered."""
+    from appraisals import services
+    from appraisals.models import Rater, Statement
+
+    appointment.person.refresh_from_db()
+    appraiser = services.default_appraiser(appointment)
+    cycle = services.open_cycle(appointment=appointment, by=builder.loader, appraiser=appraiser)
+    statements = list(Statement.objects.filter(dimension__version=cycle.template_version))
+    r = builder.random
+    services.save_self_assessment(
+        cycle=cycle, answers={s.pk: r.choice([3, 3, 4]) for s in statements},
+        keep_doing="Building trust with the borough teams", submit=True,
+        by=appointment.person.user)
+    n = 0
+    for group, count in RATERS:
+        for _ in range(count):
+            n += 1
+            services.nominate(cycle=cycle, group=group, name=f"Demo rater {n}",
+                              email=f"demo.rater{n}@example.org", by=appointment.person.user)
+    services.submit_nominations(cycle=cycle, by=appointment.person.user)
+    services.approve_nominations(cycle=cycle, by=appraiser)
+    comments = ["Always makes time for the team", "Chairs meetings so everyone is heard",
+                "Could share decisions earlier", "Clear about priorities",
+                "Sometimes takes on too much", "Brings partners into the room"]
+    for rater, comment in zip(Rater.objects.filter(cycle=cycle).order_by("pk")[:6], comments,
+                              strict=False):
+        services.save_rater_answers(
+            rater=rater, answers={s.pk: r.choice([None, 2, 2, 3, 3, 4]) for s in statements},
+            keep_doing=comment, submit=True)
