@@ -1,20 +1,24 @@
-"""Posts in the browser: list, export, detail with timeline, create and edit."""
+"""Posts in the browser: list, export, detail with timeline, create and edit; their job
+descriptions, version by version."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from appointments.models import Appointment
 from ccpl.exports import csv_response, xlsx_response
 from ccpl.history import with_changes
 from ccpl.lists import list_links
 
-from . import timeline
-from .forms import PostFilterForm, PostForm
+from . import job_descriptions, timeline
+from .forms import JobDescriptionForm, PostFilterForm, PostForm
 from .models import Organisation, Post, wte_text
 
 PAGE_SIZE = 25
@@ -73,6 +77,7 @@ def post_detail(request, pk):
         "future": [a for a in appointments if a.start_date > today],
         "timeline": timeline.build(appointments, today),
         "job_description": job_description,
+        "review_overdue": _review_overdue(job_description, today),
         "criteria_by_category": _criteria_by_category(job_description),
         "can_edit": Post.objects.editable_by(request.user).filter(pk=pk).exists(),
         "history": with_changes(post.history),
@@ -87,6 +92,10 @@ def _criteria_by_category(job_description):
     for criterion in job_description.criteria.all():
         groups.setdefault(criterion.get_category_display(), []).append(criterion)
     return list(groups.items())
+
+
+def _review_overdue(job_description, today):
+    return job_description is not None and job_description.review_due_on < today
 
 
 @login_required
@@ -121,3 +130,71 @@ def _edit(request, post, title):
         "breadcrumbs": [("Posts", "/posts/")] + ([(post.title, post.get_absolute_url())]
                                                  if post.pk else []),
     })
+
+
+@login_required
+def job_description_history(request, pk):
+    post = get_object_or_404(Post.objects.visible_to(request.user), pk=pk)
+    versions = list(post.job_descriptions.select_related("created_by"))  # newest first
+    today = timezone.localdate()
+    for version in versions:
+        # Only the version in force can be overdue; the ones it replaced are history.
+        version.is_current = version is versions[0]
+        version.review_overdue = version.is_current and _review_overdue(version, today)
+    return render(request, "roles/job_description_history.html", {
+        "post": post, "versions": versions,
+        "can_edit": Post.objects.editable_by(request.user).filter(pk=pk).exists(),
+        "breadcrumbs": [("Posts", "/posts/"), (post.title, post.get_absolute_url())],
+    })
+
+
+@login_required
+def job_description_version(request, pk, version):
+    post = get_object_or_404(Post.objects.visible_to(request.user), pk=pk)
+    job_description = get_object_or_404(
+        post.job_descriptions.select_related("created_by").prefetch_related("criteria"),
+        version=version)
+    is_current = not post.job_descriptions.filter(version__gt=version).exists()
+    return render(request, "roles/job_description_version.html", {
+        "post": post, "job_description": job_description, "is_current": is_current,
+        "review_overdue": is_current and _review_overdue(job_description, timezone.localdate()),
+        "criteria_by_category": _criteria_by_category(job_description),
+        "breadcrumbs": [("Posts", "/posts/"), (post.title, post.get_absolute_url()),
+                        ("Job description versions",
+                         reverse("roles:job-description-history", args=[post.pk]))],
+    })
+
+
+@login_required
+def job_description_new(request, pk):
+    post = get_object_or_404(Post.objects.editable_by(request.user), pk=pk)
+    current = post.job_descriptions.prefetch_related("criteria").first()
+    form = JobDescriptionForm(request.POST or None, current=current)
+    if request.method == "POST" and form.is_valid():
+        job_description = job_descriptions.new_version(post, **form.version(), by=request.user)
+        messages.success(request, f"Version {job_description.version} of the job description "
+                                  f"has been saved.")
+        return redirect(post)
+    return render(request, "roles/job_description_form.html", {
+        "form": form, "post": post, "current": current,
+        "breadcrumbs": [("Posts", "/posts/"), (post.title, post.get_absolute_url())],
+    })
+
+
+@login_required
+@require_POST
+def job_description_reviewed(request, pk):
+    post = get_object_or_404(Post.objects.editable_by(request.user), pk=pk)
+    current = post.job_descriptions.first()
+    if current is None:
+        raise Http404
+    try:
+        current = job_descriptions.mark_reviewed(current, on=timezone.localdate(),
+                                                 by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Version {current.version} of the job description is marked "
+                                  f"as reviewed; the next review is due on "
+                                  f"{current.review_due_on:%-d %B %Y}.")
+    return redirect(post)
