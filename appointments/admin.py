@@ -12,6 +12,7 @@ from roles.admin import warn_if_over_budget
 from . import services
 from .forms import BulkChangeForm, EndForm, ExtendForm
 from .models import (
+    ApplicantCount,
     Appointment,
     BulkChange,
     EqualityProfile,
@@ -341,10 +342,17 @@ class TermEndDecisionAdmin(SimpleHistoryAdmin):
         return False
 
 
+class ApplicantCountInline(admin.TabularInline):
+    model = ApplicantCount
+    extra = 0
+
+
 @admin.register(Vacancy)
 class VacancyAdmin(SimpleHistoryAdmin):
-    list_display = ["post", "status", "opened_on", "opened_by", "appointment"]
+    list_display = ["post", "status", "approval", "opened_on", "advert_reference",
+                    "closes_on", "appointment"]
     list_select_related = ["post", "opened_by", "appointment__person", "appointment__post"]
-    list_filter = ["status", "post__system"]
-    search_fields = ["post__title"]
+    list_filter = ["status", "approval", "post__system"]
+    search_fields = ["post__title", "advert_reference"]
     autocomplete_fields = ["post", "appointment"]
+    inlines = [ApplicantCountInline]

@@ -6,7 +6,7 @@ from django.utils import timezone
 from ccpl.forms import DateField, NHSForm, NHSModelForm
 from roles.models import Organisation, Post, System
 
-from .models import Appointment, BulkChange, EqualityProfile, Person, TermEndDecision
+from .models import Appointment, BulkChange, EqualityProfile, Person, Profession, TermEndDecision
 
 
 class ExtendForm(forms.Form):
@@ -216,3 +216,113 @@ class AppointmentFilterForm(NHSForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["system"].queryset = System.objects.visible_to(user)
+
+
+# --- Recruitment -----------------------------------------------------------------------------
+
+class VacancyForm(NHSForm):
+    post = forms.ModelChoiceField(queryset=Post.objects.none(), empty_label="Select a post",
+                                  error_messages={"required": "Select the post to recruit to."})
+    reason = forms.CharField(label="Why is the post being recruited to?", required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    advertise_from = DateField(label="Advertise from (planned)", required=False)
+    onboarding_from = DateField(label="Onboarding from (planned)", required=False)
+    expected_start = DateField(label="Envisaged start date", required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["post"].queryset = Post.objects.editable_by(user).established().select_related(
+            "host_organisation").order_by("title")
+        self.fields["post"].label_from_instance = lambda p: f"{p.title} ({p.host_organisation})"
+
+
+class ApprovalForm(NHSForm):
+    decision = forms.ChoiceField(
+        label="Is recruitment to this post approved?", widget=forms.RadioSelect,
+        choices=[("approve", "Yes, approve recruitment"), ("decline", "No, do not approve")],
+        error_messages={"required": "Select whether recruitment is approved."})
+    note = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="Needed if recruitment is not approved.")
+
+
+class AdvertForm(NHSForm):
+    reference = forms.CharField(label="Advert reference", max_length=40,
+                                help_text="For example the NHS Jobs reference.",
+                                error_messages={"required": "Enter the advert reference."})
+    where = forms.CharField(label="Where it was advertised", max_length=300,
+                            help_text="For example NHS Jobs and the ICS website.",
+                            error_messages={"required": "Enter where the post was advertised."})
+    advertised_on = DateField(label="Date advertised",
+                              error_messages={"required": "Enter the date it was advertised."})
+    closes_on = DateField(label="Closing date",
+                          error_messages={"required": "Enter the closing date."})
+
+
+class ShortlistForm(NHSForm):
+    """The date, and how many applied and were shortlisted from each profession."""
+
+    shortlisted_on = DateField(label="Date of shortlisting",
+                               error_messages={"required": "Enter the date of shortlisting."})
+
+    def __init__(self, *args, existing=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        existing = existing or {}
+        for value, label in Profession.choices:
+            applied, shortlisted = existing.get(value, (0, 0))
+            for kind, number in (("applied", applied), ("shortlisted", shortlisted)):
+                self.fields[f"{kind}_{value}"] = forms.IntegerField(
+                    label=f"{label}: {kind}", min_value=0, max_value=9999, required=False,
+                    initial=number or None,
+                    error_messages={"invalid": f"Enter the number of {label.lower()}s {kind} "
+                                               "as a whole number.",
+                                    "min_value": "Numbers cannot be negative."},
+                    widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-4",
+                                                    "inputmode": "numeric"}))
+        self.dress_fields()
+
+    def professions(self):
+        return [(label, self[f"applied_{value}"], self[f"shortlisted_{value}"])
+                for value, label in Profession.choices]
+
+    def counts(self):
+        data = self.cleaned_data
+        return {value: (data.get(f"applied_{value}") or 0, data.get(f"shortlisted_{value}") or 0)
+                for value, _ in Profession.choices}
+
+    def clean(self):
+        data = super().clean()
+        for value, label in Profession.choices:
+            applied = data.get(f"applied_{value}") or 0
+            shortlisted = data.get(f"shortlisted_{value}") or 0
+            if shortlisted > applied:
+                self.add_error(f"shortlisted_{value}",
+                               f"More {label.lower()}s shortlisted than applied.")
+        return data
+
+
+class InterviewForm(NHSForm):
+    interview_on = DateField(label="Interview date",
+                             error_messages={"required": "Enter the interview date."})
+
+
+class OfferForm(NHSForm):
+    person = forms.ModelChoiceField(
+        queryset=Person.objects.none(), label="Who is offered the post?",
+        empty_label="Select a person",
+        help_text="Add them on the People page first if they are new to the register.",
+        error_messages={"required": "Select who is offered the post."})
+    start_date = DateField(label="Start date", error_messages={
+        "required": "Enter the date the term starts."})
+    end_date = DateField(label="End date", required=False,
+                         help_text="The last day of the term. Leave blank for the post's "
+                                   "default term.")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = Person.objects.visible_to(user)
+
+
+class WithdrawForm(NHSForm):
+    reason = forms.CharField(label="Why is the vacancy withdrawn?",
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": "Say why the vacancy is withdrawn."})

@@ -537,13 +537,40 @@ class Extension(models.Model):
         return round(delta.days / 30.44, 1)
 
 
+class VacancyQuerySet(models.QuerySet):
+    """Vacancies are reached through their posts, like everything else."""
+
+    def visible_to(self, user):
+        return self.filter(post__in=Post.objects.visible_to(user).values("pk"))
+
+    def editable_by(self, user):
+        return self.filter(post__in=Post.objects.editable_by(user).values("pk"))
+
+    def approvable_by(self, user):
+        """Vacancies whose approval to recruit the user may give: the CMO/CNO office."""
+        if not access.is_signed_in(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(post__system__in=access.granted_systems(user, access.APPROVE))
+
+    def open(self):
+        return self.filter(status=Vacancy.Status.OPEN)
+
+
 class Vacancy(models.Model):
-    """A post to be filled: opened when a term-end decision is to re-advertise, or by HR."""
+    """A post to be filled: opened when a term-end decision is to re-advertise, or by HR. It is
+    recruited to only once the CMO/CNO office approves, and ends in the appointment it made."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         FILLED = "filled", "Filled"
         WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Approval(models.TextChoices):
+        REQUESTED = "requested", "Awaiting approval to recruit"
+        APPROVED = "approved", "Approved to recruit"
+        DECLINED = "declined", "Not approved"
 
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="vacancies")
     reason = models.TextField(blank=True)
@@ -552,18 +579,125 @@ class Vacancy(models.Model):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # Approval to recruit, by the CMO/CNO office.
+    approval = models.CharField(max_length=10, choices=Approval.choices,
+                                default=Approval.REQUESTED)
+    approval_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    approval_on = models.DateField(null=True, blank=True)
+    approval_note = models.TextField(blank=True)
+    # The plan: when the role is to be advertised, onboarded and started.
+    advertise_from = models.DateField("advertise from", null=True, blank=True)
+    onboarding_from = models.DateField("onboarding from", null=True, blank=True)
+    expected_start = models.DateField("envisaged start date", null=True, blank=True)
+    # What happened.
+    advert_reference = models.CharField(
+        max_length=40, blank=True, help_text="e.g. the NHS Jobs reference."
+    )
+    advertised_where = models.CharField(max_length=300, blank=True)
+    advertised_on = models.DateField(null=True, blank=True)
+    closes_on = models.DateField("closing date", null=True, blank=True)
+    shortlisted_on = models.DateField(null=True, blank=True)
+    interview_on = models.DateField("interview date", null=True, blank=True)
+    offer_on = models.DateField("offer made on", null=True, blank=True)
     appointment = models.OneToOneField(
         Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="vacancy",
         help_text="The appointment that filled the vacancy.",
     )
     history = HistoricalRecords()
 
+    objects = VacancyQuerySet.as_manager()
+
     class Meta:
         ordering = ["-opened_on", "pk"]
         verbose_name_plural = "vacancies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_on__isnull=True) | Q(advertised_on__isnull=True)
+                | Q(closes_on__gte=models.F("advertised_on")),
+                name="vacancy_closes_after_advert",
+                violation_error_message="The closing date cannot be before the advert.",
+            ),
+            models.CheckConstraint(
+                condition=Q(approval="approved") | Q(advertised_on__isnull=True),
+                name="vacancy_advert_needs_approval",
+                violation_error_message="A vacancy is advertised only once approved.",
+            ),
+        ]
 
     def __str__(self):
         return f"Vacancy: {self.post} (opened {self.opened_on:%-d %b %Y})"
+
+    def get_absolute_url(self):
+        return reverse("appointments:vacancy-detail", args=[self.pk])
+
+    STAGES = [
+        ("opened", "Opened"),
+        ("approved", "Approved to recruit"),
+        ("advertised", "Advertised"),
+        ("closed", "Closed to applications"),
+        ("shortlisted", "Shortlisted"),
+        ("interviewed", "Interviewed"),
+        ("offered", "Offer made"),
+        ("started", "Started"),
+    ]
+
+    def stage_dates(self):
+        """Each stage of the recruitment with the day it was reached (None if not yet)."""
+        appointment = self.appointment
+        return {
+            "opened": self.opened_on,
+            "approved": self.approval_on if self.approval == self.Approval.APPROVED else None,
+            "advertised": self.advertised_on,
+            "closed": self.closes_on,
+            "shortlisted": self.shortlisted_on,
+            "interviewed": self.interview_on,
+            "offered": self.offer_on,
+            "started": appointment.start_date if appointment
+            and appointment.status == Appointment.Status.ACTIVE else None,
+        }
+
+    @property
+    def stage(self):
+        """The furthest stage reached, as words."""
+        if self.status == self.Status.WITHDRAWN:
+            return "Withdrawn"
+        if self.approval == self.Approval.DECLINED:
+            return "Not approved"
+        if self.status == self.Status.FILLED:
+            return "Filled"
+        if self.approval == self.Approval.REQUESTED:
+            return self.Approval.REQUESTED.label
+        dates, today = self.stage_dates(), timezone.localdate()
+        for key, label in reversed(self.STAGES):
+            if dates[key] and dates[key] <= today:
+                return label
+        return self.Approval.APPROVED.label
+
+
+class ApplicantCount(models.Model):
+    """How many applied and were shortlisted, by profession: numbers only, never who, so the
+    system can see whether its recruitment reaches beyond medicine."""
+
+    vacancy = models.ForeignKey(Vacancy, on_delete=models.CASCADE, related_name="applicants")
+    profession = models.CharField(max_length=30, choices=Profession.choices)
+    applied = models.PositiveIntegerField(default=0)
+    shortlisted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["vacancy", "profession"]
+        constraints = [
+            models.UniqueConstraint(fields=["vacancy", "profession"],
+                                    name="applicants_one_row_per_profession"),
+            models.CheckConstraint(condition=Q(shortlisted__lte=models.F("applied")),
+                                   name="applicants_shortlist_within_applied",
+                                   violation_error_message="More shortlisted than applied."),
+        ]
+
+    def __str__(self):
+        return f"{self.get_profession_display()}: {self.applied} applied"
 
 
 class TermEndDecisionQuerySet(models.QuerySet):

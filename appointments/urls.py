@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import appointments, bulk, imports, people
+from .views import appointments, bulk, imports, people, recruitment
 
 app_name = "appointments"
 urlpatterns = [
@@ -23,6 +23,20 @@ urlpatterns = [
     path("appointments/bulk/<str:token>/confirm/", bulk.bulk_confirm, name="bulk-confirm"),
     path("appointments/bulk/<str:token>/progress/", bulk.bulk_progress, name="bulk-progress"),
     path("appointments/bulk/result/<int:pk>/", bulk.bulk_result, name="bulk-result"),
+    path("recruitment/", recruitment.vacancy_list, name="vacancy-list"),
+    path("recruitment/new/", recruitment.vacancy_create, name="vacancy-create"),
+    path("recruitment/<int:pk>/", recruitment.vacancy_detail, name="vacancy-detail"),
+    path("recruitment/<int:pk>/approval/", recruitment.vacancy_approval,
+         name="vacancy-approval"),
+    path("recruitment/<int:pk>/advert/", recruitment.vacancy_advert, name="vacancy-advert"),
+    path("recruitment/<int:pk>/shortlisting/", recruitment.vacancy_shortlist,
+         name="vacancy-shortlist"),
+    path("recruitment/<int:pk>/interview/", recruitment.vacancy_interview,
+         name="vacancy-interview"),
+    path("recruitment/<int:pk>/offer/", recruitment.vacancy_offer, name="vacancy-offer"),
+    path("recruitment/<int:pk>/accept/", recruitment.vacancy_accept, name="vacancy-accept"),
+    path("recruitment/<int:pk>/withdraw/", recruitment.vacancy_withdraw,
+         name="vacancy-withdraw"),
     path("import/", imports.import_upload, name="import"),
     path("import/template.csv", imports.import_template, name="import-template"),
     path("import/<str:token>/confirm/", imports.import_confirm, name="import-confirm"),

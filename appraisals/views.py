@@ -14,9 +14,10 @@ from django.views.decorators.http import require_POST
 
 from appointments.models import Appointment
 from appointments.views.appointments import add_errors
+from ccpl import pdf
 from ccpl.models import User
 
-from . import pdf, report, services
+from . import report, services
 from .forms import NominationForm, OpenCycleForm, OutcomeForm, QuestionnaireForm, RedactForm
 from .models import Cycle, Rater, Response
 

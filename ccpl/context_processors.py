@@ -16,7 +16,9 @@ def _navigation(request):
     items = [("Dashboard", reverse("home")),
              ("Posts", reverse("roles:post-list")),
              ("People", reverse("appointments:person-list")),
-             ("Appointments", reverse("appointments:appointment-list"))]
+             ("Appointments", reverse("appointments:appointment-list")),
+             ("Recruitment", reverse("appointments:vacancy-list")),
+             ("Governance", reverse("governance:index"))]
     if user.is_superuser or access.holds_any_grant(user):
         items.append(("Reminders", reverse("notification-list")))
         items.append(("Invite", reverse("invite")))

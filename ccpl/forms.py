@@ -163,13 +163,13 @@ def _nhs_widget(field):
     widget = field.widget
     if isinstance(widget, DateInput):
         return widget
-    if isinstance(widget, forms.RadioSelect) and not isinstance(widget, NHSRadioSelect):
-        new = NHSRadioSelect(choices=widget.choices, attrs=widget.attrs)
-        return new
-    if isinstance(widget, forms.CheckboxSelectMultiple) and not isinstance(
-        widget, NHSCheckboxSelectMultiple
-    ):
+    # CheckboxSelectMultiple is a subclass of RadioSelect: test it first.
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        if isinstance(widget, NHSCheckboxSelectMultiple):
+            return widget
         return NHSCheckboxSelectMultiple(choices=widget.choices, attrs=widget.attrs)
+    if isinstance(widget, forms.RadioSelect) and not isinstance(widget, NHSRadioSelect):
+        return NHSRadioSelect(choices=widget.choices, attrs=widget.attrs)
     if isinstance(widget, forms.CheckboxInput) and not isinstance(widget, NHSCheckbox):
         return NHSCheckbox(attrs=widget.attrs)
     for kind, css in WIDGET_CLASSES.items():

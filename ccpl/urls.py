@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("roles.urls")),
     path("", include("appointments.urls")),
     path("", include("appraisals.urls")),
+    path("", include("governance.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
 ]

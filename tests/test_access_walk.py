@@ -8,10 +8,11 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from appointments import services
-from appointments.models import Appointment, TermEndDecision
+from appointments.models import Appointment, TermEndDecision, Vacancy
 from appraisals.models import Rater, Response
 from appraisals.services import open_cycle
 from ccpl import access
+from governance.models import Action, Body, Framework, Priority, Seat
 from roles.models import JobDescription
 
 from .factories import AppointmentFactory, PersonFactory, PostFactory, UserFactory, with_totp
@@ -97,9 +98,45 @@ RULES = {
     "appraisals:report-pdf": ("cycle", 404, set()),
     "appraisals:redact": ("response", 404, set()),
     "appraisals:rater": ("token", 404, set()),
+    "roles:job-description-history": ("post", 200, SEES_NORTH | {"leader", "appraiser"}),
+    "roles:job-description-version": ("job_description", 200,
+                                      SEES_NORTH | {"leader", "appraiser"}),
+    "roles:job-description-new": ("post", 200, {"admin", "hr"}),
+    "roles:job-description-reviewed": ("post", 405, {"admin", "hr"}),
+    "appointments:vacancy-list": (None, 200, EVERYONE),
+    "appointments:vacancy-create": (None, 200, EDITS_SOMEWHERE),
+    "appointments:vacancy-detail": ("vacancy", 200, SEES_NORTH),
+    "appointments:vacancy-approval": ("vacancy", 200, {"admin", "cmo"}),
+    "appointments:vacancy-advert": ("vacancy", 200, {"admin", "hr"}),
+    "appointments:vacancy-shortlist": ("vacancy", 200, {"admin", "hr"}),
+    "appointments:vacancy-interview": ("vacancy", 200, {"admin", "hr"}),
+    "appointments:vacancy-offer": ("vacancy", 200, {"admin", "hr"}),
+    "appointments:vacancy-withdraw": ("vacancy", 200, {"admin", "hr"}),
+    "appointments:vacancy-accept": ("vacancy", 405, {"admin", "hr"}),
+    "governance:index": (None, 200, EVERYONE),
+    "governance:body-list": (None, 200, EVERYONE),
+    "governance:body-detail": ("body", 200, SEES_NORTH),
+    "governance:seat-add": ("body", 405, {"admin", "hr", "cmo"}),
+    "governance:seat-remove": ("seat", 405, {"admin", "hr", "cmo"}),
+    "governance:investment": (None, 200, {"admin", "hr", "cmo", "outsider"}),
+    "governance:plan-list": (None, 200, EVERYONE),
+    "governance:action-plan": ("framework", 200, SEES_NORTH),
+    "governance:action-plan-pdf": ("framework", 200, SEES_NORTH),
+    "governance:action-create": ("framework", 200, {"admin", "hr", "cmo"}),
+    "governance:action-detail": ("action", 200, SEES_NORTH),
+    "governance:action-edit": ("action", 200, {"admin", "hr", "cmo"}),
+    # The published register needs no sign-in: everyone sees every system's.
+    "governance:register-index": (None, 200, EVERYONE | {"anonymous"}),
+    "governance:register": ("system", 200, EVERYONE | {"anonymous"}),
+    "governance:register-csv": ("system", 200, EVERYONE | {"anonymous"}),
+    "governance:diversity": ("system", 200, EVERYONE | {"anonymous"}),
+    "governance:diversity-csv": ("system", 200, EVERYONE | {"anonymous"}),
+    "governance:diversity-pdf": ("system", 200, EVERYONE | {"anonymous"}),
 }
 # Pages that need no sign-in: a visitor without the right address finds nothing.
 PUBLIC = {"calendar-feed", "appraisals:rater"}
+# Pages open to everyone, about every system.
+OPEN = {name for name, (_, _, reach) in RULES.items() if "anonymous" in reach}
 
 
 @pytest.fixture
@@ -130,9 +167,20 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
         cycle = open_cycle(appointment=appointment, by=admin_user, appraiser=appraiser_user)
         rater = Rater.objects.create(cycle=cycle, group="peer", name="Peer", email=f"p@{side}.x")
         response = Response.objects.create(cycle=cycle, group="peer", keep_doing="Kind")
+        system = trust.systems.first()
+        body = Body.objects.create(system=system, name=f"{side} board", kind="board")
+        seat = Seat.objects.create(body=body, post=post, role="chair")
+        framework = Framework.objects.create(system=system, name=f"{side} framework")
+        priority = Priority.objects.create(framework=framework, number=1, title="Voice")
+        action = Action.objects.create(priority=priority, reference="1.1", text="Publish",
+                                       term="short", owner_body=body, due_on=D(2027, 3, 31))
+        vacancy = Vacancy.objects.create(post=PostFactory(host_organisation=trust,
+                                                          system=system))
         objects[side] = {"post": post, "person": person, "appointment": appointment,
                          "decision": decision, "bulk_change": batch, "cycle": cycle,
-                         "rater": rater, "response": response}
+                         "rater": rater, "response": response, "body": body, "seat": seat,
+                         "framework": framework, "action": action, "vacancy": vacancy,
+                         "system": system}
     users = {"admin": admin_user, "hr": hr_north, "cmo": cmo_office, "leader": leader,
              "appraiser": appraiser, "outsider": outsider, "anonymous": None}
     return users, objects
@@ -154,6 +202,12 @@ def _url(name, kind, target, user):
         return reverse(name, kwargs={"token": user.calendar_token if user else "no-such-token"})
     if kind == "token":
         return reverse(name, kwargs={"token": "no-such-token"})
+    if kind == "job_description":
+        return reverse(name, kwargs={"pk": target["post"].pk, "version": 1})
+    if kind == "seat":
+        return reverse(name, kwargs={"pk": target["body"].pk, "seat_pk": target["seat"].pk})
+    if kind == "system":
+        return reverse(name, kwargs={"short_name": target["system"].short_name})
     return reverse(name, kwargs={"pk": target[kind].pk})
 
 
@@ -181,7 +235,9 @@ def test_every_url_answers_each_kind_of_user_as_it_should(client, world, persona
             else:  # the outsider is HR in the south, with the same rights there as hr here
                 in_reach = (persona == "admin" and "admin" in reach) or (
                     persona == "outsider" and "hr" in reach)
-            if persona == "anonymous" and name in PUBLIC:
+            if name in OPEN:
+                expected = {ok_status}
+            elif persona == "anonymous" and name in PUBLIC:
                 expected = {404}  # private by its address; a made-up one finds nothing
             elif persona == "anonymous" and "anonymous" not in reach:
                 expected = {302}  # to the sign-in page, whether or not the object exists

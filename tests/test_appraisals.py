@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
 
-from appraisals import pdf, report, services
+from appraisals import report, services
 from appraisals.models import Cycle, Rater, Redaction, Response, Statement
+from ccpl import pdf
 from ccpl.models import Notification
 from ccpl.reminders import sweep
 

@@ -6,9 +6,11 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from ccpl.history import with_changes
 from ccpl.lists import list_links
+from governance.models import Seat
 from roles.models import Organisation
 
 from ..forms import EqualityForm, PersonForm
@@ -52,11 +54,17 @@ def person_detail(request, pk):
         pk=pk)
     user = request.user
     is_self = person.user_id == user.pk
-    appointments = (Appointment.objects.visible_to(user).filter(person=person)
-                    .select_related("post__host_organisation").order_by("-start_date"))
+    appointments = list(Appointment.objects.visible_to(user).filter(person=person)
+                        .select_related("post__host_organisation").order_by("-start_date"))
+    today = timezone.localdate()
+    held = [a.post_id for a in appointments if a.is_in_force(today)]
+    # The bodies they sit on today: seats follow the posts they hold.
+    seats = Seat.objects.filter(post__in=held).select_related("body", "post").order_by(
+        "body__name") if held else []
     return render(request, "appointments/person_detail.html", {
         "person": person,
         "appointments": appointments,
+        "seats": seats,
         "can_edit": Person.objects.editable_by(user).filter(pk=pk).exists() or is_self,
         "is_self": is_self,
         "history": with_changes(person.history),

@@ -7,7 +7,7 @@ has terms ending soon, a term that has just ended with no decision, and vacant p
 
 from django.db import transaction
 
-from . import accounts, gloucestershire, khp, ncl, reference, sel, trust_cmo
+from . import accounts, gloucestershire, governance, khp, ncl, reference, sel, trust_cmo
 from .builder import Builder
 
 WORLDS = [khp, ncl, gloucestershire, sel, trust_cmo]
@@ -27,6 +27,7 @@ def load(stdout=None, with_accounts=False):
             world.load(builder)
             loaded.append(world.NAME)
             say(f"{world.NAME}: loaded")
+        governance.load(builder)
         if with_accounts:
             for line in accounts.load(builder):
                 say(line)

@@ -1,6 +1,7 @@
-"""PDFs with WeasyPrint, from the same templates as the pages. The URL fetcher serves only the
-app's own static files and data: URIs, so nothing in a document (a rater's comment, say) can make
-it read a local file or reach the network."""
+"""PDFs with WeasyPrint, from the same templates as the pages (360° reports, the action plan, the
+diversity summary). The URL fetcher serves only the app's own static files and data: URIs, so
+nothing in a document (a rater's comment, say) can make it read a local file or reach the
+network."""
 
 from urllib.parse import urlparse
 

@@ -1,0 +1,233 @@
+"""Governance and recruitment for the demo worlds: the Gloucestershire council and its 20-action
+plan (the counts by priority and term of its framework), the south-east London boards and
+leadership group whose seats are filled by the function leads, and north-central London's phased
+recruitment to its new leadership model.
+
+Loaded once per system: a system that already has governance bodies is left alone."""
+
+import datetime
+
+from dateutil.relativedelta import relativedelta
+
+from appointments.models import ApplicantCount, Appointment, Vacancy
+from governance.models import Action, ActionUpdate, Body, Framework, Priority, Seat, Status
+from roles.models import Post, System
+
+K = Body.Kind
+
+PRIORITIES = [
+    "A full range of professionals are integrated into decision making",
+    "A culture that embraces shared learning and supports collaboration",
+    "Leaders have protected time, support and infrastructure for their roles",
+    "Dedicated leadership development for clinical and care professional leads",
+    "Transparent recruitment and a diverse talent pipeline for future leaders",
+]
+# (reference, term, owner, action, status)
+ACTIONS = [
+    ("1.1", "short", "cmo", "Publish who holds the clinical and care professional lead roles and "
+     "where they take part in decision making, with a yearly diversity analysis.", "complete"),
+    ("1.2", "short", "cmo", "Review the purpose, membership and links of the clinical and care "
+     "groups, the professional council included.", "complete"),
+    ("1.3", "medium", "cmo", "Build two-way communication with the leads, such as a virtual "
+     "practitioner forum.", "on_track"),
+    ("1.4", "medium", "council", "Help under-represented professions build their own voice, "
+     "following the allied health professions' model.", "at_risk"),
+    ("1.5", "medium", "icb", "Make sure the clinical and care voice runs through the five-year "
+     "strategy.", "on_track"),
+    ("2.1", "long", "cmo", "Run a yearly temperature check of the leads against the five "
+     "priorities and share the results.", "not_started"),
+    ("2.2", "medium", "programme_board", "Review how programme groups co-produce with people "
+     "with lived experience.", "on_track"),
+    ("2.3", "short", "people", "Agree shared values and behaviours for leaders, for use in job "
+     "descriptions and appraisals.", "complete"),
+    ("2.4", "long", "cmo", "Work with local government on supporting collaboration between "
+     "leads and elected members.", "not_started"),
+    ("3.1", "medium", "cmo", "Design the long-term structure of leadership roles, with aligned "
+     "terms and role descriptions at several levels.", "off_track"),
+    ("3.2", "medium", "finance", "Publish named link roles in analytics, finance and programme "
+     "teams for each transformation programme.", "at_risk"),
+    ("3.3", "medium", "cmo", "Recruit to the remaining leadership vacancies from a wider range "
+     "of professions, with shadowing for aspiring leaders.", "on_track"),
+    ("4.1", "medium", "people", "Set out the learning and development offer within the people "
+     "strategy.", "on_track"),
+    ("4.2", "medium", "people", "Review and strengthen mentoring and coaching for current and "
+     "aspiring leaders.", "on_track"),
+    ("4.3", "medium", "cmo", "Strengthen induction, objectives and appraisal for the leads, with "
+     "clear accountability.", "at_risk"),
+    ("4.4", "long", "people", "Make development opportunities easy to find, in a simple guide "
+     "or web page.", "not_started"),
+    ("5.1", "medium", "executive", "Make every advertised leadership role accountable to the "
+     "CMO/CNO, who approve recruitment.", "complete"),
+    ("5.2", "long", "cmo", "Review the standard job description every year, towards "
+     "values-based recruitment from diverse professions.", "not_started"),
+    ("5.3", "medium", "executive", "Advertise every leadership role openly with the standard job "
+     "description, to all professions.", "on_track"),
+    ("5.4", "long", "cmo", "Learn from recruitment and from leaders who leave, to shape future "
+     "roles.", "not_started"),
+]
+MONTHS = {"short": 6, "medium": 12, "long": 18}
+
+
+def load(b):
+    glos = System.objects.filter(short_name="GLOS").first()
+    if glos and not glos.bodies.exists():
+        _gloucestershire(b, glos)
+    sel = System.objects.filter(short_name="SEL").first()
+    if sel and not sel.bodies.exists():
+        _south_east_london(b, sel)
+    ncl = System.objects.filter(short_name="NCL").first()
+    if ncl and not Vacancy.objects.filter(post__system=ncl).exists():
+        _north_central_london_recruitment(b, ncl)
+
+
+def _body(b, system, name, kind, reports_to=None, level="system", purpose=""):
+    return b._save(Body(system=system, name=name, kind=kind, reports_to=reports_to,
+                        spatial_level=level, purpose=purpose))
+
+
+def _seat(b, body, post, role=Seat.Role.MEMBER, capability=""):
+    return b._save(Seat(body=body, post=post, role=role, capability=capability))
+
+
+def _gloucestershire(b, glos):
+    icb_org = glos.organisations.get(kind="icb")
+    cmo = Post.objects.filter(system=glos, title="Chief Medical Officer").first()
+    if cmo is None:
+        cmo = b.post(glos, icb_org, "Chief Medical Officer", "Chief Medical Officer", 1,
+                     functions=["System-wide clinical and care strategy"])
+        b.appoint(cmo, b.person("doctor", icb_org), b.ending_in(700, years=5))
+    icb = _body(b, glos, "Integrated Care Board", K.BOARD)
+    executive = _body(b, glos, "ICS Strategic Executive", K.COMMITTEE, reports_to=icb)
+    council = _body(b, glos, "Clinical and Care Professional Council", K.COUNCIL,
+                    reports_to=executive,
+                    purpose="Brings the professions together and oversees the action plan.")
+    programme_board = _body(b, glos, "Clinical Programme Board", K.BOARD, reports_to=executive)
+    people = _body(b, glos, "Directors of People", K.GROUP, reports_to=executive)
+    finance = _body(b, glos, "Directors of Finance and Strategy", K.GROUP, reports_to=executive)
+    _seat(b, icb, cmo, capability="Executive clinical leadership")
+    _seat(b, executive, cmo)
+    posts = Post.objects.filter(system=glos)
+    _seat(b, council, posts.get(title__startswith="Chair, Clinical and Care"), Seat.Role.CHAIR)
+    _seat(b, council, cmo, Seat.Role.CO_CHAIR)
+    for post in posts.filter(title__startswith="Professional Network Lead"):
+        _seat(b, council, post, capability=post.title.split("— ")[-1])
+    for post in posts.filter(title__startswith="Integrated Locality Partnership Lead"):
+        _seat(b, council, post, capability="Population health in the locality")
+    for post in posts.filter(title__startswith="Clinical Programme Group Lead"):
+        _seat(b, programme_board, post, capability=post.title.split("— ")[-1])
+
+    adopted = b.today - relativedelta(months=10)
+    framework = b._save(Framework(system=glos, adopted_on=adopted, overseen_by=council,
+                                  name="Clinical and care professional leadership framework"))
+    priorities = [b._save(Priority(framework=framework, number=n, title=title))
+                  for n, title in enumerate(PRIORITIES, start=1)]
+    owners = {"cmo": cmo, "council": council, "icb": icb, "programme_board": programme_board,
+              "people": people, "finance": finance, "executive": executive}
+    for index, (reference, term, owner_key, text, status) in enumerate(ACTIONS):
+        owner = owners[owner_key]
+        action = b._save(Action(
+            priority=priorities[int(reference[0]) - 1], reference=reference, text=text,
+            term=term, due_on=adopted + relativedelta(months=MONTHS[term]),
+            owner_post=owner if isinstance(owner, Post) else None,
+            owner_body=owner if isinstance(owner, Body) else None))
+        if status != Status.NOT_STARTED:
+            _updates(b, action, status, index)
+
+
+def _updates(b, action, status, index):
+    first = b.today - relativedelta(months=6) + datetime.timedelta(days=index)
+    ActionUpdate.objects.create(action=action, on=first, status=Status.ON_TRACK, by=b.loader,
+                                note="Work has started; a lead and a plan are agreed.")
+    notes = {
+        Status.COMPLETE: "Done and reported to the council.",
+        Status.ON_TRACK: "Progressing as planned; next report to the council next month.",
+        Status.AT_RISK: "Slipping: waiting on partners' capacity. A revised plan goes to the "
+                        "council.",
+        Status.OFF_TRACK: "Behind plan: the work depends on funding not yet agreed.",
+    }
+    ActionUpdate.objects.create(action=action, on=b.today - datetime.timedelta(days=20 + index),
+                                status=status, note=notes[status], by=b.loader)
+    action.status = status
+    action._history_user = b.loader
+    action.save(update_fields=["status"])
+
+
+def _south_east_london(b, sel):
+    posts = Post.objects.filter(system=sel)
+    cmo = posts.get(title="Chief Medical Officer")
+    cno = posts.get(title="Chief Nursing Officer")
+    icb = _body(b, sel, "Integrated Care Board", K.BOARD)
+    group = _body(b, sel, "Clinical and Care Professional Leadership Group", K.GROUP,
+                  reports_to=icb, purpose="Convenes the system's clinical and care leaders "
+                  "around the ten agreed functions.")
+    quality = _body(b, sel, "System Quality Board", K.BOARD, reports_to=icb)
+    people = _body(b, sel, "People Board", K.BOARD, reports_to=icb)
+    engagement = _body(b, sel, "Patient and Public Engagement Group", K.GROUP, reports_to=icb)
+    programmes = _body(b, sel, "Clinical Programme Board", K.BOARD, reports_to=icb)
+    networks = _body(b, sel, "Clinical Networks Board", K.NETWORK, reports_to=quality)
+    _seat(b, icb, cmo, capability="Executive clinical leadership")
+    _seat(b, icb, cno, capability="Executive nursing leadership")
+    _seat(b, group, cmo, Seat.Role.CO_CHAIR)
+    _seat(b, group, cno, Seat.Role.CO_CHAIR)
+    _seat(b, quality, cno, Seat.Role.CO_CHAIR, "Quality and safety")
+    for post in posts.filter(title__startswith="Clinical and Care Professional Lead"):
+        function = post.title.split("— ")[-1]
+        _seat(b, group, post, capability=function)
+        if function == "Clinical and care workforce resilience":
+            _seat(b, people, post, capability=function)
+        if function == "Patient and public engagement":
+            _seat(b, engagement, post, capability=function)
+    for post in posts.filter(title__startswith="Programme Clinical SRO"):
+        _seat(b, programmes, post, capability=post.title.split("— ")[-1])
+    for post in posts.filter(title__startswith="Clinical Network Lead"):
+        _seat(b, networks, post, capability="Care standards")
+
+
+def _north_central_london_recruitment(b, ncl):
+    """The phased plan of the new model: directors recruited and started, a place lead being
+    advertised, and a vacancy waiting for approval."""
+    posts = Post.objects.filter(system=ncl)
+    mix = [("doctor", 9, 3), ("nurse", 4, 2), ("ahp", 3, 1), ("pharmacist", 2, 1),
+           ("social_worker", 1, 1)]
+    for index, post in enumerate(posts.filter(title__startswith="Clinical and Care Director")
+                                 .order_by("title")[:3]):
+        appointment = Appointment.objects.filter(post=post).order_by("start_date").first()
+        start = appointment.start_date
+        vacancy = b._save(Vacancy(
+            post=post, reason="New leadership model.", opened_by=b.loader,
+            opened_on=start - relativedelta(months=4), status=Vacancy.Status.FILLED,
+            approval=Vacancy.Approval.APPROVED, approval_by=b.loader,
+            approval_on=start - relativedelta(months=4) + datetime.timedelta(days=7),
+            advertise_from=start - relativedelta(months=3),
+            onboarding_from=start - relativedelta(months=1), expected_start=start,
+            advert_reference=f"DEMO-{2022 + index}-{431 + index}",
+            advertised_where="NHS Jobs and the ICS website",
+            advertised_on=start - relativedelta(months=3),
+            closes_on=start - relativedelta(months=3) + datetime.timedelta(days=21),
+            shortlisted_on=start - relativedelta(months=2),
+            interview_on=start - relativedelta(months=2) + datetime.timedelta(days=10),
+            offer_on=start - relativedelta(months=1), appointment=appointment))
+        ApplicantCount.objects.bulk_create([
+            ApplicantCount(vacancy=vacancy, profession=profession, applied=applied + index,
+                           shortlisted=shortlisted)
+            for profession, applied, shortlisted in mix])
+    advertised = posts.filter(title="Clinical Lead — Mental health").first()
+    if advertised:
+        b._save(Vacancy(
+            post=advertised, reason="The previous holder's term ended.", opened_by=b.loader,
+            opened_on=b.today - datetime.timedelta(days=40), approval=Vacancy.Approval.APPROVED,
+            approval_by=b.loader, approval_on=b.today - datetime.timedelta(days=33),
+            advertise_from=b.today - datetime.timedelta(days=20),
+            onboarding_from=b.today + datetime.timedelta(days=60),
+            expected_start=b.today + datetime.timedelta(days=90),
+            advert_reference="DEMO-2026-118", advertised_where="NHS Jobs",
+            advertised_on=b.today - datetime.timedelta(days=18),
+            closes_on=b.today + datetime.timedelta(days=10)))
+    waiting = posts.filter(title="Clinical Lead — Digital").first()
+    if waiting:
+        b._save(Vacancy(
+            post=waiting, reason="Vacant since the last term ended.", opened_by=b.loader,
+            opened_on=b.today - datetime.timedelta(days=6),
+            advertise_from=b.today + datetime.timedelta(days=30),
+            onboarding_from=b.today + datetime.timedelta(days=100),
+            expected_start=b.today + datetime.timedelta(days=130)))

@@ -1,0 +1,69 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Action, ActionUpdate, Body, Framework, Priority, Seat
+
+
+class SeatInline(admin.TabularInline):
+    model = Seat
+    extra = 1
+    autocomplete_fields = ["post"]
+
+
+@admin.register(Body)
+class BodyAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "system", "spatial_level", "reports_to"]
+    list_select_related = ["system", "reports_to"]
+    list_filter = ["kind", "spatial_level", "system"]
+    search_fields = ["name", "purpose"]
+    autocomplete_fields = ["reports_to"]
+    inlines = [SeatInline]
+
+
+@admin.register(Seat)
+class SeatAdmin(SimpleHistoryAdmin):
+    list_display = ["body", "post", "role", "capability"]
+    list_select_related = ["body", "post"]
+    list_filter = ["role", "body__system"]
+    search_fields = ["body__name", "post__title", "capability"]
+    autocomplete_fields = ["body", "post"]
+
+
+class PriorityInline(admin.StackedInline):
+    model = Priority
+    extra = 0
+
+
+@admin.register(Framework)
+class FrameworkAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "system", "adopted_on", "overseen_by"]
+    list_select_related = ["system", "overseen_by"]
+    list_filter = ["system"]
+    search_fields = ["name"]
+    autocomplete_fields = ["overseen_by"]
+    inlines = [PriorityInline]
+
+
+class ActionUpdateInline(admin.TabularInline):
+    model = ActionUpdate
+    extra = 0
+    readonly_fields = ["by", "recorded_at"]
+
+
+@admin.register(Action)
+class ActionAdmin(SimpleHistoryAdmin):
+    list_display = ["reference", "text", "priority", "term", "owner_post", "owner_body",
+                    "due_on", "status"]
+    list_select_related = ["priority__framework", "owner_post", "owner_body"]
+    list_filter = ["term", "status", "priority__framework__system"]
+    search_fields = ["reference", "text"]
+    autocomplete_fields = ["owner_post", "owner_body"]
+    inlines = [ActionUpdateInline]
+
+    def save_formset(self, request, form, formset, change):
+        updates = formset.save(commit=False)
+        for update in updates:
+            if isinstance(update, ActionUpdate) and update.by_id is None:
+                update.by = request.user
+            update.save()
+        formset.save_m2m()

@@ -1,0 +1,334 @@
+"""Governance in the browser: bodies and their seats, investment by function, and the action
+plan with its board-report exports."""
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from appointments.models import Appointment
+from appointments.views.appointments import add_errors
+from ccpl import pdf
+from ccpl.exports import csv_response
+from roles.models import Post, System
+
+from . import investment, plan, transparency
+from .forms import ActionForm, SeatForm, SystemChoiceForm, UpdateForm
+from .models import Action, ActionUpdate, Body, Framework, Seat
+
+GOVERNANCE = ("Governance", "/governance/")
+BODY_CRUMBS = [GOVERNANCE, ("Boards, committees and networks", "/governance/bodies/")]
+PLAN_CRUMBS = [GOVERNANCE, ("Frameworks and action plans", "/governance/plans/")]
+
+
+def _holders_prefetch(on):
+    in_force = Appointment.objects.in_force(on).select_related("person").order_by("pk")
+    return Prefetch("post__appointments", queryset=in_force, to_attr="holders")
+
+
+@login_required
+def index(request):
+    return render(request, "governance/index.html", {
+        "body_count": Body.objects.visible_to(request.user).count(),
+        "framework_count": Framework.objects.visible_to(request.user).count(),
+        "breadcrumbs": [],
+    })
+
+
+# --- bodies and seats ------------------------------------------------------------------------
+
+@login_required
+def body_list(request):
+    bodies = (Body.objects.visible_to(request.user).select_related("system", "reports_to")
+              .annotate(seat_count=Count("seats")))
+    return render(request, "governance/body_list.html", {
+        "bodies": bodies, "breadcrumbs": [GOVERNANCE],
+    })
+
+
+@login_required
+def body_detail(request, pk):
+    body = get_object_or_404(Body.objects.visible_to(request.user)
+                             .select_related("system", "reports_to"), pk=pk)
+    today = timezone.localdate()
+    seats = list(body.seats.select_related("post__host_organisation")
+                 .prefetch_related(_holders_prefetch(today))
+                 .order_by("role", "post__title"))
+    can_edit = Body.objects.editable_by(request.user).filter(pk=pk).exists()
+    form = SeatForm(body=body) if can_edit else None
+    return render(request, "governance/body_detail.html", {
+        "body": body, "seats": seats, "can_edit": can_edit, "form": form,
+        "sub_bodies": body.sub_bodies.all(),
+        "actions": body.actions.select_related("priority"),
+        "breadcrumbs": BODY_CRUMBS,
+    })
+
+
+@login_required
+@require_POST
+def seat_add(request, pk):
+    body = get_object_or_404(Body.objects.editable_by(request.user), pk=pk)
+    form = SeatForm(request.POST, body=body)
+    if form.is_valid():
+        seat = form.save(commit=False)
+        seat._history_user = request.user
+        seat.save()
+        messages.success(request, f"{seat.post} now has a seat on {body}.")
+        return redirect(body)
+    today = timezone.localdate()
+    return render(request, "governance/body_detail.html", {
+        "body": body, "can_edit": True, "form": form,
+        "seats": list(body.seats.select_related("post__host_organisation")
+                      .prefetch_related(_holders_prefetch(today))),
+        "sub_bodies": body.sub_bodies.all(), "actions": body.actions.select_related("priority"),
+        "breadcrumbs": BODY_CRUMBS,
+    }, status=400)
+
+
+@login_required
+@require_POST
+def seat_remove(request, pk, seat_pk):
+    body = get_object_or_404(Body.objects.editable_by(request.user), pk=pk)
+    seat = get_object_or_404(Seat, pk=seat_pk, body=body)
+    seat._history_user = request.user
+    seat.delete()
+    messages.success(request, f"{seat.post} no longer has a seat on {body}.")
+    return redirect(body)
+
+
+# --- investment by function ------------------------------------------------------------------
+
+def _chosen_system(request):
+    systems = System.objects.visible_to(request.user)
+    form = SystemChoiceForm(request.GET or None, systems=systems)
+    if form.is_bound and form.is_valid():
+        return form, form.cleaned_data["system"]
+    system = systems.first()
+    if system is None:
+        raise Http404
+    return SystemChoiceForm(initial={"system": system.pk}, systems=systems), system
+
+
+@login_required
+def investment_view(request):
+    form, system = _chosen_system(request)
+    posts = Post.objects.visible_to(request.user).established().filter(system=system)
+    result = investment.by_function(posts)
+    rows = list(result.rows())
+    if request.GET.get("export") == "csv":
+        header = ["Function", *[label for _, label in result.levels], "WTE", "Share of WTE (%)",
+                  "Honoraria (£ a year)", "Share of honoraria (%)"]
+        return csv_response(f"investment-{system.short_name}-{timezone.localdate()}", header, [
+            [row["name"], *row["levels"], row["wte"], row["wte_share"], row["honoraria"],
+             row["honoraria_share"]] for row in rows])
+    return render(request, "governance/investment.html", {
+        "form": form, "system": system, "result": result, "rows": rows,
+        "chart": result.chart(), "level_totals": result.level_totals(),
+        "breadcrumbs": [GOVERNANCE],
+    })
+
+
+# --- frameworks and the action plan ----------------------------------------------------------
+
+@login_required
+def plan_list(request):
+    frameworks = (Framework.objects.visible_to(request.user).select_related("system")
+                  .annotate(action_count=Count("priorities__actions")))
+    return render(request, "governance/plan_list.html", {"frameworks": frameworks,
+                                                         "breadcrumbs": [GOVERNANCE]})
+
+
+def _plan_context(framework):
+    latest = ActionUpdate.objects.order_by("-on", "-recorded_at", "-pk")
+    actions = list(
+        Action.objects.filter(priority__framework=framework)
+        .select_related("priority", "owner_post", "owner_body")
+        .prefetch_related(Prefetch("updates", queryset=latest, to_attr="latest_updates"))
+    )
+    rows, totals = plan.summary(framework)
+    by_priority = []
+    for priority in framework.priorities.all():
+        by_priority.append((priority, [a for a in actions if a.priority_id == priority.pk]))
+    return {
+        "framework": framework, "summary_rows": rows, "summary_total": totals,
+        "terms": plan.Term.choices, "by_priority": by_priority, "actions": actions,
+        "status_counts": plan.status_counts(actions), "today": timezone.localdate(),
+    }
+
+
+def _framework(request, pk):
+    return get_object_or_404(
+        Framework.objects.visible_to(request.user).select_related("system", "overseen_by")
+        .prefetch_related("priorities"), pk=pk)
+
+
+@login_required
+def action_plan(request, pk):
+    framework = _framework(request, pk)
+    context = _plan_context(framework)
+    if request.GET.get("export") == "csv":
+        header = ["Priority", "Reference", "Action", "Term", "Owner", "Due", "Status", "RAG",
+                  "Latest update", "Latest update on"]
+        rows = []
+        for action in context["actions"]:
+            update = action.latest_updates[0] if action.latest_updates else None
+            rows.append([action.priority.number, action.reference, action.text,
+                         action.get_term_display(), str(action.owner), action.due_on,
+                         action.get_status_display(), action.rag[0],
+                         update.note if update else "", update.on if update else ""])
+        return csv_response(f"action-plan-{framework.system.short_name}-{timezone.localdate()}",
+                            header, rows)
+    return render(request, "governance/action_plan.html", {
+        **context,
+        "can_edit": Framework.objects.editable_by(request.user).filter(pk=pk).exists(),
+        "breadcrumbs": PLAN_CRUMBS,
+    })
+
+
+@login_required
+def action_plan_pdf(request, pk):
+    framework = _framework(request, pk)
+    document = pdf.render_pdf("governance/action_plan_pdf.html", _plan_context(framework))
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="action-plan-{framework.system.short_name}.pdf"')
+    return response
+
+
+@login_required
+def action_create(request, pk):
+    framework = get_object_or_404(Framework.objects.editable_by(request.user), pk=pk)
+    return _edit_action(request, framework, Action(), "Add an action")
+
+
+@login_required
+def action_edit(request, pk):
+    action = get_object_or_404(Action.objects.editable_by(request.user)
+                               .select_related("priority__framework"), pk=pk)
+    return _edit_action(request, action.priority.framework, action,
+                        f"Change action {action.reference}")
+
+
+def _edit_action(request, framework, action, title):
+    form = ActionForm(request.POST or None, instance=action, framework=framework)
+    if request.method == "POST" and form.is_valid():
+        action = form.save(commit=False)
+        action._history_user = request.user
+        action.save()
+        messages.success(request, f"Action {action.reference} has been saved.")
+        return redirect("governance:action-detail", pk=action.pk)
+    return render(request, "form_page.html", {
+        "form": form, "title": title, "caption": framework.name, "button": "Save action",
+        "breadcrumbs": [*PLAN_CRUMBS,
+                        (framework.name, framework.get_absolute_url())],
+    })
+
+
+@login_required
+def action_detail(request, pk):
+    action = get_object_or_404(
+        Action.objects.visible_to(request.user)
+        .select_related("priority__framework__system", "owner_post", "owner_body"), pk=pk)
+    can_edit = Action.objects.editable_by(request.user).filter(pk=pk).exists()
+    form = UpdateForm(request.POST or None, initial={"on": timezone.localdate(),
+                                                     "status": action.status})
+    if request.method == "POST":
+        if not can_edit:
+            raise Http404
+        if form.is_valid():
+            try:
+                plan.record_update(action=action, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, f"Progress on {action.reference} has been recorded.")
+                return redirect("governance:action-detail", pk=pk)
+    framework = action.priority.framework
+    return render(request, "governance/action_detail.html", {
+        "action": action, "form": form if can_edit else None, "can_edit": can_edit,
+        "updates": action.updates.select_related("by"), "today": timezone.localdate(),
+        "breadcrumbs": [*PLAN_CRUMBS,
+                        (framework.name, framework.get_absolute_url())],
+    }, status=400 if form.errors else 200)
+
+
+# --- the public register (no sign-in) --------------------------------------------------------
+
+REGISTER_PAGE_SIZE = 50
+REGISTER_HEADER = ["Role", "Role type", "Host organisation", "Held by", "Sits on",
+                   "Term ends"]
+DIVERSITY_HEADER = ["Table", "Group", "People"]
+
+
+def _published_system(short_name):
+    return get_object_or_404(transparency.published_systems(), short_name=short_name)
+
+
+def register_index(request):
+    systems = transparency.published_systems().order_by("name")
+    return render(request, "governance/register_index.html", {"systems": systems})
+
+
+def _register_rows(request, system):
+    appointments = transparency.holdings(system)
+    q = request.GET.get("q", "").strip()[:100]
+    if q:
+        appointments = appointments.filter(
+            Q(post__title__icontains=q) | Q(post__host_organisation__name__icontains=q))
+    return appointments, q
+
+
+def register(request, short_name):
+    system = _published_system(short_name)
+    appointments, q = _register_rows(request, system)
+    page = Paginator(appointments, REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = f"q={quote(q)}&" if q else ""
+    return render(request, "governance/register.html", {
+        "system": system, "page_obj": page, "rows": transparency.register_rows(page.object_list),
+        "q": q, "query_without_page": query,
+        "breadcrumbs": [("Published registers", reverse("governance:register-index"))],
+    })
+
+
+def register_csv(request, short_name):
+    system = _published_system(short_name)
+    appointments, _ = _register_rows(request, system)
+    rows = transparency.register_rows(appointments)
+    return csv_response(f"register-{system.short_name}-{timezone.localdate()}", REGISTER_HEADER, [
+        [r["role"], r["role_type"], r["organisation"], r["name"], "; ".join(r["bodies"]),
+         r["term_ends"]] for r in rows])
+
+
+def _diversity(system):
+    return transparency.diversity_summary(transparency.diversity_counts(system))
+
+
+def diversity(request, short_name):
+    system = _published_system(short_name)
+    return render(request, "governance/diversity.html", {
+        "system": system, "summary": _diversity(system), "today": timezone.localdate(),
+        "breadcrumbs": [("Published registers", reverse("governance:register-index")),
+                        (system.name, reverse("governance:register", args=[short_name]))],
+    })
+
+
+def diversity_csv(request, short_name):
+    system = _published_system(short_name)
+    return csv_response(f"diversity-{system.short_name}-{timezone.localdate()}",
+                        DIVERSITY_HEADER, transparency.diversity_csv_rows(_diversity(system)))
+
+
+def diversity_pdf(request, short_name):
+    system = _published_system(short_name)
+    document = transparency.diversity_pdf(system, _diversity(system))
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="diversity-{system.short_name}.pdf"'
+    return response
