@@ -20,7 +20,8 @@ class SystemChoiceForm(NHSForm):
 class ActionForm(NHSModelForm):
     due_on = DateField(label="Due date", error_messages={"required": "Enter the due date."})
     owner = forms.ChoiceField(label="Owner", help_text="The post or body that owns the action.",
-                              error_messages={"required": "Select who owns the action."})
+                              error_messages={"required": "Select who owns the action.",
+                                              "invalid_choice": "Select who owns the action."})
 
     class Meta:
         model = Action
@@ -72,6 +73,15 @@ class ActionForm(NHSModelForm):
             self.add_error("reference", f"Priority {priority.number} already has an action "
                                         f"{reference}.")
         return data
+
+    def _update_errors(self, errors):
+        """The model names the owner's two columns; the form has one field for both."""
+        if hasattr(errors, "error_dict"):
+            for key in ("owner_post", "owner_body"):
+                moved = errors.error_dict.pop(key, [])
+                if moved and "owner" not in self._errors:
+                    errors.error_dict.setdefault("owner", []).extend(moved)
+        super()._update_errors(errors)
 
 
 class UpdateForm(NHSForm):

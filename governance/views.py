@@ -229,7 +229,7 @@ def _edit_action(request, framework, action, title):
         "form": form, "title": title, "caption": framework.name, "button": "Save action",
         "breadcrumbs": [*PLAN_CRUMBS,
                         (framework.name, framework.get_absolute_url())],
-    })
+    }, status=400 if form.errors else 200)
 
 
 @login_required

@@ -10,7 +10,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from appointments.models import Appointment, EqualityProfile, Extension
+from appointments.models import (
+    ApplicantCount,
+    Appointment,
+    EqualityProfile,
+    Extension,
+    Vacancy,
+)
+from governance.models import Action, ActionUpdate, Body, Framework, Priority, Seat
 from roles.models import Post
 
 from .factories import (
@@ -46,6 +53,16 @@ def _rows(n):
                                  new_end_date=D(2027, 12, 31), reason="r", agreed_by="a",
                                  agreed_on=D(2026, 1, 1))
         EqualityProfile.objects.create(person=appointment.person, sex="female")
+        body = Body.objects.create(system=system, name=f"Board {post.pk}", kind="board")
+        Seat.objects.create(body=body, post=post)
+        framework = Framework.objects.create(system=system, name=f"Framework {post.pk}",
+                                             overseen_by=body)
+        priority = Priority.objects.create(framework=framework, number=1, title="Voice")
+        action = Action.objects.create(priority=priority, reference="1.1", text="Publish",
+                                       term="short", owner_post=post, due_on=D(2027, 1, 1))
+        ActionUpdate.objects.create(action=action, status="on_track", note="ok")
+        vacancy = Vacancy.objects.create(post=post, appointment=appointment)
+        ApplicantCount.objects.create(vacancy=vacancy, profession="nurse", applied=3)
 
 
 def _count_queries(client, url):

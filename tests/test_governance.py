@@ -1,0 +1,294 @@
+"""Governance: seats that follow the post, investment by function, and the action plan."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from pypdf import PdfReader
+
+from appointments import services
+from governance import investment, plan
+from governance.models import Action, ActionUpdate, Body, Framework, Priority, Seat, Status
+from roles.models import Function, Post
+
+from .factories import AppointmentFactory, PersonFactory, PostFactory
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+def as_user(client, user):
+    client.force_login(user)
+    return client
+
+
+def queries(client, url):
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def date_fields(name, day):
+    return {f"{name}_day": day.day, f"{name}_month": day.month, f"{name}_year": day.year}
+
+
+@pytest.fixture
+def board(north):
+    return Body.objects.create(system=north, name="System Quality Board", kind="board")
+
+
+# --- bodies and seats ------------------------------------------------------------------------
+
+class TestSeats:
+    def test_a_seat_follows_whoever_holds_the_post(self, client, hr_north, board, north_post,
+                                                   admin_user):
+        Seat.objects.create(body=board, post=north_post, role="chair")
+        first = AppointmentFactory(post=north_post, start_date=D(2024, 1, 1),
+                                   end_date=D(2027, 12, 31),
+                                   person=PersonFactory(given_name="Ottoline",
+                                                        family_name="Brask"))
+        page = as_user(client, hr_north).get(board.get_absolute_url()).content.decode()
+        assert "Ottoline Brask" in page
+        services.end_early(appointment=first, on=D(2026, 11, 1), reason="Moved on",
+                           by=admin_user)
+        AppointmentFactory(post=north_post, start_date=D(2026, 11, 2), end_date=D(2029, 11, 1),
+                           person=PersonFactory(given_name="Percival", family_name="Strand"))
+        page = client.get(board.get_absolute_url()).content.decode()
+        assert "Percival Strand" in page and "Ottoline Brask" not in page
+
+    def test_a_vacant_seat_says_so(self, client, hr_north, board, north_post):
+        Seat.objects.create(body=board, post=north_post)
+        page = as_user(client, hr_north).get(board.get_absolute_url()).content.decode()
+        assert "Vacant" in page
+
+    def test_a_person_page_shows_the_bodies_they_sit_on(self, client, hr_north, board,
+                                                        north_appointment):
+        Seat.objects.create(body=board, post=north_appointment.post, role="co_chair",
+                            capability="Quality and safety")
+        page = as_user(client, hr_north).get(
+            north_appointment.person.get_absolute_url()).content.decode()
+        assert "System Quality Board" in page and "co-chair" in page
+
+    def test_hr_and_the_cmo_office_add_seats(self, client, cmo_office, board, north_post):
+        response = as_user(client, cmo_office).post(
+            reverse("governance:seat-add", args=[board.pk]),
+            {"post": north_post.pk, "role": "member", "capability": "Population health"})
+        assert response.status_code == 302
+        seat = Seat.objects.get()
+        assert seat.history.first().history_user == cmo_office
+
+    def test_a_seat_needs_a_post_of_the_same_system(self, client, hr_north, board, south_post):
+        response = as_user(client, hr_north).post(
+            reverse("governance:seat-add", args=[board.pk]), {"post": south_post.pk,
+                                                              "role": "member"})
+        assert response.status_code == 400
+        assert "Select a valid choice" in response.content.decode()
+        assert not Seat.objects.exists()
+
+    def test_others_cannot_change_seats(self, client, outsider, board, north_post):
+        seat = Seat.objects.create(body=board, post=north_post)
+        as_user(client, outsider)
+        assert client.post(reverse("governance:seat-add", args=[board.pk]),
+                           {"post": north_post.pk, "role": "member"}).status_code == 404
+        assert client.post(reverse("governance:seat-remove",
+                                   args=[board.pk, seat.pk])).status_code == 404
+        assert Seat.objects.count() == 1
+
+    def test_the_body_page_costs_the_same_whatever_its_size(self, client, hr_north, board,
+                                                            north_trust):
+        def add(n):
+            for _ in range(n):
+                post = PostFactory(host_organisation=north_trust)
+                Seat.objects.create(body=board, post=post)
+                AppointmentFactory(post=post, start_date=D(2025, 1, 1))
+        add(2)
+        as_user(client, hr_north)
+        few = queries(client, board.get_absolute_url())
+        add(5)
+        assert queries(client, board.get_absolute_url()) == few
+
+
+# --- investment by function ------------------------------------------------------------------
+
+class TestInvestment:
+    def test_a_post_serving_two_functions_counts_half_to_each(self, north_trust):
+        pathways = Function.objects.create(name="Care pathways", order=1)
+        networks = Function.objects.create(name="Clinical networks", order=2)
+        shared = PostFactory(host_organisation=north_trust, wte=Decimal("0.40"),
+                             honorarium=Decimal("10000"))
+        shared.functions.set([pathways, networks])
+        only = PostFactory(host_organisation=north_trust, wte=Decimal("0.60"),
+                           spatial_level="place")
+        only.functions.set([pathways])
+        PostFactory(host_organisation=north_trust, wte=Decimal("1.00"),
+                    disestablished_on=D(2025, 1, 1)).functions.set([networks])
+        PostFactory(host_organisation=north_trust, wte=Decimal("0.20"))
+        result = investment.by_function(Post.objects.established())
+        rows = {row["name"]: row for row in result.rows()}
+        assert rows["Care pathways"]["wte"] == Decimal("0.80")
+        assert rows["Care pathways"]["levels"] == [Decimal("0.20"), Decimal("0.60")]
+        assert rows["Clinical networks"]["wte"] == Decimal("0.20")
+        assert rows[investment.NO_FUNCTION]["wte"] == Decimal("0.20")
+        assert result.total_wte == Decimal("1.20")
+        assert rows["Care pathways"]["wte_share"] == 66.7
+        assert rows["Clinical networks"]["honoraria"] == Decimal("5000")
+        assert sum(row["wte_share"] for row in rows.values()) == pytest.approx(100, abs=0.2)
+
+    def test_the_page_draws_the_table_and_the_chart(self, client, hr_north, north, north_trust):
+        function = Function.objects.create(name="Care pathways", order=1)
+        PostFactory(host_organisation=north_trust).functions.set([function])
+        response = as_user(client, hr_north).get(reverse("governance:investment"),
+                                                 {"system": north.pk})
+        page = response.content.decode()
+        assert "<svg" in page and "Care pathways: 100.0%" in page
+        export = client.get(reverse("governance:investment"),
+                            {"system": north.pk, "export": "csv"})
+        rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+        assert rows[1][0] == "Care pathways" and rows[1][-4] == "0.40"
+
+    def test_a_system_out_of_reach_cannot_be_chosen(self, client, hr_north, south):
+        response = as_user(client, hr_north).get(reverse("governance:investment"),
+                                                 {"system": south.pk})
+        assert response.context["system"] != south
+
+    def test_the_page_costs_the_same_whatever_its_size(self, client, hr_north, north,
+                                                       north_trust):
+        function = Function.objects.create(name="Care pathways", order=1)
+        as_user(client, hr_north)
+        url = reverse("governance:investment") + f"?system={north.pk}"
+        PostFactory(host_organisation=north_trust).functions.set([function])
+        few = queries(client, url)
+        for _ in range(5):
+            PostFactory(host_organisation=north_trust).functions.set([function])
+        assert queries(client, url) == few
+
+
+# --- the action plan -------------------------------------------------------------------------
+
+@pytest.fixture
+def framework(north, board, north_post):
+    framework = Framework.objects.create(system=north, name="Leadership framework",
+                                         overseen_by=board)
+    one = Priority.objects.create(framework=framework, number=1, title="Every voice heard")
+    two = Priority.objects.create(framework=framework, number=2, title="Shared learning")
+    for reference, priority, term in [("1.1", one, "short"), ("1.2", one, "short"),
+                                      ("1.3", one, "medium"), ("2.1", two, "long")]:
+        Action.objects.create(priority=priority, reference=reference, text=f"Do {reference}",
+                              term=term, owner_body=board, due_on=D(2027, 6, 30))
+    return framework
+
+
+class TestActionPlan:
+    def test_the_summary_counts_actions_by_priority_and_term(self, framework):
+        rows, total = plan.summary(framework)
+        assert [row.counts for row in rows] == [[2, 1, 0], [0, 0, 1]]
+        assert total.counts == [2, 1, 1] and total.total == 4
+
+    def test_an_action_is_owned_by_a_post_or_a_body_not_both(self, framework, board,
+                                                             north_post):
+        action = Action(priority=framework.priorities.first(), reference="1.9", text="x",
+                        term="short", due_on=D(2027, 1, 1), owner_body=board,
+                        owner_post=north_post)
+        with pytest.raises(ValidationError):
+            action.full_clean()
+
+    def test_progress_moves_the_status_and_is_dated(self, framework, cmo_office):
+        action = Action.objects.get(reference="1.1")
+        plan.record_update(action=action, status=Status.AT_RISK, note="Partners short of time",
+                           on=D(2026, 11, 20), by=cmo_office)
+        action.refresh_from_db()
+        assert action.status == Status.AT_RISK and action.rag == ("Amber", "yellow")
+        # A late entry for an earlier date does not overwrite the latest position.
+        plan.record_update(action=action, status=Status.ON_TRACK, note="Earlier news",
+                           on=D(2026, 10, 1), by=cmo_office)
+        action.refresh_from_db()
+        assert action.status == Status.AT_RISK
+
+    @pytest.mark.parametrize("data, message", [
+        ({"note": "", "status": "on_track"}, "Enter what has happened"),
+        ({"note": "Fine", "status": "on_track", "future": True}, "cannot be in the future"),
+        ({"note": "Fine", "status": ""}, "Select the status"),
+    ])
+    def test_a_bad_update_writes_nothing(self, client, framework, cmo_office, data, message):
+        action = Action.objects.get(reference="1.1")
+        day = D(2026, 12, 25) if data.pop("future", False) else D(2026, 11, 20)
+        response = as_user(client, cmo_office).post(
+            reverse("governance:action-detail", args=[action.pk]),
+            {**data, **date_fields("on", day)})
+        assert response.status_code == 400
+        assert message in response.content.decode()
+        assert not ActionUpdate.objects.exists()
+
+    def test_viewers_cannot_record_progress(self, client, framework, leader):
+        action = Action.objects.get(reference="1.1")
+        response = as_user(client, leader).post(
+            reverse("governance:action-detail", args=[action.pk]),
+            {"note": "x", "status": "complete", **date_fields("on", D(2026, 11, 20))})
+        assert response.status_code == 404
+        assert not ActionUpdate.objects.exists()
+
+    def test_an_action_is_added_with_an_owner_from_the_system(self, client, framework,
+                                                              hr_north, north_post, south_post):
+        as_user(client, hr_north)
+        url = reverse("governance:action-create", args=[framework.pk])
+        data = {"priority": framework.priorities.first().pk, "reference": "1.4",
+                "text": "Publish the register", "term": "medium",
+                **date_fields("due_on", D(2027, 9, 30))}
+        refused = client.post(url, {**data, "owner": f"post:{south_post.pk}"})
+        assert refused.status_code == 400 and "Select who owns the action" in \
+            refused.content.decode()
+        duplicate = client.post(url, {**data, "reference": "1.1",
+                                      "owner": f"post:{north_post.pk}"})
+        assert "already has an action 1.1" in duplicate.content.decode()
+        assert Action.objects.count() == 4
+        assert client.post(url, {**data, "owner": f"post:{north_post.pk}"}).status_code == 302
+        assert Action.objects.get(reference="1.4").owner == north_post
+
+    def test_the_board_report_exports(self, client, framework, cmo_office):
+        plan.record_update(action=Action.objects.get(reference="2.1"), status=Status.OFF_TRACK,
+                           note="Funding not agreed", on=D(2026, 11, 1), by=cmo_office)
+        as_user(client, cmo_office)
+        export = client.get(reverse("governance:action-plan", args=[framework.pk]),
+                            {"export": "csv"})
+        rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+        assert [r[1] for r in rows[1:]] == ["1.1", "1.2", "1.3", "2.1"]
+        assert rows[4][6:9] == ["Off track", "Red", "Funding not agreed"]
+        pdf = client.get(reverse("governance:action-plan-pdf", args=[framework.pk]))
+        assert pdf["Content-Type"] == "application/pdf"
+        text = " ".join(" ".join(p.extract_text().split())
+                        for p in PdfReader(io.BytesIO(pdf.content)).pages)
+        assert "Total actions (4)" in text and "Funding not agreed" in text
+
+    def test_the_plan_costs_the_same_whatever_its_size(self, client, framework, cmo_office,
+                                                       board):
+        as_user(client, cmo_office)
+        url = reverse("governance:action-plan", args=[framework.pk])
+        few = queries(client, url)
+        priority = framework.priorities.last()
+        for n in range(5):
+            action = Action.objects.create(priority=priority, reference=f"2.{n + 2}", text="x",
+                                           term="medium", owner_body=board,
+                                           due_on=D(2027, 1, 1))
+            plan.record_update(action=action, status="on_track", note="ok", by=cmo_office)
+        assert queries(client, url) == few
+
+
+def test_the_demo_reproduces_the_twenty_action_plan():
+    from ccpl import demo
+
+    demo.load()
+    framework = Framework.objects.get(system__short_name="GLOS")
+    rows, total = plan.summary(framework)
+    assert [row.counts for row in rows] == [[2, 3, 0], [1, 1, 2], [0, 3, 0], [0, 3, 1],
+                                            [0, 2, 2]]
+    assert total.counts == [3, 12, 5] and total.total == 20
+    sel = Body.objects.get(system__short_name="SEL",
+                           name="Clinical and Care Professional Leadership Group")
+    assert sel.seats.filter(role="co_chair").count() == 2
