@@ -25,6 +25,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from guardian.shortcuts import assign_perm  # noqa: E402
@@ -32,9 +33,12 @@ from guardian.shortcuts import assign_perm  # noqa: E402
 from appointments.models import Appointment  # noqa: E402
 from ccpl import access  # noqa: E402
 from ccpl.models import User  # noqa: E402
+from governance import transparency  # noqa: E402
+from governance.models import Body  # noqa: E402
 from roles.models import Post, System  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
+ONLY = os.environ.get("BENCH_ONLY", "")  # "public": only the published register
 
 
 def user(email, **grants):
@@ -79,6 +83,12 @@ def main():
     }
     post = Post.objects.filter(system=system, appointments__extensions__isnull=False).first()
     appointment = Appointment.objects.filter(post=post).first()
+    body = Body.objects.filter(system=system).annotate(n=Count("seats")).order_by("-n").first()
+    if ONLY in ("", "public"):
+        bench_public(system)
+        print()
+    if ONLY == "public":
+        return 0
     pages = [
         ("dashboard", "/"),
         ("post list", "/posts/"),
@@ -89,6 +99,9 @@ def main():
         ("appointment list, ending in 90 days", "/appointments/?ending_within=90&undecided=on"),
         ("appointment detail", f"/appointments/{appointment.pk}/"),
         ("people list", "/people/"),
+        ("recruitment", "/recruitment/?state="),
+        ("investment by function", f"/governance/investment/?system={system.pk}"),
+        ("body page", f"/governance/bodies/{body.pk}/"),
     ]
     print(f"{Post.objects.count():,} posts, {Appointment.objects.count():,} appointments; "
           f"{RUNS} requests per page\n")
@@ -104,6 +117,26 @@ def main():
     print()
     bench_appraisals(personas["administrator (all)"])
     return 0
+
+
+def bench_public(system):
+    """The published register, as an anonymous visitor sees it."""
+    client = Client()
+    short = system.short_name
+    pages = [
+        ("register, first page", f"/register/{short}/"),
+        ("register, page 10", f"/register/{short}/?page=10"),
+        ("register, search", f"/register/{short}/?q=lead"),
+        ("diversity summary", f"/register/{short}/diversity/"),
+        ("diversity summary CSV", f"/register/{short}/diversity.csv"),
+        ("register index", "/register/"),
+    ]
+    held = transparency.holdings(system).count()
+    print(f"The public register of {system.name}: {held:,} roles held; {RUNS} requests each\n")
+    print(f"{'page':40} {'user':26} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+    for name, url in pages:
+        median, p95, queries = measure(client, url)
+        print(f"{name:40} {'anonymous':26} {median:10.1f} {p95:8.1f} {queries:8d}")
 
 
 def bench_sweep():

@@ -90,7 +90,7 @@ def seat_add(request, pk):
                       .prefetch_related(_holders_prefetch(today))),
         "sub_bodies": body.sub_bodies.all(), "actions": body.actions.select_related("priority"),
         "breadcrumbs": BODY_CRUMBS,
-    }, status=400)
+    })
 
 
 @login_required
@@ -229,7 +229,7 @@ def _edit_action(request, framework, action, title):
         "form": form, "title": title, "caption": framework.name, "button": "Save action",
         "breadcrumbs": [*PLAN_CRUMBS,
                         (framework.name, framework.get_absolute_url())],
-    }, status=400 if form.errors else 200)
+    })
 
 
 @login_required
@@ -257,7 +257,7 @@ def action_detail(request, pk):
         "updates": action.updates.select_related("by"), "today": timezone.localdate(),
         "breadcrumbs": [*PLAN_CRUMBS,
                         (framework.name, framework.get_absolute_url())],
-    }, status=400 if form.errors else 200)
+    })
 
 
 # --- the public register (no sign-in) --------------------------------------------------------

@@ -925,6 +925,8 @@ def flush(*, say=print):
     """Remove a generated register and everything attached to it since (vacancies, decisions,
     reminders, grants on its systems), and the history rows of the generated objects: they only
     record that the generator wrote them. Returns the number of rows removed."""
+    from governance.models import Body, Seat
+
     systems = generated_systems()
     posts = Post.objects.filter(system__in=systems)
     appointments = Appointment.objects.filter(post__in=posts)
@@ -937,6 +939,8 @@ def flush(*, say=print):
         Person: Person.objects.filter(work_email__iendswith=f"@{EMAIL_DOMAIN}"),
         Appointment: appointments,
         Extension: Extension.objects.filter(appointment__in=appointments),
+        Body: Body.objects.filter(system__in=systems),
+        Seat: Seat.objects.filter(body__system__in=systems),
     }
     ids = {model: list(qs.order_by().values_list("pk", flat=True).distinct())
            for model, qs in targets.items()}
@@ -958,6 +962,12 @@ def flush(*, say=print):
                     removed += _delete_protecting(model, chunk)
                 removed += model.objects.filter(pk__in=chunk).delete()[0]
         removed += BulkChange.objects.filter(recorded_by__email=GENERATOR_EMAIL).delete()[0]
+        # Governance of the generated systems: plans first (their actions may be owned by
+        # bodies), then the bodies and their seats.
+        from governance.models import Body, Framework
+
+        for model in (Framework, Body):
+            removed += model.objects.filter(system__in=ids[System]).delete()[0]
         for model in (Organisation, System):
             for chunk in _chunks(ids[model]):
                 removed += model.objects.filter(pk__in=chunk).delete()[0]
@@ -971,6 +981,11 @@ def flush(*, say=print):
                 removed += model.history.filter(id__in=chunk).delete()[0]
     say(f"Removed {removed:,} generated rows (history included).")
     return removed
+
+
+GENERATED_BODIES = [("Integrated Care Board", "board"), ("System Quality Board", "board"),
+                    ("Clinical and Care Professional Leadership Group", "group"),
+                    ("Clinical Programme Board", "board")]
 
 
 def _delete_protecting(model, pks):
@@ -1065,9 +1080,36 @@ class _Writer:
         organisations = self._organisations(systems)
         budgets = self._budgets(systems)
         posts = self._posts(systems, organisations, budgets)
+        self._governance(systems, posts)
         people = self._people(organisations)
         self._appointments(posts, people)
         return self.counts
+
+    def _governance(self, systems, posts):
+        """A few bodies in each system, with seats for its leadership posts (what the public
+        register shows as "sits on")."""
+        from governance.models import Body, Seat
+
+        bodies = self._create(Body, [Body(system=system, name=name, kind=kind)
+                                     for system in systems for name, kind in GENERATED_BODIES])
+        by_system = defaultdict(list)
+        for body in bodies:
+            by_system[body.system_id].append(body)
+        seats = []
+        for index, post in enumerate(posts):
+            if post.disestablished_on:
+                continue
+            board, quality, group, programmes = by_system[post.system_id]
+            if post.role_type.is_board_level:
+                seats.append(Seat(body=board, post=post, capability="Executive leadership"))
+                seats.append(Seat(body=group, post=post, role=Seat.Role.CO_CHAIR))
+            elif index % 3 == 0:
+                seats.append(Seat(body=group, post=post))
+            elif index % 7 == 1:
+                seats.append(Seat(body=programmes, post=post))
+            elif index % 11 == 2:
+                seats.append(Seat(body=quality, post=post, capability="Quality and safety"))
+        self._create(Seat, seats)
 
     def _create(self, model, objs):
         created = []

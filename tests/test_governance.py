@@ -88,7 +88,7 @@ class TestSeats:
         response = as_user(client, hr_north).post(
             reverse("governance:seat-add", args=[board.pk]), {"post": south_post.pk,
                                                               "role": "member"})
-        assert response.status_code == 400
+        assert response.status_code == 200
         assert "Select a valid choice" in response.content.decode()
         assert not Seat.objects.exists()
 
@@ -222,7 +222,7 @@ class TestActionPlan:
         response = as_user(client, cmo_office).post(
             reverse("governance:action-detail", args=[action.pk]),
             {**data, **date_fields("on", day)})
-        assert response.status_code == 400
+        assert response.status_code == 200
         assert message in response.content.decode()
         assert not ActionUpdate.objects.exists()
 
@@ -242,7 +242,7 @@ class TestActionPlan:
                 "text": "Publish the register", "term": "medium",
                 **date_fields("due_on", D(2027, 9, 30))}
         refused = client.post(url, {**data, "owner": f"post:{south_post.pk}"})
-        assert refused.status_code == 400 and "Select who owns the action" in \
+        assert refused.status_code == 200 and "Select who owns the action" in \
             refused.content.decode()
         duplicate = client.post(url, {**data, "reference": "1.1",
                                       "owner": f"post:{north_post.pk}"})

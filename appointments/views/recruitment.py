@@ -146,7 +146,7 @@ def vacancy_create(request):
     return render(request, "form_page.html", {
         "form": form, "title": "Open a vacancy", "button": "Open the vacancy",
         "breadcrumbs": CRUMBS,
-    }, status=400 if form.errors else 200)
+    })
 
 
 @login_required
@@ -202,7 +202,7 @@ def _step(request, pk, *, queryset, form_class, title, button, run, form_kwargs=
         "form": form, "title": title, "button": button, "vacancy": vacancy,
         "caption": str(vacancy.post),
         "breadcrumbs": [*CRUMBS, (str(vacancy.post), vacancy.get_absolute_url())],
-    }, status=400 if form.errors else 200)
+    })
 
 
 def _editable(user):
