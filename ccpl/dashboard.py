@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
-from appointments.models import Appointment, TermEndDecision
+from appointments.models import Appointment, TermEndDecision, Vacancy
 from roles.models import EstablishmentBudget, Post
 
 LIST_LIMIT = 10
@@ -85,6 +85,14 @@ def build(user, today=None):
         Appointment.objects.approvable_by(user)
         .filter(pk__in=[d.appointment_id for d in awaiting]).values_list("pk", flat=True)
     )
+    to_approve = list(
+        Vacancy.objects.visible_to(user).open().filter(approval=Vacancy.Approval.REQUESTED)
+        .select_related("post__host_organisation").order_by("opened_on", "pk")[:LIST_LIMIT]
+    )
+    can_approve = set(
+        Vacancy.objects.approvable_by(user).filter(pk__in=[v.pk for v in to_approve])
+        .values_list("pk", flat=True)
+    ) if to_approve else set()
     budgets = [
         Bar(str(b.name), _bar_value(b.allocation().allocated), b.wte_envelope, "WTE")
         for b in EstablishmentBudget.objects.visible_to(user).with_allocation(today)
@@ -108,6 +116,7 @@ def build(user, today=None):
         "overdue": overdue,
         "vacant": vacant,
         "awaiting": [(d, d.appointment_id in can_agree) for d in awaiting],
+        "to_approve": [(v, v.pk in can_approve) for v in to_approve],
         "budgets": budgets,
         "pools": pools,
         "own_appointments": own,

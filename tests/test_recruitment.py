@@ -216,3 +216,13 @@ class TestInTheBrowser:
         few = count()
         add(5)
         assert count() == few
+
+
+def test_the_dashboard_lists_vacancies_awaiting_approval(client, vacancy, cmo_office, hr_north):
+    page = as_user(client, cmo_office).get(reverse("home"))
+    assert page.context["to_approve"] == [(vacancy, True)]
+    assert reverse("appointments:vacancy-approval", args=[vacancy.pk]) in page.content.decode()
+    assert as_user(client, hr_north).get(reverse("home")).context["to_approve"] == [
+        (vacancy, False)]
+    recruitment.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo_office)
+    assert as_user(client, cmo_office).get(reverse("home")).context["to_approve"] == []
