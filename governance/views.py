@@ -1,8 +1,6 @@
 """Governance in the browser: bodies and their seats, investment by function, and the action
 plan with its board-report exports."""
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,6 +16,7 @@ from appointments.models import Appointment
 from appointments.views.appointments import add_errors
 from ccpl import pdf
 from ccpl.exports import csv_response
+from ccpl.lists import list_links
 from roles.models import Post, System
 
 from . import investment, plan, transparency
@@ -58,12 +57,14 @@ def body_list(request):
 def body_detail(request, pk):
     body = get_object_or_404(Body.objects.visible_to(request.user)
                              .select_related("system", "reports_to"), pk=pk)
-    today = timezone.localdate()
-    seats = list(body.seats.select_related("post__host_organisation")
-                 .prefetch_related(_holders_prefetch(today))
-                 .order_by("role", "post__title"))
     can_edit = Body.objects.editable_by(request.user).filter(pk=pk).exists()
-    form = SeatForm(body=body) if can_edit else None
+    return _body_page(request, body, can_edit, SeatForm(body=body) if can_edit else None)
+
+
+def _body_page(request, body, can_edit, form):
+    seats = list(body.seats.select_related("post__host_organisation")
+                 .prefetch_related(_holders_prefetch(timezone.localdate()))
+                 .order_by("role", "post__title"))
     return render(request, "governance/body_detail.html", {
         "body": body, "seats": seats, "can_edit": can_edit, "form": form,
         "sub_bodies": body.sub_bodies.all(),
@@ -83,14 +84,7 @@ def seat_add(request, pk):
         seat.save()
         messages.success(request, f"{seat.post} now has a seat on {body}.")
         return redirect(body)
-    today = timezone.localdate()
-    return render(request, "governance/body_detail.html", {
-        "body": body, "can_edit": True, "form": form,
-        "seats": list(body.seats.select_related("post__host_organisation")
-                      .prefetch_related(_holders_prefetch(today))),
-        "sub_bodies": body.sub_bodies.all(), "actions": body.actions.select_related("priority"),
-        "breadcrumbs": BODY_CRUMBS,
-    })
+    return _body_page(request, body, True, form)
 
 
 @login_required
@@ -290,10 +284,9 @@ def register(request, short_name):
     system = _published_system(short_name)
     appointments, q = _register_rows(request, system)
     page = Paginator(appointments, REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = f"q={quote(q)}&" if q else ""
     return render(request, "governance/register.html", {
         "system": system, "page_obj": page, "rows": transparency.register_rows(page.object_list),
-        "q": q, "query_without_page": query,
+        "q": q, "query_without_page": list_links(request, "", [])["query_without_page"],
         "breadcrumbs": [("Published registers", reverse("governance:register-index"))],
     })
 

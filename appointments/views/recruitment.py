@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ccpl.lists import list_links
 from roles.models import Post, System
 
 from .. import recruitment
@@ -54,14 +55,8 @@ def vacancy_list(request):
         "timeline": _timeline(list(page.object_list)),
         "applicants": applicants,
         "can_open": Post.objects.editable_by(user).exists(),
-        "query_without_page": _query_without_page(request),
+        "query_without_page": list_links(request, "", [])["query_without_page"],
     })
-
-
-def _query_without_page(request):
-    query = request.GET.copy()
-    query.pop("page", None)
-    return f"{query.urlencode()}&" if query else ""
 
 
 def _applicants_by_profession(vacancies):
