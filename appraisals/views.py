@@ -13,7 +13,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from appointments.models import Appointment
-from appointments.views.appointments import add_errors
 from ccpl import pdf
 from ccpl.models import User
 
@@ -60,12 +59,12 @@ def cycle_create(request, appointment_pk):
             cycle = services.open_cycle(appointment=appointment, by=request.user,
                                         **form.cleaned_data)
         except ValidationError as error:
-            add_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, f"The 360° appraisal has started. {appointment.person} "
                                       "has been asked to complete a self-assessment.")
             return redirect(cycle)
-    return render(request, "appraisals/form_page.html", {
+    return render(request, "form_page.html", {
         "form": form, "title": "Start a 360° appraisal", "button": "Start the appraisal",
         "caption": str(appointment),
         "breadcrumbs": [("Appointments", "/appointments/"),
@@ -126,7 +125,7 @@ def self_assessment(request, pk):
                 do_differently=form.cleaned_data["do_differently"], submit=submit,
                 by=request.user)
         except ValidationError as error:
-            add_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, "Your self-assessment has been submitted." if submit
                              else "Your answers have been saved. You can come back to them.")
@@ -148,7 +147,7 @@ def nominate(request, pk):
         try:
             rater = services.nominate(cycle=cycle, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            add_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, f"{rater.name} has been added.")
             return redirect(cycle)
@@ -242,7 +241,7 @@ def record_outcome(request, pk):
         try:
             services.record_outcome(cycle=cycle, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            add_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, "The outcome has been recorded. You and the leader can "
                                       "now sign it off.")
@@ -313,7 +312,7 @@ def redact(request, pk, response_pk, field):
             services.redact(response=answer, field=field, reason=form.cleaned_data["reason"],
                             by=request.user)
         except ValidationError as error:
-            add_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, "The comment has been removed from the report.")
             return redirect("appraisals:report", pk=cycle.pk)
@@ -360,7 +359,7 @@ def rater_page(request, token):
                 rater=rater, answers=form.answers(), keep_doing=form.cleaned_data["keep_doing"],
                 do_differently=form.cleaned_data["do_differently"], submit=submit)
         except ValidationError as error:
-            add_errors(form, error)
+            form.add_service_errors(error)
         else:
             if submit:
                 return _private(render(request, "appraisals/rater_done.html", {}))

@@ -16,7 +16,7 @@ the leader's own link from Person to User, and are handled on the QuerySets them
 """
 
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 VIEW = "view_register"
 EDIT = "edit_register"
@@ -68,6 +68,13 @@ def granted_systems(user, perm=VIEW):
 
 def granted_organisations(user, perm=VIEW):
     return _granted(user, "Organisation", perm)
+
+
+def flag(allowed):
+    """An annotation that is true for the rows also in ``allowed`` (a QuerySet of the same
+    model scoped to a user, such as ``editable_by(user)``): what the user may do to each row,
+    worked out in the query that fetches the rows."""
+    return Exists(allowed.filter(pk=OuterRef("pk")))
 
 
 def is_signed_in(user):

@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -465,7 +466,7 @@ class Post(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("roles:post-detail", args=[self.pk])
+        return reverse("appointments:post-detail", args=[self.pk])
 
     @property
     def pas(self):
@@ -543,9 +544,17 @@ class JobDescription(models.Model):
     @property
     def review_due_on(self):
         """Job descriptions are reviewed every year."""
-        from dateutil.relativedelta import relativedelta
-
         return self.reviewed_on + relativedelta(years=1)
+
+    def is_review_overdue(self, today=None):
+        return self.review_due_on < (today or timezone.localdate())
+
+    def criteria_by_category(self):
+        """[(category label, [criteria in order])], in the order the categories first appear."""
+        groups = {}
+        for criterion in self.criteria.all():
+            groups.setdefault(criterion.get_category_display(), []).append(criterion)
+        return list(groups.items())
 
     @property
     def responsibility_lines(self):

@@ -9,8 +9,8 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from ccpl.accounts import invite_user
 from ccpl.models import User
+from ccpl.services import create_account
 
 from .factories import UserFactory, totp_code, with_totp
 
@@ -113,8 +113,8 @@ class TestInvitation:
         self, client, admin_user, django_capture_on_commit_callbacks
     ):
         with django_capture_on_commit_callbacks(execute=True):
-            user = invite_user(email="New.Lead@Example.org", full_name="Robin Example",
-                               by=admin_user)
+            user = create_account(email="New.Lead@Example.org", full_name="Robin Example",
+                                  by=admin_user)
         assert not user.has_usable_password()
         (message,) = mail.outbox
         assert message.to == ["new.lead@example.org"]
@@ -132,7 +132,7 @@ class TestInvitation:
         from django.core.exceptions import ValidationError
 
         with pytest.raises(ValidationError, match="already exists"):
-            invite_user(email="Leader@example.org", full_name="Again", by=admin_user)
+            create_account(email="Leader@example.org", full_name="Again", by=admin_user)
 
 
 class TestSessions:

@@ -1,18 +1,20 @@
 """What the home page shows each user, built from the permission-filtered QuerySets. Each part is
 a fixed number of queries, however large the register."""
 
-import datetime
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
-from appointments.models import Appointment, TermEndDecision, Vacancy
 from roles.models import EstablishmentBudget, Post
+
+from .models import Appointment, TermEndDecision, Vacancy
 
 LIST_LIMIT = 10
 WINDOWS = (30, 90, 180)
+LAPSED_WITHIN_DAYS = 365  # terms that ended in the last year with nothing decided
 
 
 @dataclass
@@ -55,20 +57,15 @@ def build(user, today=None):
     today = today or timezone.localdate()
     appointments = Appointment.objects.visible_to(user)
     posts = Post.objects.visible_to(user)
-    ending = appointments.filter(status=Appointment.Status.ACTIVE)
-    counts = ending.aggregate(**{
-        f"within_{days}": _count_ending(today, days) for days in WINDOWS
-    })
+    counts = appointments.ending_counts(WINDOWS, on=today)
     undecided = list(
-        ending.ending_within(max(WINDOWS), on=today).undecided()
+        appointments.ending_within(max(WINDOWS), on=today).undecided()
         .select_related("person", "post__host_organisation").order_by("end_date", "pk")
         [:LIST_LIMIT]
     )
+    # Yesterday and before: a term ending today is still in the list above.
     overdue = list(
-        ending.filter(end_date__lt=today, post__disestablished_on__isnull=True,
-                      end_date__gte=today - datetime.timedelta(days=365)).undecided()
-        .exclude(Exists(Appointment.objects.filter(post=OuterRef("post"),
-                                                   start_date__gt=OuterRef("start_date"))))
+        appointments.lapsed(today - timedelta(days=1), within_days=LAPSED_WITHIN_DAYS - 1)
         .select_related("person", "post").order_by("-end_date", "pk")[:LIST_LIMIT]
     )
     vacant = list(
@@ -86,7 +83,7 @@ def build(user, today=None):
         .filter(pk__in=[d.appointment_id for d in awaiting]).values_list("pk", flat=True)
     )
     to_approve = list(
-        Vacancy.objects.visible_to(user).open().filter(approval=Vacancy.Approval.REQUESTED)
+        Vacancy.objects.visible_to(user).awaiting_approval()
         .select_related("post__host_organisation").order_by("opened_on", "pk")[:LIST_LIMIT]
     )
     can_approve = set(
@@ -111,7 +108,7 @@ def build(user, today=None):
     ) if user.is_authenticated else []
     return {
         "today": today,
-        "ending_counts": [(days, counts[f"within_{days}"]) for days in WINDOWS],
+        "ending_counts": list(counts.items()),
         "undecided": undecided,
         "overdue": overdue,
         "vacant": vacant,
@@ -122,9 +119,4 @@ def build(user, today=None):
         "own_appointments": own,
         "has_register": posts.exists(),
     }
-
-
-def _count_ending(today, days):
-    return Count("pk", filter=Q(start_date__lte=today, end_date__gte=today,
-                                end_date__lte=today + datetime.timedelta(days=days)))
 

@@ -1,14 +1,16 @@
-"""Job descriptions change by versions: a new version is written whole, and earlier versions stay
+"""The state changes of the establishment: posts, and their job descriptions.
+
+Job descriptions change by versions: a new version is written whole, and earlier versions stay
 as they were so anyone can read what a post holder was appointed against. A review that changes
 nothing moves the review date of the current version only (simple-history keeps the old date).
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .models import Criterion, JobDescription, Post
+from .models import Criterion, JobDescription, Organisation, Post
 
 ASSESSMENTS = ["by_application", "by_interview", "by_presentation", "by_references"]
 NO_ESSENTIAL = "Add at least one essential criterion."
@@ -16,7 +18,24 @@ REVIEWED_IN_FUTURE = "The date reviewed must be today or in the past."
 
 
 @transaction.atomic
-def new_version(post, *, summary, responsibilities, reviewed_on, criteria, by):
+def save_post(*, post, functions, statutory_duties, by):
+    """Save a new or changed post (its fields already set and validated by the form) with its
+    functions and statutory duties, and ``by`` in its history. HR add posts to, and change the
+    posts of, the systems and organisations they edit."""
+    if post.pk and not Post.objects.editable_by(by).filter(pk=post.pk).exists():
+        raise PermissionDenied("You cannot change this post.")
+    if not post.pk and not Organisation.objects.editable_by(by).exists():
+        raise PermissionDenied("You cannot add posts.")
+    post.full_clean()
+    post._history_user = by
+    post.save()
+    post.functions.set(functions)
+    post.statutory_duties.set(statutory_duties)
+    return post
+
+
+@transaction.atomic
+def new_job_description(*, post, summary, responsibilities, reviewed_on, criteria, by):
     """Record the next version of ``post``'s job description with its person specification.
     ``criteria`` are dicts of category, text, requirement and the four ``by_*`` flags, in the
     order they are to be read. Nothing is carried over from the previous version."""
@@ -50,7 +69,7 @@ def new_version(post, *, summary, responsibilities, reviewed_on, criteria, by):
 
 
 @transaction.atomic
-def mark_reviewed(job_description, *, on, by):
+def mark_job_description_reviewed(*, job_description, on, by):
     """Record that the current version was reviewed on ``on`` and still stands, which puts the
     next review a year after ``on``."""
     Post.objects.select_for_update().get(pk=job_description.post_id)

@@ -1,4 +1,5 @@
-"""The state changes that matter: appoint, extend, end early, cease, and bulk extension.
+"""The terms of appointments: appoint, extend, end early, cease, bulk extension and cessation,
+and the decision at the end of a term.
 
 Each one validates, writes and records history in one transaction, so the admin, the browser app
 and the API all go through the same rules. The acting user is always passed as ``by``.
@@ -8,7 +9,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -16,7 +17,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from roles.models import Post
 
-from .models import Appointment, BulkChange, Extension, TermEndDecision, Vacancy
+from .. import hooks
+from ..models import Appointment, BulkChange, Extension, TermEndDecision, Vacancy
 
 
 def default_end_date(post, start_date):
@@ -91,7 +93,7 @@ def extend(*, appointment, new_end_date, reason, agreed_by, agreed_on=None, by, 
 
 def extension_errors(appointment, new_end_date):
     """Why ``appointment`` cannot be extended to ``new_end_date``, as field → message."""
-    if appointment.status in (Appointment.Status.ENDED, Appointment.Status.CEASED):
+    if appointment.is_closed:
         return {"new_end_date": "This appointment has been ended; it cannot be extended."}
     if new_end_date is None:
         return {"new_end_date": "Enter the new end date."}
@@ -116,7 +118,7 @@ def cease(*, appointment, on, reason, by):
 
 
 def closure_errors(appointment, on):
-    if appointment.status in (Appointment.Status.ENDED, Appointment.Status.CEASED):
+    if appointment.is_closed:
         return {"on": "This appointment has already been ended."}
     if on is None:
         return {"on": "Enter the last day of the appointment."}
@@ -290,15 +292,14 @@ def _check_terms_fit(appointments, progress):
 # --- Term-end decisions ----------------------------------------------------------------------
 
 @transaction.atomic
-def decide_term_end(*, appointment, outcome, proposed_end_date=None, note="", by,
-                    can_agree=False):
+def decide_term_end(*, appointment, outcome, proposed_end_date=None, note="", by):
     """Record what happens at the end of the term. A proposed extension waits for the CMO/CNO
-    office unless the decider is that office (``can_agree``); re-advertising opens a vacancy on
-    the post. A new decision replaces any earlier one about the same end date."""
+    office unless the decider is that office; re-advertising opens a vacancy on the post. A new
+    decision replaces any earlier one about the same end date."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     Outcome, Status = TermEndDecision.Outcome, TermEndDecision.Status
     errors = {}
-    if appointment.status in (Appointment.Status.ENDED, Appointment.Status.CEASED):
+    if appointment.is_closed:
         errors["outcome"] = "This appointment has already been ended."
     elif outcome == Outcome.EXTEND:
         problems = extension_errors(appointment, proposed_end_date)
@@ -327,17 +328,20 @@ def decide_term_end(*, appointment, outcome, proposed_end_date=None, note="", by
                    f"({appointment.end_date:%-d %B %Y}).",
         ), by)
     _save(decision, by)
-    if outcome == Outcome.EXTEND and can_agree:
+    if outcome == Outcome.EXTEND and _may_agree(by, appointment):
         decision = agree_extension(decision=decision, by=by)
     return decision
+
+
+def _may_agree(user, appointment):
+    return Appointment.objects.approvable_by(user).filter(pk=appointment.pk).exists()
 
 
 @transaction.atomic
 def agree_extension(*, decision, by):
     """The CMO/CNO office agrees a proposed extension: the term is extended there and then."""
     decision = TermEndDecision.objects.select_for_update().get(pk=decision.pk)
-    if decision.status != TermEndDecision.Status.PENDING:
-        raise ValidationError("This extension is not awaiting agreement.")
+    _must_be_awaiting_agreement(decision, by)
     agreed_by = by.get_full_name()
     decision.extension = extend(
         appointment=decision.appointment, new_end_date=decision.proposed_end_date,
@@ -353,8 +357,7 @@ def agree_extension(*, decision, by):
 @transaction.atomic
 def decline_extension(*, decision, note, by):
     decision = TermEndDecision.objects.select_for_update().get(pk=decision.pk)
-    if decision.status != TermEndDecision.Status.PENDING:
-        raise ValidationError("This extension is not awaiting agreement.")
+    _must_be_awaiting_agreement(decision, by)
     if not note.strip():
         raise ValidationError({"note": "Say why the extension is declined."})
     decision.status = TermEndDecision.Status.DECLINED
@@ -364,19 +367,18 @@ def decline_extension(*, decision, note, by):
     return _save(decision, by)
 
 
-def extension_warnings(appointment):
-    """What HR should know before extending: an extension is usually subject to a satisfactory
-    annual appraisal, and role types may cap the number of extensions."""
-    from appraisals.services import latest_outcome
+def _must_be_awaiting_agreement(decision, by):
+    if not _may_agree(by, decision.appointment):
+        raise PermissionDenied("Only the CMO/CNO office of the system agrees extensions.")
+    if decision.status != TermEndDecision.Status.PENDING:
+        raise ValidationError("This extension is not awaiting agreement.")
 
-    warnings = []
-    appraisal = latest_outcome(appointment)
-    if appraisal is None:
-        warnings.append("No appraisal has been signed off in the last 12 months; an extension "
-                        "is usually subject to a satisfactory annual appraisal.")
-    elif appraisal.outcome != "satisfactory":
-        warnings.append(f"The last appraisal (meeting on {appraisal.meeting_on:%-d %B %Y}) was "
-                        "not satisfactory.")
+
+def extension_warnings(appointment):
+    """What HR should know before extending: whatever the apps built on appointments say (an
+    extension is usually subject to a satisfactory annual appraisal), and that role types may
+    cap the number of extensions."""
+    warnings = hooks.extension_warnings(appointment)
     cap = appointment.post.role_type.max_extensions
     count = appointment.extensions.count()
     if cap is not None and count >= cap:

@@ -5,12 +5,12 @@ creates the appointment, as offered) and its acceptance (which fills the vacancy
 Each step checks what must already have happened, writes nothing when its input is wrong, and
 keeps who did it and when in the vacancy's history."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import services
-from .models import ApplicantCount, Appointment, Vacancy
+from ..models import ApplicantCount, Appointment, Vacancy
+from .terms import appoint
 
 
 def _locked(vacancy):
@@ -43,7 +43,7 @@ def _not_future(day, field, what):
 @transaction.atomic
 def open_vacancy(*, post, reason, by, advertise_from=None, onboarding_from=None,
                  expected_start=None):
-    if post.vacancies.filter(status=Vacancy.Status.OPEN).exists():
+    if post.vacancies.open().exists():
         raise ValidationError({"post": f"{post} already has an open vacancy."})
     vacancy = Vacancy(post=post, reason=reason, opened_by=by, advertise_from=advertise_from,
                       onboarding_from=onboarding_from, expected_start=expected_start)
@@ -61,7 +61,10 @@ def _check_plan(vacancy):
 
 @transaction.atomic
 def decide_approval(*, vacancy, approve, note, by):
+    """The CMO/CNO office approves recruitment to the post, or says why not."""
     vacancy = _locked(vacancy)
+    if not Vacancy.objects.approvable_by(by).filter(pk=vacancy.pk).exists():
+        raise PermissionDenied("Only the CMO/CNO office of the system approves recruitment.")
     _must_be_open(vacancy)
     if not approve and not note.strip():
         raise ValidationError({"note": "Say why recruitment is not approved."})
@@ -139,7 +142,7 @@ def make_offer(*, vacancy, person, start_date, end_date=None, by):
         raise ValidationError("An offer has already been made.")
     if start_date < vacancy.interview_on:
         raise ValidationError({"start_date": "The start date must be after the interview."})
-    appointment = services.appoint(post=vacancy.post, person=person, start_date=start_date,
+    appointment = appoint(post=vacancy.post, person=person, start_date=start_date,
                                    end_date=end_date, status=Appointment.Status.OFFERED, by=by)
     vacancy.appointment = appointment
     vacancy.offer_on = timezone.localdate()
@@ -162,7 +165,7 @@ def accept_offer(*, vacancy, by):
 
 
 @transaction.atomic
-def withdraw(*, vacancy, reason, by):
+def withdraw_vacancy(*, vacancy, reason, by):
     vacancy = _locked(vacancy)
     _must_be_open(vacancy)
     if not reason.strip():
