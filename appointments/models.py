@@ -409,6 +409,20 @@ class Appointment(models.Model):
         return first.old_end_date if first else (self.scheduled_end_date or self.end_date)
 
     @property
+    def status_tag(self):
+        """(words, NHS tag colour) for the appointment's state today, as lists show it."""
+        today = timezone.localdate()
+        if self.status == self.Status.OFFERED:
+            return ("Offered", "yellow")
+        if self.is_closed:
+            return (self.get_status_display(), "grey")
+        if self.end_date < today:
+            return ("Term ended", "grey")
+        if self.start_date > today:
+            return ("Starts later", "blue")
+        return ("Active", "green")
+
+    @property
     def is_closed(self):
         """Ended early or ceased: it can no longer be extended, ended or decided on."""
         return self.status in self.CLOSED
@@ -736,6 +750,15 @@ class Vacancy(models.Model):
         if not self.appointment_id:
             return "offer"
         return "accept"
+
+    @property
+    def stage_colour(self):
+        """The NHS tag colour of ``stage``: green once filled, grey when it went nowhere."""
+        if self.status == self.Status.FILLED:
+            return "green"
+        if self.status == self.Status.WITHDRAWN or self.approval == self.Approval.DECLINED:
+            return "grey"
+        return ""
 
     @property
     def stage(self):

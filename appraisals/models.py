@@ -242,6 +242,16 @@ class Cycle(models.Model):
     def has_report(self):
         return self.stage in self.REPORTED
 
+    @property
+    def takes_nominations(self):
+        """Raters can still be added or removed (by the leader, then by the appraiser)."""
+        return self.stage in (self.Stage.NOMINATING, self.Stage.APPROVING)
+
+    @property
+    def raters_invited(self):
+        """The raters have their links: answers are coming in, or the cycle has closed."""
+        return self.stage == self.Stage.COLLECTING or self.has_report
+
     def actions_for(self, user):
         """What ``user`` may do to this cycle now. The services check these before each step
         and the cycle page offers exactly these, so the rules are written once. HR's role comes
@@ -346,6 +356,19 @@ class Rater(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.get_group_display()})"
+
+    @property
+    def is_nominated(self):
+        return self.status == self.Status.NOMINATED
+
+    @property
+    def is_invited(self):
+        """Invited and not answered yet: the link works and can be withdrawn."""
+        return self.status == self.Status.INVITED
+
+    @property
+    def has_answered(self):
+        return self.status == self.Status.SUBMITTED
 
     def new_token(self):
         """A fresh private link token; only its hash is kept."""

@@ -20,22 +20,38 @@ from . import report, services
 from .forms import NominationForm, OpenCycleForm, OutcomeForm, QuestionnaireForm, RedactForm
 from .models import Cycle, Rater, Response
 
-Stage = Cycle.Stage
-
 
 def _cycle(request, pk, queryset=None):
+    """The cycle, if the user may see it, with whether they manage it as HR (``is_hr``), in one
+    query: ``cycle.actions_for(user)`` then says what they may do."""
     queryset = queryset if queryset is not None else Cycle.objects.visible_to(request.user)
     return get_object_or_404(
-        queryset.select_related("appointment__person__user", "appointment__post",
-                                "appraiser", "template_version__template"), pk=pk)
+        queryset.with_hr(request.user).select_related(
+            "appointment__person__user", "appointment__post", "appraiser",
+            "template_version__template"), pk=pk)
 
 
-def _roles(cycle, user):
-    return {
-        "is_leader": cycle.leader.user_id == user.pk,
-        "is_appraiser": cycle.appraiser_id == user.pk,
-        "is_hr": Cycle.objects.managed_by(user).filter(pk=cycle.pk).exists(),
+def _cycle_page(request, cycle, **forms):
+    """The cycle page, with ``forms`` (a nomination or outcome form with its errors) in place of
+    the blank ones the user's actions would show."""
+    can = cycle.actions_for(request.user)
+    raters = list(cycle.raters.all()) if can.see_raters else None
+    context = {
+        "cycle": cycle, "can": can, "raters": raters,
+        "progress": services.progress(cycle),
+        "gaps": services.nomination_gaps(cycle, [r for r in raters
+                                                 if r.status != Rater.Status.REVOKED])
+        if raters is not None else [],
+        "rotation": services.rotation_warning(cycle) if not can.is_leader else "",
+        "nomination_form": NominationForm() if can.nominate else None,
+        "outcome_form": OutcomeForm(initial={
+            "meeting_on": cycle.meeting_on, "outcome": cycle.outcome,
+            "objectives": cycle.objectives, "development_actions": cycle.development_actions})
+        if can.record_outcome else None,
+        "breadcrumbs": [(str(cycle.appointment), cycle.appointment.get_absolute_url())],
+        **forms,
     }
+    return render(request, "appraisals/cycle_detail.html", context)
 
 
 @login_required
@@ -51,7 +67,7 @@ def cycle_create(request, appointment_pk):
         name=services.DEFAULT_TEMPLATE).first()
     form = OpenCycleForm(request.POST or None, appraisers=appraisers, initial={
         "appraiser": default.pk if default else None,
-        "closes_on": timezone.localdate() + timezone.timedelta(days=42),
+        "closes_on": timezone.localdate() + Cycle.DEFAULT_LENGTH,
         "template_version": template.current_version().pk if template else None,
     })
     if request.method == "POST" and form.is_valid():
@@ -74,38 +90,13 @@ def cycle_create(request, appointment_pk):
 
 @login_required
 def cycle_detail(request, pk):
-    cycle = _cycle(request, pk)
-    roles = _roles(cycle, request.user)
-    raters = list(cycle.raters.all())
-    context = {
-        "cycle": cycle, **roles,
-        "progress": services.progress(cycle),
-        "gaps": services.nomination_gaps(cycle, [r for r in raters
-                                                 if r.status != Rater.Status.REVOKED]),
-        "rotation": services.rotation_warning(cycle) if not roles["is_leader"] else "",
-        "can_see_report": Cycle.objects.reportable_to(request.user).filter(pk=pk).exists()
-        and cycle.stage in (Stage.CLOSED, Stage.RELEASED, Stage.SIGNED_OFF),
-        "breadcrumbs": [(str(cycle.appointment), cycle.appointment.get_absolute_url())],
-    }
-    # The leader sees their own nominations; the appraiser and HR also see who has not answered
-    # yet, to chase them. Nobody sees who answered what.
-    if roles["is_leader"] or roles["is_appraiser"] or roles["is_hr"] or request.user.is_superuser:
-        context["raters"] = raters
-    if roles["is_leader"] and cycle.stage == Stage.NOMINATING:
-        context["nomination_form"] = NominationForm()
-    if roles["is_appraiser"] and cycle.stage == Stage.APPROVING:
-        context["nomination_form"] = NominationForm()
-    if roles["is_appraiser"] and cycle.stage == Stage.RELEASED:
-        context["outcome_form"] = OutcomeForm(initial={
-            "meeting_on": cycle.meeting_on, "outcome": cycle.outcome,
-            "objectives": cycle.objectives, "development_actions": cycle.development_actions})
-    return render(request, "appraisals/cycle_detail.html", context)
+    return _cycle_page(request, _cycle(request, pk))
 
 
 @login_required
 def self_assessment(request, pk):
     cycle = _cycle(request, pk, Cycle.objects.filter(appointment__person__user=request.user))
-    if cycle.stage in (Stage.CLOSED, Stage.RELEASED, Stage.SIGNED_OFF):
+    if not cycle.is_in_progress:
         messages.info(request, "This appraisal is closed.")
         return redirect(cycle)
     if cycle.self_submitted_at:
@@ -151,15 +142,10 @@ def nominate(request, pk):
         else:
             messages.success(request, f"{rater.name} has been added.")
             return redirect(cycle)
-    roles = _roles(cycle, request.user)
-    if not (roles["is_leader"] or roles["is_appraiser"]):
+    can = cycle.actions_for(request.user)
+    if not (can.is_leader or can.is_appraiser):
         raise Http404
-    return render(request, "appraisals/cycle_detail.html", {
-        "cycle": cycle, **roles, "progress": services.progress(cycle),
-        "gaps": services.nomination_gaps(cycle), "raters": list(cycle.raters.all()),
-        "nomination_form": form,
-        "breadcrumbs": [(str(cycle.appointment), cycle.appointment.get_absolute_url())],
-    })
+    return _cycle_page(request, cycle, nomination_form=form)
 
 
 def _post_action(request, pk, action, success, queryset=None):
@@ -246,16 +232,12 @@ def record_outcome(request, pk):
             messages.success(request, "The outcome has been recorded. You and the leader can "
                                       "now sign it off.")
             return redirect(cycle)
-    return render(request, "appraisals/cycle_detail.html", {
-        "cycle": cycle, **_roles(cycle, request.user), "progress": services.progress(cycle),
-        "outcome_form": form, "raters": list(cycle.raters.all()),
-        "breadcrumbs": [(str(cycle.appointment), cycle.appointment.get_absolute_url())],
-    })
+    return _cycle_page(request, cycle, outcome_form=form)
 
 
 def _report_cycle(request, pk):
     cycle = _cycle(request, pk, Cycle.objects.reportable_to(request.user))
-    if cycle.stage not in (Stage.CLOSED, Stage.RELEASED, Stage.SIGNED_OFF):
+    if not cycle.has_report:
         raise Http404
     return cycle
 
@@ -264,19 +246,18 @@ def _report_cycle(request, pk):
 @never_cache
 def report_page(request, pk):
     cycle = _report_cycle(request, pk)
+    can_redact = cycle.actions_for(request.user).redact
     return render(request, "appraisals/report.html", {
         "cycle": cycle, "report": report.build(cycle),
-        "can_redact": cycle.appraiser_id == request.user.pk and cycle.stage == Stage.CLOSED,
-        "comments": _comments(cycle, request.user),
+        "can_redact": can_redact,
+        "comments": _comments(cycle) if can_redact else [],
         "breadcrumbs": [("The 360° appraisal", cycle.get_absolute_url())],
     })
 
 
-def _comments(cycle, user):
+def _comments(cycle):
     """Comments for the appraiser to redact before release: (response id, field, text), in the
     report's own order."""
-    if cycle.appraiser_id != user.pk or cycle.stage != Stage.CLOSED:
-        return []
     rows = []
     for response in (cycle.responses.filter(is_self=False).prefetch_related("redactions")
                      .order_by("shuffle", "pk")):
@@ -302,7 +283,7 @@ def report_pdf(request, pk):
 @login_required
 def redact(request, pk, response_pk, field):
     cycle = _cycle(request, pk, Cycle.objects.filter(appraiser=request.user,
-                                                     stage=Stage.CLOSED))
+                                                     stage=Cycle.Stage.CLOSED))
     answer = get_object_or_404(cycle.responses.filter(is_self=False), pk=response_pk)
     if field not in ("keep_doing", "do_differently"):
         raise Http404
