@@ -15,7 +15,9 @@ Exceptions (an appraiser on one appointment, a leader on their own record) are p
 the leader's own link from Person to User, and are handled on the QuerySets themselves.
 """
 
+from allauth.mfa.models import Authenticator
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 
 VIEW = "view_register"
@@ -102,16 +104,12 @@ def needs_mfa(user):
 
 
 def has_totp(user):
-    from allauth.mfa.models import Authenticator
-
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def grant_holders(model_name, codename, object_ids):
     """{object id: [active users holding ``codename`` on it, directly or through a group]} for
     many systems or organisations at once (two queries, however many objects)."""
-    from django.contrib.auth import get_user_model
-
     User = get_user_model()
     holders = {pk: [] for pk in object_ids}
     users_by_id = {}
