@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from appointments.models import Appointment
 from ccpl import pdf
+from ccpl.middleware import mfa_exempt
 from ccpl.models import User
 
 from . import report, services
@@ -316,6 +317,7 @@ def _private(response):
 # forged request could ride on, and with Referrer-Policy: no-referrer browsers send
 # "Origin: null", which Django's CSRF check would refuse.
 @csrf_exempt
+@mfa_exempt
 @never_cache
 def rater_page(request, token):
     """What a rater sees from their e-mail: no account, no sign-in, this questionnaire only."""

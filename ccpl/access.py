@@ -18,7 +18,7 @@ the leader's own link from Person to User, and are handled on the QuerySets them
 from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 VIEW = "view_register"
 EDIT = "edit_register"
@@ -88,14 +88,9 @@ def is_admin(user):
 
 
 def holds_any_grant(user):
-    """Whether the user holds a register grant anywhere (HR, CMO/CNO office)."""
-    for model_name in ("System", "Organisation"):
-        for kind in ("User", "Group"):
-            perms = apps.get_model("roles", f"{model_name}{kind}ObjectPermission")
-            owner = Q(user=user) if kind == "User" else Q(group__user=user)
-            if perms.objects.filter(owner).exists():
-                return True
-    return False
+    """Whether the user holds a register grant anywhere (HR, CMO/CNO office). Every grant implies
+    ``view_register``, so this reads the same remembered grants the page's queries use."""
+    return bool(granted_systems(user) or granted_organisations(user))
 
 
 def needs_mfa(user):
