@@ -16,13 +16,13 @@ from appointments.models import (
     Person,
     Vacancy,
 )
-from roles import generate
+from devdata import generator
 from roles.models import EstablishmentBudget, Organisation, Post, System
 
 from .factories import AppointmentFactory
 
 TODAY = datetime.date(2026, 11, 23)
-SMALL = generate.SCALES["small"]
+SMALL = generator.SCALES["small"]
 HISTORY_MODELS = [System, Organisation, EstablishmentBudget, Post, Person, Appointment, Extension]
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def output():
 
 
 def test_small_scale_writes_the_numbers_asked_for(output):
-    assert generate.generated_systems().count() == SMALL.systems
+    assert generator.generated_systems().count() == SMALL.systems
     assert Organisation.objects.count() == SMALL.organisations
     assert Post.objects.count() == SMALL.posts
     assert Appointment.objects.count() == SMALL.appointments
@@ -124,7 +124,7 @@ def test_the_register_has_the_variety_benchmarks_need(output):
 def test_every_generated_row_has_its_history(output):
     for model in HISTORY_MODELS:
         created = set(model.history.filter(
-            history_type="+", history_user__email=generate.GENERATOR_EMAIL,
+            history_type="+", history_user__email=generator.GENERATOR_EMAIL,
         ).values_list("id", flat=True))
         assert created == set(model.objects.values_list("pk", flat=True)), model
     post = Post.objects.filter(functions__isnull=False).first()
@@ -177,11 +177,11 @@ def test_flushing_removes_the_generated_register_and_its_history_only():
     out = io.StringIO()
     call_command("generate_data", "--flush-only", stdout=out)
     assert "Removed" in out.getvalue()
-    assert not generate.generated_systems().exists()
+    assert not generator.generated_systems().exists()
     assert list(Appointment.objects.all()) == [own]
     assert list(Person.objects.all()) == [own.person]
     assert not BulkChange.objects.exists()
     assert not Vacancy.objects.exists()
     for model in HISTORY_MODELS:
-        assert not model.history.filter(history_user__email=generate.GENERATOR_EMAIL).exists()
+        assert not model.history.filter(history_user__email=generator.GENERATOR_EMAIL).exists()
     assert Post.history.filter(id=own.post_id).exists()

@@ -8,10 +8,11 @@ from django.conf import settings
 from guardian.shortcuts import assign_perm
 
 from appointments.models import Appointment
+from appraisals import services
+from appraisals.models import Rater, Statement
+from ccpl import access
+from ccpl.models import User
 from roles.models import System
-
-from .. import access
-from ..models import User
 
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -76,9 +77,6 @@ RATERS = [("manager", 1), ("peer", 3), ("team", 3), ("partner", 3)]
 def _demo_cycle(builder, appointment):
     """The leader's 360° appraisal, halfway: self-assessment done, raters invited, six of ten
     have answered."""
-    from appraisals import services
-    from appraisals.models import Rater, Statement
-
     appointment.person.refresh_from_db()
     appraiser = services.default_appraiser(appointment)
     cycle = services.open_cycle(appointment=appointment, by=builder.loader, appraiser=appraiser)
