@@ -3,7 +3,11 @@ for every row, the same register for the same seed, and no second register on to
 
 import datetime
 import io
+import os
+import subprocess
+import sys
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -162,6 +166,30 @@ def test_the_same_seed_gives_the_same_register():
     assert signature() == first
     generate_small("--seed", "8", "--flush-generated")
     assert signature() != first
+
+
+PLAN_DIGEST = """
+import datetime, hashlib, django
+django.setup()
+from devdata.generator import SCALES, plan_register
+plan = plan_register(SCALES["small"], seed=1, today=datetime.date(2026, 11, 23))
+print(hashlib.sha256(repr(plan).encode()).hexdigest())
+"""
+
+
+def test_the_same_seed_gives_the_same_plan_in_every_process():
+    """Python salts the hashes of strings per process, so a plan must never depend on the order
+    of a set of strings (or of choices, which are strings)."""
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", PLAN_DIGEST], capture_output=True, text=True, check=True,
+            cwd=Path(__file__).resolve().parent.parent,
+            env=os.environ | {"PYTHONHASHSEED": str(salt),
+                              "DJANGO_SETTINGS_MODULE": "ccpl.test_settings"},
+        ).stdout
+        for salt in (1, 2, 3)
+    }
+    assert len(digests) == 1
 
 
 def test_it_refuses_to_write_a_second_register(output):

@@ -197,8 +197,10 @@ BUDGET_GROUPS = {
 # leaders at random.
 PROFESSION_OF_ROLE = {"Chief Medical Officer": "doctor", "Deputy Medical Director": "doctor",
                       "Chief Nursing Officer": "nurse"}
-TRUST_KINDS = {Organisation.Kind.ACUTE, Organisation.Kind.MENTAL_HEALTH,
-               Organisation.Kind.COMMUNITY, Organisation.Kind.AMBULANCE}
+# A tuple, not a set: the plan iterates it, and the order of a set of strings changes from one
+# process to the next, which would change the register a seed gives.
+TRUST_KINDS = (Organisation.Kind.ACUTE, Organisation.Kind.MENTAL_HEALTH,
+               Organisation.Kind.COMMUNITY, Organisation.Kind.AMBULANCE)
 
 # Bodies in every generated system, in the order the writer seats posts on them.
 GENERATED_BODIES = [("Integrated Care Board", "board"), ("System Quality Board", "board"),
