@@ -281,16 +281,3 @@ class TestActionPlan:
             governance.record_update(action=action, status="on_track", note="ok", by=cmo_office)
         assert queries(client, url) == few
 
-
-def test_the_demo_reproduces_the_twenty_action_plan():
-    from ccpl import demo
-
-    demo.load()
-    framework = Framework.objects.get(system__short_name="GLOS")
-    rows, total = plan.summary(framework)
-    assert [row.counts for row in rows] == [[2, 3, 0], [1, 1, 2], [0, 3, 0], [0, 3, 1],
-                                            [0, 2, 2]]
-    assert total.counts == [3, 12, 5] and total.total == 20
-    sel = Body.objects.get(system__short_name="SEL",
-                           name="Clinical and Care Professional Leadership Group")
-    assert sel.seats.filter(role="co_chair").count() == 2

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from appointments import services
 from appointments.models import EqualityProfile, Person
+from ccpl.models import User
 from roles.models import (
     EstablishmentBudget,
     Function,
@@ -19,8 +20,6 @@ from roles.models import (
     StatutoryDuty,
     System,
 )
-
-from ..models import User
 
 LOADER_EMAIL = "demo.loader@example.org"
 

@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from ccpl import demo
+from devdata import demo
 
 
 class Command(BaseCommand):
-    help = ("Load the demo register: five leadership worlds with fictional people, and (in the "
-            "embedded demo only, DEBUG=1) one account per kind of user. Safe to run again.")
+    help = ("Load the reference data in fixtures/ and the demo register: five leadership worlds "
+            "with fictional people, and (in the embedded demo only, DEBUG=1) one account per "
+            "kind of user. Safe to run again.")
 
     def handle(self, *args, **options):
         if not settings.DEBUG:

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from roles import generate
+from devdata import generator
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", choices=sorted(generate.SCALES), default="small")
+        parser.add_argument("--scale", choices=sorted(generator.SCALES), default="small")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
             "--today", type=datetime.date.fromisoformat, default=None,
@@ -36,14 +36,14 @@ class Command(BaseCommand):
         started = time.perf_counter()
         say = self.stdout.write
         if flush_only:
-            if not generate.flush(say=say):
+            if not generator.flush(say=say):
                 say("No generated data to remove.")
             self._done(started)
             return
         try:
-            counts = generate.generate(scale, seed=seed, today=today,
+            counts = generator.generate(scale, seed=seed, today=today,
                                        flush_first=flush_generated, say=say)
-        except generate.AlreadyGenerated as error:
+        except generator.AlreadyGenerated as error:
             raise CommandError(str(error)) from error
         summary = counts.pop("summary")
         say(f"Generated the {scale} register (seed {seed}, as of {summary['today']:%-d %B %Y}):")
@@ -54,7 +54,7 @@ class Command(BaseCommand):
             f"{summary['extended']:,} extended ({summary['extended twice']:,} more than once, "
             f"{summary['extended in bulk']:,} in a bulk change); "
             f"{summary['ended']:,} ended early, {summary['ceased']:,} ceased.")
-        say(f"History: {summary['history rows']:,} rows, all by {generate.GENERATOR_EMAIL}.")
+        say(f"History: {summary['history rows']:,} rows, all by {generator.GENERATOR_EMAIL}.")
         self._done(started)
 
     def _done(self, started):

@@ -7,7 +7,9 @@ has terms ending soon, a term that has just ended with no decision, and vacant p
 
 from django.db import transaction
 
-from . import accounts, gloucestershire, governance, khp, ncl, reference, sel, trust_cmo
+from devdata import reference
+
+from . import accounts, gloucestershire, governance, khp, ncl, sel, trust_cmo
 from .builder import Builder
 
 WORLDS = [khp, ncl, gloucestershire, sel, trust_cmo]
@@ -19,7 +21,7 @@ def load(stdout=None, with_accounts=False):
     loaded = []
     with transaction.atomic():
         builder = Builder()
-        reference.load(builder)
+        say(_reference_line(reference.load()))
         for world in WORLDS:
             if builder.world_exists(world.SHORT_NAME):
                 say(f"{world.NAME}: already loaded")
@@ -32,3 +34,10 @@ def load(stdout=None, with_accounts=False):
             for line in accounts.load(builder):
                 say(line)
     return loaded
+
+
+def _reference_line(created):
+    if not any(created.values()):
+        return "Reference data: already loaded"
+    return "Reference data: " + ", ".join(f"{count} {kind}" for kind, count in created.items()
+                                          if count) + " added"

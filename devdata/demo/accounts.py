@@ -8,10 +8,12 @@ from django.conf import settings
 from guardian.shortcuts import assign_perm
 
 from appointments.models import Appointment
+from appointments.services import grant_appointment_view
+from appraisals import services
+from appraisals.models import Rater, Statement
+from ccpl import access
+from ccpl.models import User
 from roles.models import System
-
-from .. import access
-from ..models import User
 
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -58,7 +60,7 @@ def load(builder):
             person._history_user = builder.loader
             person.save(update_fields=["user"])
         if kind == "appraiser":
-            assign_perm("appointments.view_appointment", user, leader_appointment)
+            grant_appointment_view(users_and_appointments=[(user, leader_appointment)])
         if kind in ("administrator", "hr", "cmo") and not Authenticator.objects.filter(
             user=user, type=Authenticator.Type.TOTP
         ).exists():
@@ -76,9 +78,6 @@ RATERS = [("manager", 1), ("peer", 3), ("team", 3), ("partner", 3)]
 def _demo_cycle(builder, appointment):
     """The leader's 360° appraisal, halfway: self-assessment done, raters invited, six of ten
     have answered."""
-    from appraisals import services
-    from appraisals.models import Rater, Statement
-
     appointment.person.refresh_from_db()
     appraiser = services.default_appraiser(appointment)
     cycle = services.open_cycle(appointment=appointment, by=builder.loader, appraiser=appraiser)
