@@ -72,6 +72,11 @@ class CycleAdmin(admin.ModelAdmin):
     inlines = [RaterInline]
 
 
+# Response and Answer are deliberately not in the admin: raters' answers are read only through
+# the report, which applies the anonymity rules (appraisals/report.py). A list of responses
+# would show them one by one, in the order of their ids, which is the order of answering.
+
+
 @admin.register(Redaction)
 class RedactionAdmin(admin.ModelAdmin):
     """The original text of removed comments: administrators only."""

@@ -3,8 +3,9 @@ answer by private link, an anonymous report, and the appraisal that an extension
 
 Anonymity is built into the tables: a submitted response records the rater *group* and nothing
 that leads back to the rater (no link to the nomination, no time of submission), and its
-comments are shown in an order of their own. Raters' drafts live on their nomination only until
-they submit. None of these tables keep a change history.
+comments are named and ordered by random keys, never by its id. Nobody but the rater sees
+whether a named rater has answered: the cycle page counts answers per group. Raters' drafts
+live on their nomination only until they submit. None of these tables keep a change history.
 """
 
 import datetime
@@ -295,7 +296,7 @@ class CycleActions:
             or (is_appraiser and stage in (Stage.NOMINATING, Stage.APPROVING)),
             submit_nominations=is_leader and stage == Stage.NOMINATING,
             approve_nominations=is_appraiser and stage == Stage.APPROVING,
-            withdraw_links=is_appraiser or is_hr,
+            withdraw_links=(is_appraiser or is_hr) and stage == Stage.COLLECTING,
             close=(is_appraiser or is_hr) and cycle.is_in_progress,
             read_report=cycle.has_report and (
                 is_appraiser or is_admin or (is_leader and cycle.released_at is not None)),
@@ -309,8 +310,9 @@ class CycleActions:
 
     @property
     def see_raters(self):
-        """The leader sees their own nominations; the appraiser and HR also see who has not
-        answered yet, to chase them. Nobody sees who answered what."""
+        """The leader sees their own nominations; the appraiser and HR also see whose link has
+        been sent or withdrawn. Nobody sees who has answered (see ``Rater.LINK_SENT``): the
+        chasers go to those who have not by themselves."""
         return self.is_leader or self.is_appraiser or self.is_hr
 
 
@@ -346,6 +348,11 @@ class Rater(models.Model):
     draft = models.JSONField(default=dict, blank=True,
                              help_text="Answers saved but not yet submitted.")
 
+    # What raters did with their link (answered, declined) is shown to nobody: were the cycle
+    # page to say who has answered, a comment could only have come from one of them, and a
+    # group's figures from exactly those named people. It shows what was done to the link.
+    LINK_SENT = (Status.INVITED, Status.SUBMITTED, Status.DECLINED)
+
     objects = RaterQuerySet.as_manager()
 
     class Meta:
@@ -363,12 +370,23 @@ class Rater(models.Model):
 
     @property
     def is_invited(self):
-        """Invited and not answered yet: the link works and can be withdrawn."""
+        """Invited and not answered or declined yet: the link works."""
         return self.status == self.Status.INVITED
 
     @property
     def has_answered(self):
         return self.status == self.Status.SUBMITTED
+
+    @property
+    def link_sent(self):
+        """Invited, whether the rater has answered, declined or done nothing since."""
+        return self.status in self.LINK_SENT
+
+    @property
+    def status_shown(self):
+        """The status the leader, the appraiser and HR see: "Invited" for every link sent,
+        whatever the rater did with it."""
+        return self.Status.INVITED.label if self.link_sent else self.get_status_display()
 
     def new_token(self):
         """A fresh private link token; only its hash is kept."""
@@ -377,19 +395,44 @@ class Rater(models.Model):
         return token
 
 
+def comment_key():
+    """A fresh key for one comment, from the operating system's CSPRNG. It names the comment in
+    the appraiser's redaction link and orders it in the report, and since it is drawn at random
+    it says nothing about when, or in what order, the comment was written."""
+    return secrets.token_urlsafe(16)
+
+
+class ResponseQuerySet(models.QuerySet):
+    def with_comment(self, key):
+        """The raters' response holding the comment named ``key`` (see ``comment_key``)."""
+        return self.filter(is_self=False).filter(Q(keep_doing_key=key)
+                                                 | Q(do_differently_key=key))
+
+
 class Response(models.Model):
     """One submitted questionnaire: the group it came from and the answers, never who gave them.
-    ``shuffle`` orders comments so they do not follow the order of submission."""
+
+    Its primary key follows the order of submission, so it is never shown: each comment has a
+    random key of its own instead, which names it in the appraiser's redaction link and orders
+    it in the report. The two comments of one response have unrelated keys, so the report's two
+    lists of comments are in unrelated orders and do not pair one rater's comments up."""
+
+    COMMENT_FIELDS = ("keep_doing", "do_differently")
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="responses")
     group = models.CharField(max_length=10, choices=Group.choices, blank=True)
     is_self = models.BooleanField(default=False)
     keep_doing = models.TextField(blank=True)
     do_differently = models.TextField(blank=True)
-    shuffle = models.PositiveIntegerField(default=0)
+    keep_doing_key = models.CharField(max_length=24, default=comment_key, editable=False)
+    do_differently_key = models.CharField(max_length=24, default=comment_key, editable=False)
+
+    objects = ResponseQuerySet.as_manager()
 
     class Meta:
-        ordering = ["cycle", "shuffle"]
+        # A random order, so that no query without an order of its own lists responses in the
+        # order they were submitted.
+        ordering = ["cycle", "keep_doing_key"]
         constraints = [
             models.UniqueConstraint(fields=["cycle"], condition=Q(is_self=True),
                                     name="one_self_assessment_per_cycle"),
@@ -399,6 +442,14 @@ class Response(models.Model):
 
     def __str__(self):
         return f"{'Self-assessment' if self.is_self else 'Response'} in cycle {self.cycle_id}"
+
+    def key_of(self, field):
+        """The random key of the comment in ``field``."""
+        return getattr(self, f"{field}_key")
+
+    def field_of(self, key):
+        """Which of this response's comments ``key`` names."""
+        return next(field for field in self.COMMENT_FIELDS if self.key_of(field) == key)
 
 
 class Answer(models.Model):

@@ -7,6 +7,11 @@ Anonymity rules, applied before any number is worked out:
   pooled as "Other raters" if together they reach the threshold, and otherwise left out of every
   figure (a note says so), so that no total can be used to work a small group's scores back;
 - comments carry no group and appear in an order unrelated to the order of answering.
+
+Nothing in the report, its PDF or the appraiser's redaction links follows the order or the time
+of answering: comments are ordered, and named in the links, by random keys drawn when they are
+submitted (``models.comment_key``), each of a rater's two comments by its own key; responses
+keep no time; their ids (which do follow the order) are never shown.
 """
 
 from dataclasses import dataclass, field
@@ -71,10 +76,7 @@ class Report:
 
 
 def build(cycle):
-    responses = list(
-        Response.objects.filter(cycle=cycle).prefetch_related("answers__statement__dimension")
-        .order_by("shuffle", "pk")
-    )
+    responses = list(Response.objects.filter(cycle=cycle).prefetch_related("answers"))
     threshold = cycle.anonymity_threshold
     own = next((r for r in responses if r.is_self), None)
     others = [r for r in responses if not r.is_self]
@@ -129,11 +131,19 @@ def build(cycle):
     for row in rows:
         row.self_width = _width(row.self_score, scale_max)
         row.others_width = _width(row.others_score, scale_max)
-    keep_doing = [r.keep_doing for r in others if r.keep_doing]
-    do_differently = [r.do_differently for r in others if r.do_differently]
+    keep_doing = [text for _, text in comments(others, "keep_doing")]
+    do_differently = [text for _, text in comments(others, "do_differently")]
     return Report(cycle=cycle, columns=columns, rows=rows, notes=notes, keep_doing=keep_doing,
                   do_differently=do_differently, others_count=len(included),
                   scale=[(int(v), label) for v, label in cycle.template_version.scale])
+
+
+def comments(responses, field):
+    """(key, text) of each rater's comment in ``field``, in the order of the comments' random
+    keys; two equal keys (never drawn in practice) would fall back to the text, not to the
+    order of answering."""
+    return sorted((response.key_of(field), getattr(response, field))
+                  for response in responses if not response.is_self and getattr(response, field))
 
 
 def _names(groups):

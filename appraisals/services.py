@@ -2,7 +2,7 @@
 queues what it makes due, in one transaction."""
 
 import datetime
-import random
+from collections import Counter
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -322,10 +322,14 @@ def rater_context(rater, chaser=False):
 
 @transaction.atomic
 def revoke_rater(*, rater, by):
-    _require(rater.cycle.actions_for(by).withdraw_links,
-             "Only the appraiser or HR can withdraw a link.")
-    _require(rater.status == Rater.Status.INVITED, "Only an unanswered invitation can be "
-                                                   "withdrawn.")
+    """Withdraw a rater's link while raters are answering. A link that has been answered or
+    declined is withdrawn the same way (its response, if any, stays in the report): refusing it
+    would tell the appraiser and HR who has answered."""
+    rater = Rater.objects.select_for_update().select_related("cycle").get(pk=rater.pk)
+    can = rater.cycle.actions_for(by)
+    _require(can.is_appraiser or can.is_hr, "Only the appraiser or HR can withdraw a link.")
+    _require(can.withdraw_links, "Links can be withdrawn only while raters are answering.")
+    _require(rater.link_sent, "Only a link that has been sent can be withdrawn.")
     rater.status = Rater.Status.REVOKED
     rater.token_hash = ""
     rater.draft = {}
@@ -359,11 +363,14 @@ def close_due_cycles(today):
 
 @transaction.atomic
 def redact(*, response, field, reason, by):
+    response = Response.objects.select_for_update().select_related("cycle").get(pk=response.pk)
     can = response.cycle.actions_for(by)
     _require(can.is_appraiser, "Only the appraiser can remove a comment.")
     _require(can.redact, "Comments can be removed only before the report is released.")
     _require(not response.is_self, "The leader's own comments are not redacted.")
-    _require(field in ("keep_doing", "do_differently"), "That is not a comment.")
+    _require(field in Response.COMMENT_FIELDS, "That is not a comment.")
+    _require(not response.redactions.filter(field=field).exists(),
+             "This comment has already been removed.")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the comment is removed."})
     Redaction.objects.create(response=response, field=field,
@@ -371,6 +378,7 @@ def redact(*, response, field, reason, by):
                              redacted_by=by)
     setattr(response, field, REDACTED_TEXT)
     response.save(update_fields=[field])
+    return response
 
 
 @transaction.atomic
@@ -477,10 +485,11 @@ def save_rater_answers(*, rater, answers, keep_doing="", do_differently="", subm
                        "keep_doing": keep_doing, "do_differently": do_differently}
         rater.save(update_fields=["draft"])
         return rater
+    # Nothing else is written: no time, no link to the rater, and each comment gets a random
+    # key (models.comment_key), so no one can tell the order in which raters answered.
     response = Response.objects.create(
         cycle=rater.cycle, group=rater.group, keep_doing=keep_doing.strip(),
         do_differently=do_differently.strip(),
-        shuffle=random.SystemRandom().randrange(1, 2**31),
     )
     _store_answers(response, answers)
     rater.status = Rater.Status.SUBMITTED
@@ -502,12 +511,12 @@ def decline(*, rater):
 
 
 def progress(cycle):
-    """Answered out of invited, per group: numbers only, never names."""
-    rows = []
-    raters = list(cycle.raters.exclude(status__in=[Rater.Status.REVOKED]))
-    for group in Group:
-        invited = [r for r in raters if r.group == group and r.status != Rater.Status.NOMINATED]
-        answered = sum(1 for r in invited if r.status == Rater.Status.SUBMITTED)
-        rows.append({"group": group.label, "answered": answered, "invited": len(invited),
-                     "percent": round(answered / len(invited) * 100) if invited else 0})
-    return rows
+    """Answers received out of links sent, per group: numbers only, never names. Answers are
+    counted from the responses and withdrawn links still count as sent, so withdrawing a link
+    changes neither number, whatever its rater had done (see ``revoke_rater``)."""
+    sent = Counter(cycle.raters.exclude(status=Rater.Status.NOMINATED)
+                   .values_list("group", flat=True))
+    answered = Counter(cycle.responses.filter(is_self=False).values_list("group", flat=True))
+    return [{"group": group.label, "answered": answered[group], "invited": sent[group],
+             "percent": round(answered[group] / sent[group] * 100) if sent[group] else 0}
+            for group in Group]

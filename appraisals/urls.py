@@ -18,7 +18,7 @@ urlpatterns = [
     path("appraisals/<int:pk>/close/", views.close, name="close"),
     path("appraisals/<int:pk>/report/", views.report_page, name="report"),
     path("appraisals/<int:pk>/report.pdf", views.report_pdf, name="report-pdf"),
-    path("appraisals/<int:pk>/report/comments/<int:response_pk>/<str:field>/remove/",
+    path("appraisals/<int:pk>/report/comments/<slug:key>/remove/",
          views.redact, name="redact"),
     path("appraisals/<int:pk>/release/", views.release, name="release"),
     path("appraisals/<int:pk>/outcome/", views.record_outcome, name="outcome"),

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -257,17 +258,13 @@ def report_page(request, pk):
 
 
 def _comments(cycle):
-    """Comments for the appraiser to redact before release: (response id, field, text), in the
-    report's own order."""
-    rows = []
-    for response in (cycle.responses.filter(is_self=False).prefetch_related("redactions")
-                     .order_by("shuffle", "pk")):
-        redacted = {r.field for r in response.redactions.all()}
-        for field in ("keep_doing", "do_differently"):
-            text = getattr(response, field)
-            if text and field not in redacted:
-                rows.append((response.pk, field, text))
-    return rows
+    """The comments the appraiser may still remove before release, as (key, text), in the
+    report's own order. The key is the comment's random key, never the response's id."""
+    responses = list(cycle.responses.filter(is_self=False).prefetch_related("redactions"))
+    removed = {response.key_of(redaction.field) for response in responses
+               for redaction in response.redactions.all()}
+    return [(key, text) for field in Response.COMMENT_FIELDS
+            for key, text in report.comments(responses, field) if key not in removed]
 
 
 @login_required
@@ -282,12 +279,11 @@ def report_pdf(request, pk):
 
 
 @login_required
-def redact(request, pk, response_pk, field):
+def redact(request, pk, key):
     cycle = _cycle(request, pk, Cycle.objects.filter(appraiser=request.user,
                                                      stage=Cycle.Stage.CLOSED))
-    answer = get_object_or_404(cycle.responses.filter(is_self=False), pk=response_pk)
-    if field not in ("keep_doing", "do_differently"):
-        raise Http404
+    answer = get_object_or_404(cycle.responses.with_comment(key))
+    field = answer.field_of(key)
     form = RedactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -300,7 +296,7 @@ def redact(request, pk, response_pk, field):
             return redirect("appraisals:report", pk=cycle.pk)
     return render(request, "appraisals/redact.html", {
         "form": form, "cycle": cycle, "text": getattr(answer, field),
-        "breadcrumbs": [("The report", f"/appraisals/{cycle.pk}/report/")],
+        "breadcrumbs": [("The report", reverse("appraisals:report", args=[cycle.pk]))],
     })
 
 

@@ -199,8 +199,7 @@ def _url(name, kind, target, user):
                                      "rater_pk": target["rater"].pk})
     if kind == "response":
         return reverse(name, kwargs={"pk": target["cycle"].pk,
-                                     "response_pk": target["response"].pk,
-                                     "field": "keep_doing"})
+                                     "key": target["response"].keep_doing_key})
     if kind == "calendar":
         return reverse(name, kwargs={"token": user.calendar_token if user else "no-such-token"})
     if kind == "token":
