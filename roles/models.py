@@ -7,7 +7,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.urls import reverse
@@ -201,6 +201,11 @@ class RoleType(models.Model):
         null=True, blank=True,
         help_text="Warn when an appointment reaches this many extensions. Blank: no cap.",
     )
+    max_extension_months = models.PositiveSmallIntegerField(
+        "longest extension (months)", default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text="One extension moves the end of a term at most this many months later.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -219,6 +224,10 @@ class RoleType(models.Model):
     def reminder_days(self):
         """The term-ending milestones, largest first."""
         return sorted({int(d) for d in self.term_reminder_days.split(",") if d}, reverse=True)
+
+    def latest_extension_to(self, end_date):
+        """The furthest a term ending on ``end_date`` may be extended to in one go."""
+        return end_date + relativedelta(months=self.max_extension_months)
 
 
 class Function(models.Model):

@@ -64,7 +64,8 @@ def appoint(*, post, person, start_date, end_date=None, wte=None, honorarium_sha
 def extend(*, appointment, new_end_date, reason, agreed_by, agreed_on=None, by, bulk_change=None):
     """Move the end of the term later, keeping the old end on record as a numbered extension."""
     _lock_post(appointment.post_id)
-    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    appointment = (Appointment.objects.select_for_update(of=("self",))
+                   .select_related("post__role_type").get(pk=appointment.pk))
     errors = extension_errors(appointment, new_end_date)
     if not reason.strip():
         errors["reason"] = "Enter the reason for the extension."
@@ -101,6 +102,13 @@ def extension_errors(appointment, new_end_date):
         return {"new_end_date": (
             f"The new end date must be after the current end of the term "
             f"({appointment.end_date:%-d %B %Y})."
+        )}
+    role_type = appointment.post.role_type
+    latest = role_type.latest_extension_to(appointment.end_date)
+    if new_end_date > latest:
+        return {"new_end_date": (
+            f"{role_type} terms are extended by at most {role_type.max_extension_months} months "
+            f"at a time: the new end date can be {latest:%-d %B %Y} at the latest."
         )}
     return {}
 
@@ -211,7 +219,8 @@ def apply_bulk_change(*, appointments, kind, on_date, reason, agreed_by, agreed_
     progress = progress or (lambda done, total: None)
     ids = sorted(a.pk for a in appointments)
     locked = list(
-        Appointment.objects.select_for_update().filter(pk__in=ids).select_related("post", "person")
+        Appointment.objects.select_for_update(of=("self",)).filter(pk__in=ids)
+        .select_related("post__role_type", "person")
     )
     plan = plan_bulk_change(appointments=locked, kind=kind, on_date=on_date)
     errors = [f"{c.appointment}: {c.error}" for c in plan.errors]
@@ -296,7 +305,8 @@ def decide_term_end(*, appointment, outcome, proposed_end_date=None, note="", by
     """Record what happens at the end of the term. A proposed extension waits for the CMO/CNO
     office unless the decider is that office; re-advertising opens a vacancy on the post. A new
     decision replaces any earlier one about the same end date."""
-    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    appointment = (Appointment.objects.select_for_update(of=("self",))
+                   .select_related("post__role_type").get(pk=appointment.pk))
     Outcome, Status = TermEndDecision.Outcome, TermEndDecision.Status
     errors = {}
     if appointment.is_closed:

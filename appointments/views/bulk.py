@@ -50,7 +50,7 @@ def bulk_change(request):
     if not Appointment.objects.extendable_by(user).exists():
         raise Http404
     filter_form = AppointmentFilterForm(request.GET or {}, user=user)
-    chosen = _chosen(request, filter_form).select_related("person", "post").order_by(
+    chosen = _chosen(request, filter_form).select_related("person", "post__role_type").order_by(
         "end_date", "pk")
     form = BulkChangeForm(request.POST or None, initial={"agreed_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
