@@ -110,35 +110,26 @@ class Statement(models.Model):
 
 
 class CycleQuerySet(models.QuerySet):
+    @access.scoped
     def visible_to(self, user):
         """Cycles of appointments the user can see (HR sees their status, not their content)."""
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(
             Q(appointment__in=Appointment.objects.visible_to(user).values("pk"))
             | Q(appraiser=user)
         )
 
+    @access.scoped
     def reportable_to(self, user):
         """Cycles whose report the user may read: the appraiser, the leader once released,
         administrators."""
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(
             Q(appraiser=user)
             | Q(appointment__person__user=user, released_at__isnull=False)
         )
 
+    @access.scoped
     def managed_by(self, user):
         """Cycles HR may open, close and chase."""
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(appointment__in=Appointment.objects.editable_by(user).values("pk"))
 
     def in_progress(self):
