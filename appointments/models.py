@@ -491,7 +491,8 @@ class BulkChange(models.Model):
         ordering = ["-recorded_at"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.on_date:%-d %b %Y} ({self.appointment_count})"
+        on = f"{self.on_date:%-d %b %Y}" if self.on_date else "(date not set)"
+        return f"{self.get_kind_display()} {on} ({self.appointment_count})"
 
 
 class Extension(models.Model):
@@ -533,6 +534,8 @@ class Extension(models.Model):
 
     @property
     def months(self):
+        if self.new_end_date is None or self.old_end_date is None:
+            return None
         delta = self.new_end_date - self.old_end_date
         return round(delta.days / 30.44, 1)
 

@@ -71,11 +71,11 @@ class TemplateVersion(models.Model):
 
     @property
     def scale_values(self):
-        return [int(value) for value, _ in self.scale]
+        return [int(value) for value, _ in self.scale or []]
 
     @property
     def scale_labels(self):
-        return {int(value): label for value, label in self.scale}
+        return {int(value): label for value, label in self.scale or []}
 
 
 class Dimension(models.Model):

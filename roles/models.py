@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -469,7 +470,10 @@ class Post(models.Model):
 
     @property
     def pas(self):
-        """Programmed activities, derived from WTE so the two can never disagree."""
+        """Programmed activities, derived from WTE so the two can never disagree (none until
+        the WTE is known, as on the admin's add form)."""
+        if self.wte is None:
+            return None
         return (self.wte * PAS_PER_WTE).normalize()
 
     def clean(self):
@@ -543,8 +547,8 @@ class JobDescription(models.Model):
     @property
     def review_due_on(self):
         """Job descriptions are reviewed every year."""
-        from dateutil.relativedelta import relativedelta
-
+        if self.reviewed_on is None:
+            return None
         return self.reviewed_on + relativedelta(years=1)
 
     @property
