@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     Cycle,
@@ -63,13 +64,25 @@ class RaterInline(admin.TabularInline):
 
 
 @admin.register(Cycle)
-class CycleAdmin(admin.ModelAdmin):
+class CycleAdmin(SimpleHistoryAdmin):
+    """Cycles are opened from the appointment's page, which grants the appraiser and tells the
+    leader, so there is no "add" here. Once a rater has answered, the appraiser, the stage and
+    the anonymity threshold are read-only (and Cycle.clean() refuses them)."""
+
     list_display = ["appointment", "appraiser", "stage", "opened_on", "closes_on", "outcome"]
     list_select_related = ["appointment__person", "appointment__post", "appraiser"]
     list_filter = ["stage", "outcome", "appointment__post__system"]
     search_fields = ["appointment__person__family_name", "appointment__post__title"]
-    readonly_fields = ["appointment", "template_version"]
     inlines = [RaterInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["appointment", "template_version", "opened_by"]
+        if obj is not None and obj.has_rater_answers:
+            readonly += Cycle.LOCKED_ONCE_ANSWERED
+        return readonly
 
 
 @admin.register(Redaction)

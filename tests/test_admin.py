@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import lookup_field
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -28,6 +28,7 @@ from appointments.models import (
     TermEndDecision,
     Vacancy,
 )
+from appraisals import services as appraisal_services
 from appraisals.models import (
     Answer,
     Cycle,
@@ -480,3 +481,106 @@ def test_history_pages_show_who_changed_what(admin_client, north_appointment, ad
     url = reverse("admin:appointments_appointment_history", args=[north_appointment.pk])
     page = admin_client.get(url).content.decode()
     assert admin_user.email in page or str(admin_user) in page
+
+
+# --- 360° cycles: history, and the fields locked once a rater has answered ------------------
+
+class TestCycleLockedOnceARaterHasAnswered:
+    LOCKED_INPUTS = ['name="appraiser"', 'name="stage"', 'name="anonymity_threshold"']
+
+    @pytest.fixture
+    def cycle(self, north_appointment, admin_user):
+        version = QuestionnaireTemplate.objects.order_by("pk").first().current_version()
+        return Cycle.objects.create(appointment=north_appointment, appraiser=UserFactory(),
+                                    opened_by=admin_user, template_version=version,
+                                    opened_on=D(2026, 11, 2), closes_on=D(2026, 12, 14),
+                                    stage=Cycle.Stage.COLLECTING)
+
+    def _change_page(self, client, cycle):
+        return client.get(_admin_url(Cycle, "change", cycle.pk)).content.decode()
+
+    def test_before_any_answer_they_can_be_changed(self, admin_client, cycle):
+        page = self._change_page(admin_client, cycle)
+        assert all(name in page for name in self.LOCKED_INPUTS)
+
+    def test_the_leaders_self_assessment_does_not_lock_them(self, admin_client, cycle):
+        Response.objects.create(cycle=cycle, is_self=True)
+        page = self._change_page(admin_client, cycle)
+        assert all(name in page for name in self.LOCKED_INPUTS)
+
+    def test_after_a_rater_answers_they_are_shown_read_only(self, admin_client, cycle):
+        Response.objects.create(cycle=cycle, group="peer")
+        page = self._change_page(admin_client, cycle)
+        assert not any(name in page for name in self.LOCKED_INPUTS)
+        assert "Raters answering" in page  # the stage is still shown
+        assert 'name="closes_on"' in page  # the rest stays editable
+
+    def test_a_crafted_post_changing_them_writes_nothing(self, admin_client, cycle):
+        Response.objects.create(cycle=cycle, group="peer")
+        url = _admin_url(Cycle, "change", cycle.pk)
+        form = type(admin_client.get(url).context["adminform"].form)(instance=cycle)
+        other = UserFactory()
+        response = admin_client.post(url, {
+            **_form_data(form), "raters-TOTAL_FORMS": "0", "raters-INITIAL_FORMS": "0",
+            "appraiser": other.pk, "stage": Cycle.Stage.RELEASED, "anonymity_threshold": "1",
+        })
+        assert response.status_code == 302  # saved, without them
+        stored = Cycle.objects.get(pk=cycle.pk)
+        assert (stored.appraiser_id, stored.stage, stored.anonymity_threshold) == (
+            cycle.appraiser_id, Cycle.Stage.COLLECTING, 3)
+
+    @pytest.mark.parametrize("field, value", [
+        ("appraiser_id", None), ("stage", Cycle.Stage.RELEASED), ("anonymity_threshold", 1)])
+    def test_the_model_refuses_a_change_to_each_of_them(self, cycle, field, value):
+        Response.objects.create(cycle=cycle, group="peer")
+        setattr(cycle, field, UserFactory().pk if value is None else value)
+        with pytest.raises(ValidationError) as refused:
+            cycle.clean()
+        assert list(refused.value.message_dict) == [field.removesuffix("_id")]
+
+    def test_the_model_lets_the_rest_change(self, cycle):
+        Response.objects.create(cycle=cycle, group="peer")
+        cycle.closes_on = D(2026, 12, 21)
+        cycle.clean()
+
+
+class TestCycleHistory:
+    def test_a_change_in_the_admin_is_recorded_with_who_made_it(self, admin_client, admin_user,
+                                                                north_appointment):
+        version = QuestionnaireTemplate.objects.order_by("pk").first().current_version()
+        cycle = Cycle.objects.create(appointment=north_appointment, appraiser=UserFactory(),
+                                     template_version=version, opened_on=D(2026, 11, 2),
+                                     closes_on=D(2026, 12, 14))
+        url = _admin_url(Cycle, "change", cycle.pk)
+        form = type(admin_client.get(url).context["adminform"].form)(instance=cycle)
+        response = admin_client.post(url, {
+            **_form_data(form), "raters-TOTAL_FORMS": "0", "raters-INITIAL_FORMS": "0",
+            "anonymity_threshold": "5", "closes_on": "2026-12-21",
+        })
+        assert response.status_code == 302
+        latest = cycle.history.latest()
+        assert (latest.history_user, latest.anonymity_threshold, latest.closes_on) == (
+            admin_user, 5, D(2026, 12, 21))
+        assert set(latest.diff_against(latest.prev_record).changed_fields) == {
+            "closes_on", "anonymity_threshold"}
+        page = admin_client.get(_admin_url(Cycle, "history", cycle.pk)).content.decode()
+        assert str(admin_user) in page
+
+    def test_cycles_opened_one_at_a_time_or_many_at_once_are_recorded(
+        self, north_trust, hr_north, django_capture_on_commit_callbacks
+    ):
+        director = PostFactory(host_organisation=north_trust)
+        AppointmentFactory(post=director, start_date=D(2024, 1, 1), end_date=D(2028, 12, 31),
+                           person=PersonFactory(user=UserFactory()))
+        first, second = (
+            AppointmentFactory(post=PostFactory(host_organisation=north_trust,
+                                                responsible_to=director),
+                               person=PersonFactory(user=UserFactory()))
+            for _ in range(2))
+        with django_capture_on_commit_callbacks(execute=True):
+            one = appraisal_services.open_cycle(appointment=first, by=hr_north)
+            many, _ = appraisal_services.open_cycles(
+                appointments=Appointment.objects.filter(pk=second.pk), by=hr_north)
+        for cycle in (one, *many):
+            assert cycle.history.get().history_type == "+"
+        assert many[0].history.get().history_user == hr_north
