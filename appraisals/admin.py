@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from ccpl.admin import ListedInline, RecordAdminMixin
+
 from .models import (
     Cycle,
     Dimension,
@@ -52,15 +54,10 @@ class DimensionAdmin(admin.ModelAdmin):
     inlines = [StatementInline]
 
 
-class RaterInline(admin.TabularInline):
+class RaterInline(ListedInline):
     model = Rater
     fields = ["name", "email", "group", "status", "invited_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    show_change_link = False
 
 
 @admin.register(Cycle)
@@ -86,16 +83,11 @@ class CycleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Redaction)
-class RedactionAdmin(admin.ModelAdmin):
+class RedactionAdmin(RecordAdminMixin, admin.ModelAdmin):
     """The original text of removed comments: administrators only."""
 
     list_display = ["response", "field", "redacted_by", "redacted_at"]
     list_select_related = ["response", "redacted_by"]
-    readonly_fields = ["response", "field", "original_text", "reason", "redacted_by",
-                       "redacted_at"]
-
-    def has_add_permission(self, request):
-        return False
 
     def has_module_permission(self, request):
         return request.user.is_superuser

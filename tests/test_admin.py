@@ -367,34 +367,107 @@ def test_adding_an_appointment_records_who_made_it(admin_client, admin_user, nor
     assert appointment.history.get().history_user == admin_user
 
 
+# --- Extend, end and bulk change: the browser's forms and services in the admin's pages -------
+
+def _date(name, day, month, year):
+    """A date as the shared (NHS date input) forms take it: day, month and year boxes."""
+    return {f"{name}_day": str(day), f"{name}_month": str(month), f"{name}_year": str(year)}
+
+
+def test_the_admin_uses_the_browsers_forms(admin_client, north_appointment, north_trust):
+    pk = north_appointment.pk
+    for admin_page, browser_page in (("admin:appointments_appointment_extend",
+                                      "appointments:appointment-extend"),
+                                     ("admin:appointments_appointment_end",
+                                      "appointments:appointment-end")):
+        admin_form = admin_client.get(reverse(admin_page, args=[pk])).context["form"]
+        browser_form = admin_client.get(reverse(browser_page, args=[pk])).context["form"]
+        assert type(admin_form) is type(browser_form)
+    admin_form = admin_client.post(reverse("admin:appointments_appointment_changelist"), {
+        "action": "bulk_change", "_selected_action": [pk]}).context["form"]
+    browser_form = admin_client.get(reverse("appointments:bulk")).context["form"]
+    assert type(admin_form) is type(browser_form)
+
+
 def test_extending_in_the_admin_keeps_the_old_end(admin_client, north_appointment):
     url = reverse("admin:appointments_appointment_extend", args=[north_appointment.pk])
     assert admin_client.get(url).status_code == 200
-    response = admin_client.post(url, {"new_end_date": "2027-09-30", "reason": "Winter cover",
+    response = admin_client.post(url, {**_date("new_end_date", 30, 9, 2027),
+                                       "reason": "Winter cover",
                                        "agreed_by": "Appointee and CMO",
-                                       "agreed_on": "2026-11-20"})
+                                       **_date("agreed_on", 20, 11, 2026)})
     assert response.status_code == 302
     extension = north_appointment.extensions.get()
     assert (extension.old_end_date, extension.new_end_date) == (D(2027, 3, 31), D(2027, 9, 30))
+    assert extension.history.get().history_user.email == "admin@example.org"
+
+
+def test_the_admin_warns_before_extending_without_an_appraisal(admin_client, north_appointment):
+    url = reverse("admin:appointments_appointment_extend", args=[north_appointment.pk])
+    assert "No appraisal has been signed off" in admin_client.get(url).content.decode()
 
 
 def test_extending_to_an_earlier_date_in_the_admin_is_explained(admin_client, north_appointment):
     url = reverse("admin:appointments_appointment_extend", args=[north_appointment.pk])
-    response = admin_client.post(url, {"new_end_date": "2026-12-31", "reason": "r",
-                                       "agreed_by": "a", "agreed_on": "2026-11-20"})
+    response = admin_client.post(url, {**_date("new_end_date", 31, 12, 2026), "reason": "r",
+                                       "agreed_by": "a", **_date("agreed_on", 20, 11, 2026)})
     assert response.status_code == 200
     assert "must be after the current end of the term" in response.content.decode()
+    assert response.context["form"].errors["new_end_date"]
     assert not north_appointment.extensions.exists()
+
+
+@pytest.mark.parametrize("data", [
+    {},
+    {**_date("new_end_date", 31, 2, 2027), "reason": "r", "agreed_by": "a"},
+    {**_date("new_end_date", "99999999999999999999", 9, 2027), "reason": "r", "agreed_by": "a"},
+    {**_date("new_end_date", 30, 9, 2027), "reason": "   ", "agreed_by": "a",
+     **_date("agreed_on", 20, 11, 2026)},
+], ids=["empty", "no 31 February", "overflowing day", "blank reason"])
+def test_extending_in_the_admin_with_bad_input_explains_and_writes_nothing(
+    admin_client, north_appointment, data
+):
+    url = reverse("admin:appointments_appointment_extend", args=[north_appointment.pk])
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert 'class="errorlist' in response.content.decode()
+    north_appointment.refresh_from_db()
+    assert north_appointment.end_date == D(2027, 3, 31)
+    assert not Extension.objects.exists()
 
 
 def test_ceasing_in_the_admin_records_why(admin_client, north_appointment):
     url = reverse("admin:appointments_appointment_end", args=[north_appointment.pk])
-    response = admin_client.post(url, {"on": "2026-12-31", "reason": "Role not continued",
-                                       "cease": "Cease"})
+    assert admin_client.get(url).status_code == 200
+    response = admin_client.post(url, {"how": "cease", **_date("on", 31, 12, 2026),
+                                       "reason": "Role not continued"})
     assert response.status_code == 302
     north_appointment.refresh_from_db()
-    assert (north_appointment.status, north_appointment.end_reason) == (
-        "ceased", "Role not continued")
+    assert (north_appointment.status, north_appointment.end_reason, north_appointment.end_date) \
+        == ("ceased", "Role not continued", D(2026, 12, 31))
+
+
+def test_ending_early_in_the_admin_records_why(admin_client, north_appointment):
+    url = reverse("admin:appointments_appointment_end", args=[north_appointment.pk])
+    response = admin_client.post(url, {"how": "end", **_date("on", 31, 1, 2027),
+                                       "reason": "Resigned"})
+    assert response.status_code == 302
+    north_appointment.refresh_from_db()
+    assert (north_appointment.status, north_appointment.scheduled_end_date) == (
+        "ended", D(2027, 3, 31))
+
+
+def test_ending_after_the_term_in_the_admin_is_explained_and_writes_nothing(
+    admin_client, north_appointment
+):
+    url = reverse("admin:appointments_appointment_end", args=[north_appointment.pk])
+    response = admin_client.post(url, {"how": "end", **_date("on", 30, 6, 2027),
+                                       "reason": "Resigned"})
+    assert response.status_code == 200
+    assert "on or before the current end of the term" in response.content.decode()
+    north_appointment.refresh_from_db()
+    assert (north_appointment.status, north_appointment.end_date) == ("active", D(2027, 3, 31))
 
 
 def test_end_date_cannot_be_typed_over_in_the_change_form(admin_client, north_appointment):
@@ -416,34 +489,54 @@ class TestBulkChangeAction:
             "action": "bulk_change", "_selected_action": [a.pk for a in leads], **data,
         })
 
+    def _change(self, on_date=(31, 10, 2022), reason="Transition", **data):
+        return {"kind": "extend", **_date("on_date", *on_date), "reason": reason,
+                "agreed_by": "CMO", **_date("agreed_on", 1, 9, 2022), **data}
+
     def test_it_asks_for_the_change_first(self, admin_client, leads):
         response = self._post(admin_client, leads)
         assert response.status_code == 200
         assert "Preview the changes" in response.content.decode()
+        assert not response.context["form"].errors
 
     def test_preview_shows_each_change_and_writes_nothing(self, admin_client, leads):
-        response = self._post(admin_client, leads, kind="extend", on_date="2022-10-31",
-                              reason="Transition", agreed_by="CMO", agreed_on="2022-09-01",
-                              preview="1")
+        response = self._post(admin_client, leads, **self._change(preview="1"))
         page = response.content.decode()
         assert page.count("31 Oct 2022") == 3
         assert "Confirm and apply" in page
         assert not Extension.objects.exists()
 
     def test_confirm_applies_to_all(self, admin_client, leads):
-        response = self._post(admin_client, leads, kind="extend", on_date="2022-10-31",
-                              reason="Transition", agreed_by="CMO", agreed_on="2022-09-01",
-                              apply="1")
+        response = self._post(admin_client, leads, **self._change(apply="1"))
         assert response.status_code == 302
         assert Appointment.objects.filter(end_date=D(2022, 10, 31)).count() == 3
         assert Extension.objects.filter(bulk_change__isnull=False).count() == 3
 
     def test_a_row_that_cannot_change_blocks_confirmation(self, admin_client, leads):
-        response = self._post(admin_client, leads, kind="extend", on_date="2022-08-31",
-                              reason="r", agreed_by="CMO", agreed_on="2022-09-01", preview="1")
+        response = self._post(admin_client, leads, **self._change(on_date=(31, 8, 2022),
+                                                                  preview="1"))
         page = response.content.decode()
         assert "must be after the current end of the term" in page
         assert "Confirm and apply" not in page
+
+    @pytest.mark.parametrize("change", [
+        {"preview": "1"},
+        {"kind": "extend", **_date("on_date", 31, 2, 2022), "apply": "1"},
+    ], ids=["empty", "not a date"])
+    def test_bad_input_is_explained_on_the_form(self, admin_client, leads, change):
+        response = self._post(admin_client, leads, **change)
+        assert response.status_code == 200
+        assert response.context["form"].errors
+        assert not Extension.objects.exists()
+
+    def test_applying_a_change_that_cannot_be_made_writes_nothing(self, admin_client, leads):
+        response = self._post(admin_client, leads, **self._change(on_date=(31, 8, 2022),
+                                                                  apply="1"))
+        assert response.status_code == 200
+        assert "must be after the current end of the term" in response.content.decode()
+        assert response.context["form"].non_field_errors()
+        assert Appointment.objects.filter(end_date=D(2022, 9, 30)).count() == 3
+        assert not Extension.objects.exists()
 
 
 def test_saving_a_post_over_its_budget_warns(admin_client, north, north_trust):
