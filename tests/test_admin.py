@@ -218,10 +218,23 @@ def test_every_admin_page_opens(admin_client, world, model):
         for choice in spec.choices(cl):
             url = changelist + choice["query_string"]
             assert admin_client.get(url).status_code == 200, url
+    if cl.date_hierarchy:
+        day = getattr(example, cl.date_hierarchy)
+        for depth in (1, 2, 3):
+            parts = dict(list(zip(("year", "month", "day"), (day.year, day.month, day.day),
+                                  strict=True))[:depth])
+            query = {f"{cl.date_hierarchy}__{part}": value for part, value in parts.items()}
+            assert admin_client.get(changelist, query).status_code == 200, query
     assert admin_client.get(_admin_url(model, "change", example.pk)).status_code == 200
     assert admin_client.get(_admin_url(model, "history", example.pk)).status_code == 200
     expected = 200 if response.context["has_add_permission"] else 403
     assert admin_client.get(_admin_url(model, "add")).status_code == expected
+
+
+def test_every_model_that_keeps_history_shows_it_in_the_admin():
+    hidden = [model._meta.label for model in REGISTERED if hasattr(model, "history")
+              and not isinstance(admin.site._registry[model], SimpleHistoryAdmin)]
+    assert hidden == []
 
 
 @pytest.mark.parametrize(
@@ -247,24 +260,26 @@ def test_every_add_form_posted_empty_explains_and_writes_nothing(admin_client, w
     assert model._default_manager.count() == before
 
 
+@pytest.mark.parametrize("view", ["add", "change"])
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
-def test_every_add_form_with_one_field_left_out_explains_or_saves(admin_client, world, model):
+def test_every_form_with_one_field_left_out_explains_or_saves(admin_client, world, model, view):
     """A half-filled object goes through the model's clean() and the admin's displays: each
-    field of a copy of an existing row is left out in turn, and the answer is the form with its
-    errors (or, for an optional field, the saved row), never a server error."""
-    if not _can_add(admin_client, model):
-        pytest.skip("added only through the pages that record why")
-    add = _admin_url(model, "add")
-    page = admin_client.get(add).context
-    form = type(page["adminform"].form)(instance=_example(model))
-    full = _form_data(form)
+    field of an existing row (or of a copy of it, on the add form) is left out in turn, and the
+    answer is the form with its errors (or, for an optional field, the saved row), never a
+    server error."""
+    example = _example(model)
+    url = _admin_url(model, view, *([example.pk] if view == "change" else []))
+    page = admin_client.get(url).context
+    if page is None or not page.get("has_change_permission" if view == "change" else
+                                     "has_add_permission"):
+        pytest.skip("written only through the pages that record who and why")
+    form = type(page["adminform"].form)(instance=example)
+    management = {}
     for formset in page["inline_admin_formsets"]:
         prefix = formset.formset.prefix
-        full |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+        management |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
     for name in form.fields:
-        data = {key: value for key, value in full.items()
-                if key != name and not key.startswith(f"{name}_")}
-        response = admin_client.post(add, data)
+        response = admin_client.post(url, {**_form_data(form, without=name), **management})
         assert response.status_code in (200, 302), f"without {name}"
         if response.status_code == 200:
             assert response.context["errors"], f"without {name}"
@@ -308,11 +323,13 @@ def _is_property(attribute):
     return isinstance(attribute, property | cached_property)
 
 
-def _form_data(form):
-    """What a browser sends for ``form`` as it is first shown."""
+def _form_data(form, without=None):
+    """What a browser sends for ``form`` as it is first shown (less the field ``without``)."""
     data = {}
     for bound in form:
         value, widget = bound.value(), bound.field.widget
+        if bound.name == without:
+            continue
         if isinstance(widget, forms.MultiWidget):
             parts = value if isinstance(value, list) else widget.decompress(value)
             data |= {f"{bound.html_name}{suffix}": "" if part is None else str(part)
