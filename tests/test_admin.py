@@ -391,7 +391,7 @@ def _date(name, day, month, year):
     return {f"{name}_day": str(day), f"{name}_month": str(month), f"{name}_year": str(year)}
 
 
-def test_the_admin_uses_the_browsers_forms(admin_client, north_appointment, north_trust):
+def test_the_admin_uses_the_browsers_forms(admin_client, north_appointment):
     pk = north_appointment.pk
     for admin_page, browser_page in (("admin:appointments_appointment_extend",
                                       "appointments:appointment-extend"),
