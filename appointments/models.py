@@ -398,6 +398,8 @@ class Appointment(models.Model):
             return ("Offered", "yellow")
         if self.is_closed:
             return (self.get_status_display(), "grey")
+        if self.start_date is None or self.end_date is None:  # not saved yet
+            return (self.get_status_display(), "")
         if self.end_date < today:
             return ("Term ended", "grey")
         if self.start_date > today:
@@ -536,7 +538,8 @@ class BulkChange(models.Model):
         ordering = ["-recorded_at"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.on_date:%-d %b %Y} ({self.appointment_count})"
+        on = f"{self.on_date:%-d %b %Y}" if self.on_date else "(date not set)"
+        return f"{self.get_kind_display()} {on} ({self.appointment_count})"
 
 
 class Extension(models.Model):
@@ -578,6 +581,8 @@ class Extension(models.Model):
 
     @property
     def months(self):
+        if self.new_end_date is None or self.old_end_date is None:
+            return None
         delta = self.new_end_date - self.old_end_date
         return round(delta.days / 30.44, 1)
 

@@ -458,7 +458,10 @@ class Post(models.Model):
 
     @property
     def pas(self):
-        """Programmed activities, derived from WTE so the two can never disagree."""
+        """Programmed activities, derived from WTE so the two can never disagree (none until
+        the WTE is known, as on the admin's add form)."""
+        if self.wte is None:
+            return None
         return (self.wte * PAS_PER_WTE).normalize()
 
     def clean(self):
@@ -532,10 +535,13 @@ class JobDescription(models.Model):
     @property
     def review_due_on(self):
         """Job descriptions are reviewed every year."""
+        if self.reviewed_on is None:
+            return None
         return self.reviewed_on + relativedelta(years=1)
 
     def is_review_overdue(self, today=None):
-        return self.review_due_on < (today or timezone.localdate())
+        due = self.review_due_on
+        return due is not None and due < (today or timezone.localdate())
 
     def criteria_by_category(self):
         """[(category label, [criteria in order])], in the order the categories first appear."""
