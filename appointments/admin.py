@@ -12,7 +12,7 @@ from roles.admin import PostAdmin, warn_if_over_budget
 from roles.models import Post
 
 from . import services
-from .forms import BulkChangeForm, UIEndForm, UIExtendForm
+from .forms import BulkChangeForm, EndForm, ExtendForm
 from .models import (
     ApplicantCount,
     Appointment,
@@ -228,7 +228,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
             return (f"Extended to {extension.new_end_date:%-d %B %Y} (extension "
                     f"{extension.number}; the term ended {extension.old_end_date:%-d %B %Y}).")
 
-        form = UIExtendForm(_posted(request), initial={"agreed_on": timezone.localdate()})
+        form = ExtendForm(_posted(request), initial={"agreed_on": timezone.localdate()})
         return self._action(request, appointment, form, extend, title="Extend the term",
                             warnings=services.extension_warnings(appointment))
 
@@ -240,7 +240,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
             close(appointment=appointment, on=data["on"], reason=data["reason"], by=request.user)
             return f"The appointment ends on {data['on']:%-d %B %Y}."
 
-        return self._action(request, appointment, UIEndForm(_posted(request)), end,
+        return self._action(request, appointment, EndForm(_posted(request)), end,
                             title="End the appointment")
 
     def _action(self, request, appointment, form, run, **context):

@@ -102,7 +102,7 @@ class AppointForm(NHSModelForm):
         return initial
 
 
-class UIExtendForm(NHSForm):
+class ExtendForm(NHSForm):
     new_end_date = DateField(label="New end date", help_text="The new last day of the term.",
                              error_messages={"required": "Enter the new end date."})
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
@@ -116,7 +116,7 @@ class UIExtendForm(NHSForm):
         "required": "Enter the date it was agreed."})
 
 
-class UIEndForm(NHSForm):
+class EndForm(NHSForm):
     how = forms.ChoiceField(
         label="How does the appointment end?", widget=forms.RadioSelect,
         choices=[("end", "Ended early (for example the leader resigned)"),
