@@ -283,6 +283,20 @@ def test_no_published_table_gives_anyone_away(counts):
         assert len(_groups_left(worlds, known)) >= 2, (counts, known, _publish(counts))
 
 
+def test_the_known_limit_a_hidden_count_narrowed_to_one_value_says_nobody_s_group():
+    """31 people, 12, 12 and 7 in three groups: shown as *, 10, * (the 7 hidden, and the
+    smallest shown cell with it). A reader who knows there are 31 can tell that the third
+    group holds 7: the other hidden cell was hidden as the smallest shown, so it holds no more
+    than the 12 that the shown 10 may stand for. Still nobody's group follows, whatever the
+    reader knows of themselves and a colleague."""
+    counts = (0, 12, 12, 7)
+    worlds = [world for world in _compositions(31, 4) if _publish(world) == _publish(counts)]
+    assert [cell.shown for cell in _publish(counts).cells] == [0, SUPPRESSED, 10, SUPPRESSED]
+    assert {world[3] for world in worlds} == {7}
+    for known in _knowledge(counts):
+        assert len(_groups_left(worlds, known)) >= 2
+
+
 def test_the_notes_state_the_thresholds_the_rules_apply():
     notes = render_to_string("governance/_diversity_notes.html", {})
     assert f"fewer than {disclosure.FEWEST_PEOPLE} people is not published" in notes
