@@ -369,3 +369,59 @@ def test_the_upload_form_still_checks_csrf(hr_north, north_trust):
     client.force_login(hr_north)
     upload = SimpleUploadedFile("people.csv", csv_bytes([row()]))
     assert client.post(reverse("appointments:import"), {"file": upload}).status_code == 403
+
+
+def _template_xlsx():
+    workbook = Workbook()
+    workbook.active.append(imports.COLUMN_NAMES)
+    workbook.active.append([row()[c] for c in imports.COLUMN_NAMES])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+TEMPLATE_XLSX = _template_xlsx()
+
+
+@given(st.data())
+@settings(max_examples=150, deadline=None)
+def test_a_damaged_file_is_refused_with_a_message_never_an_exception(data):
+    """Bytes flipped, cut or inserted anywhere in a real workbook or CSV."""
+    name, original = data.draw(st.sampled_from([
+        ("people.xlsx", TEMPLATE_XLSX), ("people.csv", csv_bytes([row()]))]))
+    damaged = bytearray(original)
+    for _ in range(data.draw(st.integers(1, 8))):
+        at = data.draw(st.integers(0, len(damaged) - 1))
+        action = data.draw(st.sampled_from(["flip", "cut", "insert"]))
+        if action == "flip":
+            damaged[at] = data.draw(st.integers(0, 255))
+        elif action == "cut":
+            del damaged[at:at + data.draw(st.integers(1, 64))]
+        else:
+            damaged[at:at] = data.draw(st.binary(min_size=1, max_size=16))
+        if not damaged:
+            damaged = bytearray(b"x")
+    try:
+        rows = imports.read_rows(name, bytes(damaged))
+    except imports.ImportFileError:
+        return
+    assert all(isinstance(r, dict) for r in rows)
+
+
+@pytest.mark.parametrize("sheet", [
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<dimension ref="A1:B2"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>sys',
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<dimension ref="A1:B2"/><sheetData><row r="1"><c r="!!" t="n"><v>x</v></c></row>'
+    '</sheetData></worksheet>',
+])
+def test_a_sheet_that_breaks_while_it_is_read_is_refused_with_a_message(sheet):
+    """The workbook opens; the sheet fails only when its rows are read."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx(header_cells(), dimension="A1:S1"))) as source, \
+            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = sheet if item.filename == "xl/worksheets/sheet1.xml" else source.read(item)
+            target.writestr(item.filename, body)
+    with pytest.raises(imports.ImportFileError, match="could not be read"):
+        imports.read_rows("broken.xlsx", buffer.getvalue())
