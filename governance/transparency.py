@@ -126,8 +126,12 @@ def diversity_summary(counts):
 
 
 def diversity_csv_rows(summary):
+    """The summary as the page shows it, a table that is not published included, with why."""
     rows = []
     for table in summary:
+        if not table.is_published:
+            rows.append([table.title, "All groups", table.not_published])
+            continue
         rows += [[table.title, cell.label, cell.shown] for cell in table.cells]
         rows.append([table.title, "Total", table.total])
     return rows
