@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from appointments.models import Appointment, EqualityProfile, Person, Profession
+from ccpl.pdf import render_pdf
 from roles.models import System
 
 from .disclosure import protect
@@ -138,7 +139,5 @@ def diversity_csv_rows(summary):
 
 
 def diversity_pdf(system, summary):
-    from ccpl.pdf import render_pdf
-
     return render_pdf("governance/diversity_pdf.html", {
         "system": system, "summary": summary, "today": timezone.localdate()})

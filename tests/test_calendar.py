@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ccpl import calendar
+from appointments import calendar
 from roles.models import JobDescription
 
 D = datetime.date

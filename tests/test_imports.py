@@ -15,7 +15,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.test import Client
 from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,6 +26,7 @@ from appointments.models import Appointment, Person
 from roles.models import Post
 
 from .factories import RoleTypeFactory
+from .pages import Client
 
 pytestmark = pytest.mark.django_db
 

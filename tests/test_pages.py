@@ -298,7 +298,7 @@ class TestPeople:
 class TestCalendarAndReminders:
     def test_the_calendar_lists_term_ends_in_reach(self, client, hr_north, north_appointment,
                                                    south_appointment):
-        body = client.get(reverse("calendar-feed", args=[hr_north.calendar_token])) \
+        body = client.get(reverse("appointments:calendar-feed", args=[hr_north.calendar_token])) \
             .content.decode()
         assert body.startswith("BEGIN:VCALENDAR\r\n")
         assert "DTSTART;VALUE=DATE:20270331" in body

@@ -7,8 +7,9 @@ import re
 from django.conf import settings
 from django.utils import timezone
 
-from appointments.models import Appointment
 from roles.models import JobDescription, Post
+
+from .models import Appointment
 
 HORIZON_DAYS = 400
 
