@@ -14,7 +14,7 @@ from guardian.shortcuts import assign_perm
 
 from appointments.models import Appointment
 from ccpl.models import Notification
-from ccpl.reminders import Due, notify_now, record_and_send
+from ccpl.notifications import Due, notify_now, record_and_send
 
 from .models import Answer, Cycle, Group, QuestionnaireTemplate, Rater, Redaction, Response
 
@@ -242,7 +242,7 @@ def invite_raters(cycle):
 def invite_raters_of(cycles):
     """Mark every nominated rater of ``cycles`` invited and record their invitations in the
     ledger, batched, in the caller's transaction. The link itself is made when the e-mail is
-    sent (see ccpl.reminders.deliver), so no usable link is ever stored."""
+    sent (see appraisals.reminders.rater_email_with_link), so no usable link is ever stored."""
     now = timezone.now()
     raters = list(Rater.objects.filter(cycle__in=[c.pk for c in cycles],
                                        status=Rater.Status.NOMINATED)

@@ -143,14 +143,14 @@ def bench_sweep():
     """The daily reminder sweep on the whole register, excluding SMTP (nothing is sent)."""
     import resource
 
-    from ccpl import reminders
+    from ccpl import notifications
     from ccpl.models import Notification
 
     Notification.objects.all().delete()
     for label in ("first run (records everything due)", "second run (nothing new)"):
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
-            result, _ = reminders.sweep(queue=False)
+            result, _ = notifications.sweep(queue=False)
             elapsed = time.perf_counter() - started
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"reminder sweep, {label}: {elapsed:.2f} s, {len(captured)} queries, "
