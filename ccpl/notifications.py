@@ -93,7 +93,8 @@ def find_due(today):
 def render(due):
     """Subject, plain text and HTML of a notification as the ledger keeps it. A private link is
     never part of it: the templates say where the link will be."""
-    subject = due.context["subject"]
+    # One line, whatever a name or title holds: a line break in a header would fail every send.
+    subject = " ".join(due.context["subject"].split())
     text, html = _bodies(due.context.get("template", due.kind), due.context, due.user)
     return subject[:200], text, html
 

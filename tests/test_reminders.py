@@ -8,12 +8,12 @@ import pytest
 import time_machine
 from celery.exceptions import Retry
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from appointments import services
 from appointments.models import TermEndDecision
 from ccpl import access, notifications
-from ccpl.models import Notification
+from ccpl.models import Notification, User
 from ccpl.tasks import send_notification
 from roles.models import JobDescription
 
@@ -132,8 +132,6 @@ class TestTermEnding:
         assert {m for m, _ in sent(Kind.TERM_ENDING)} == {"60@2027-03-31"}
 
     def test_hr_who_chose_the_weekly_digest_get_no_single_reminders(self, sweep_on, term):
-        from ccpl.models import User
-
         User.objects.filter(email="hr.trust@example.org").update(weekly_digest=True)
         sweep_on(D(2026, 12, 31))
         assert "hr.trust@example.org" not in {e for _, e in sent(Kind.TERM_ENDING)}
@@ -182,8 +180,6 @@ class TestJobDescriptionReview:
 
 class TestWeeklyDigest:
     def test_on_mondays_for_those_who_chose_it(self, sweep_on, term):
-        from ccpl.models import User
-
         User.objects.filter(email="hr.trust@example.org").update(weekly_digest=True)
         sweep_on(D(2027, 1, 5))  # a Tuesday
         assert sent(Kind.WEEKLY_DIGEST) == []
@@ -244,7 +240,36 @@ class TestCommand:
         assert not Notification.objects.exists()
 
     def test_a_bad_date_is_explained(self, sweep_on):
-        from django.core.management import CommandError
-
         with pytest.raises(CommandError, match="must be a date"):
             call_command("send_reminders", "--today", "31/02/2027")
+
+
+class TestWhoReadsTheLedger:
+    """Each app tells the ledger who may read the rows about its objects."""
+
+    def _row(self, obj, email="someone@example.org", recipient=None):
+        return Notification.objects.create(
+            kind=Kind.JD_REVIEW, milestone="m", object_type=obj._meta.label_lower,
+            object_id=obj.pk, recipient_email=email, recipient=recipient, subject="s",
+            body_text="b")
+
+    def test_rows_about_appointments_and_job_descriptions_follow_what_the_user_sees(
+        self, hr_north, outsider, north_appointment, south_appointment
+    ):
+        north_jd = JobDescription.objects.create(post=north_appointment.post, summary="s",
+                                                 reviewed_on=D(2026, 1, 1))
+        south_jd = JobDescription.objects.create(post=south_appointment.post, summary="s",
+                                                 reviewed_on=D(2026, 1, 1))
+        rows = {obj: self._row(obj) for obj in (north_appointment, south_appointment, north_jd,
+                                                 south_jd)}
+        assert set(Notification.objects.visible_to(hr_north)) == {rows[north_appointment],
+                                                                   rows[north_jd]}
+        assert set(Notification.objects.visible_to(outsider)) == {rows[south_appointment],
+                                                                   rows[south_jd]}
+
+    def test_rows_about_other_objects_are_read_only_by_their_recipient(self, hr_north, leader,
+                                                                       admin_user):
+        row = self._row(leader, email=leader.email, recipient=leader)
+        assert list(Notification.objects.visible_to(leader)) == [row]
+        assert list(Notification.objects.visible_to(hr_north)) == []
+        assert list(Notification.objects.visible_to(admin_user)) == [row]
