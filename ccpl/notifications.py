@@ -95,15 +95,16 @@ def render(due):
     never part of it: the templates say where the link will be."""
     # One line, whatever a name or title holds: a line break in a header would fail every send.
     subject = " ".join(due.context["subject"].split())
-    text, html = _bodies(due.context.get("template", due.kind), due.context, due.user)
+    text, html = _bodies(due.context.get("template", due.kind),
+                         {**due.context, "private_link": None}, due.user)
     return subject[:200], text, html
 
 
 def _bodies(template, context, recipient):
     """Plain text and HTML from templates/ccpl/email/<template>.*; user text is only ever a
     value in ``context``, escaped in the HTML."""
-    context = {"private_link": None, **context, "site_url": settings.SITE_URL,
-               "recipient": recipient, "service_name": settings.CCPL_SERVICE_NAME}
+    context = {**context, "site_url": settings.SITE_URL, "recipient": recipient,
+               "service_name": settings.CCPL_SERVICE_NAME}
     return (render_to_string(f"ccpl/email/{template}.txt", context),
             render_to_string(f"ccpl/email/{template}.html", context))
 
