@@ -30,6 +30,7 @@ run: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	env -u DATABASE_URL $(DEMO_ENV) $(MANAGE) makemigrations --check --dry-run
 
 test: install system-deps lint

@@ -5,7 +5,7 @@ class AppointmentsConfig(AppConfig):
     name = "appointments"
 
     def ready(self):
-        # Imported here, not at the top: models may be imported only once apps are ready.
+        # Imported here, not at the top: Django loads apps.py before any app's models.
         from ccpl.notifications import REGISTRY
 
         from . import reminders

@@ -1,12 +1,14 @@
 """Forms for the state changes. They collect input; the services in services.py hold the rules."""
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from ccpl.forms import DateField, NHSForm, NHSModelForm
-from roles.models import Organisation, Post, System
+from roles.models import Organisation, Post, RoleType, System
 
 from .models import Appointment, BulkChange, EqualityProfile, Person, Profession, TermEndDecision
+from .services.people import Invitation, system_grantable_by
 
 
 class ExtendForm(forms.Form):
@@ -145,6 +147,21 @@ class AppointForm(NHSModelForm):
         # The rules are checked by services.appoint, with the post locked.
         pass
 
+    @classmethod
+    def chosen(cls, query, *, user):
+        """The post and person named in the page's address (?post=…&person=…), as initial
+        values, when they are ones the user may choose; anything else is ignored."""
+        fields = cls(user=user).fields
+        initial = {}
+        for name in ("post", "person"):
+            try:
+                value = fields[name].clean(query.get(name))
+            except forms.ValidationError:
+                continue
+            if value is not None:
+                initial[name] = value.pk
+        return initial
+
 
 class UIExtendForm(NHSForm):
     new_end_date = DateField(label="New end date", help_text="The new last day of the term.",
@@ -209,13 +226,103 @@ class AppointmentFilterForm(NHSForm):
         choices=[("", "Any time"), ("30", "30 days"), ("90", "90 days"), ("180", "180 days"),
                  ("365", "12 months")])
     undecided = forms.BooleanField(label="Only terms with no decision yet", required=False)
-    role_type = forms.CharField(required=False, widget=forms.HiddenInput)
+    role_type = forms.ModelChoiceField(queryset=RoleType.objects.all(), required=False,
+                                       widget=forms.HiddenInput)
     sort = forms.ChoiceField(required=False, widget=forms.HiddenInput, choices=[
         (k, k) for k in ("end", "-end", "person", "-person", "post", "-post")])
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["system"].queryset = System.objects.visible_to(user)
+
+    def filter(self, appointments, today):
+        """The appointments a list (or a bulk change) is about; none if the filter is wrong."""
+        if not self.is_valid():
+            return appointments.none()
+        data = self.cleaned_data
+        if data["q"]:
+            text = data["q"]
+            appointments = appointments.filter(
+                Q(person__given_name__icontains=text) | Q(person__family_name__icontains=text)
+                | Q(post__title__icontains=text))
+        if data["system"]:
+            appointments = appointments.filter(post__system=data["system"])
+        if data["role_type"]:
+            appointments = appointments.filter(post__role_type=data["role_type"])
+        match data["state"]:
+            case "in_force":
+                appointments = appointments.in_force(today)
+            case "future":
+                appointments = appointments.filter(start_date__gt=today)
+            case "finished":
+                appointments = appointments.filter(end_date__lt=today)
+            case "offered":
+                appointments = appointments.filter(status=Appointment.Status.OFFERED)
+        if data["ending_within"]:
+            appointments = appointments.ending_within(data["ending_within"], on=today)
+        if data["undecided"]:
+            appointments = appointments.undecided()
+        return appointments
+
+    @property
+    def chosen_sort(self):
+        return (self.cleaned_data.get("sort") if self.is_valid() else "") or "end"
+
+
+class PersonFilterForm(NHSForm):
+    SORTS = {"name": ("family_name", "given_name", "pk"),
+             "-name": ("-family_name", "-given_name", "-pk"),
+             "profession": ("profession", "family_name", "pk"),
+             "-profession": ("-profession", "-family_name", "-pk")}
+
+    q = forms.CharField(label="Search", required=False, max_length=100,
+                        help_text="Name, e-mail address or registration number")
+    profession = forms.ChoiceField(required=False, choices=[("", "Any"), *Profession.choices])
+    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput,
+                             choices=[(k, k) for k in SORTS])
+
+    def filter(self, people):
+        if not self.is_valid():
+            return people.none()
+        data = self.cleaned_data
+        if data["q"]:
+            text = data["q"].strip()
+            people = people.filter(Q(given_name__icontains=text) | Q(family_name__icontains=text)
+                                   | Q(work_email__icontains=text)
+                                   | Q(registration_number__icontains=text))
+        if data["profession"]:
+            people = people.filter(profession=data["profession"])
+        return people.order_by(*self.SORTS[self.chosen_sort])
+
+    @property
+    def chosen_sort(self):
+        return (self.cleaned_data.get("sort") if self.is_valid() else "") or "name"
+
+
+class VacancyFilterForm(NHSForm):
+    STATES = [("open", "Open"), ("filled", "Filled"), ("withdrawn", "Withdrawn"), ("all", "All")]
+
+    state = forms.ChoiceField(required=False, choices=STATES)
+    system = forms.ModelChoiceField(queryset=System.objects.none(), required=False,
+                                    empty_label="Any")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["system"].queryset = System.objects.visible_to(user)
+
+    def filter(self, vacancies):
+        if not self.is_valid():
+            return vacancies.none()
+        data = self.cleaned_data
+        if self.chosen_state != "all":
+            vacancies = vacancies.filter(status=self.chosen_state)
+        if data["system"]:
+            vacancies = vacancies.filter(post__system=data["system"])
+        return vacancies
+
+    @property
+    def chosen_state(self):
+        return (self.cleaned_data.get("state") if self.is_valid() else "") or "open"
 
 
 # --- Recruitment -----------------------------------------------------------------------------
@@ -234,6 +341,15 @@ class VacancyForm(NHSForm):
         self.fields["post"].queryset = Post.objects.editable_by(user).established().select_related(
             "host_organisation").order_by("title")
         self.fields["post"].label_from_instance = lambda p: f"{p.title} ({p.host_organisation})"
+
+    @classmethod
+    def chosen(cls, query, *, user):
+        """The post named in the page's address (?post=…), if the user may recruit to it."""
+        try:
+            post = cls(user=user).fields["post"].clean(query.get("post"))
+        except forms.ValidationError:
+            return {}
+        return {"post": post.pk} if post else {}
 
 
 class ApprovalForm(NHSForm):
@@ -326,3 +442,32 @@ class WithdrawForm(NHSForm):
     reason = forms.CharField(label="Why is the vacancy withdrawn?",
                              widget=forms.Textarea(attrs={"rows": 3}),
                              error_messages={"required": "Say why the vacancy is withdrawn."})
+
+
+# --- Inviting users --------------------------------------------------------------------------
+
+class InviteForm(NHSForm):
+    email = forms.EmailField(label="E-mail address", error_messages={
+        "required": "Enter their e-mail address.",
+        "invalid": "Enter an e-mail address like name@nhs.net."})
+    full_name = forms.CharField(label="Full name", max_length=200,
+                                error_messages={"required": "Enter their name."})
+    kind = forms.ChoiceField(label="Who are you inviting?", choices=Invitation.KINDS,
+                             widget=forms.RadioSelect,
+                             error_messages={"required": "Select who you are inviting."})
+    person = forms.ModelChoiceField(queryset=None, required=False, label="The leader's record")
+    organisation = forms.ModelChoiceField(queryset=None, required=False,
+                                          label="Organisation (for HR)")
+    system = forms.ModelChoiceField(queryset=None, required=False,
+                                    label="System (for a CMO or CNO office)")
+    appointment = forms.ModelChoiceField(queryset=None, required=False,
+                                         label="Appointment (for an appraiser)")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = Person.objects.editable_by(user).filter(
+            user__isnull=True)
+        self.fields["organisation"].queryset = Organisation.objects.editable_by(user)
+        self.fields["system"].queryset = system_grantable_by(user)
+        self.fields["appointment"].queryset = Appointment.objects.editable_by(user) \
+            .select_related("person", "post")

@@ -192,6 +192,11 @@ class EqualityProfile(models.Model):
         return f"Equality data for person {self.person_id}"
 
 
+def _ending_within(days, on):
+    return Q(status=Appointment.Status.ACTIVE, start_date__lte=on, end_date__gte=on,
+             end_date__lte=on + datetime.timedelta(days=days))
+
+
 class AppointmentQuerySet(models.QuerySet):
     def visible_to(self, user):
         if not access.is_signed_in(user):
@@ -243,9 +248,21 @@ class AppointmentQuerySet(models.QuerySet):
             return self.all()
         return self.filter(post__system__in=access.granted_systems(user, access.APPROVE))
 
+    def with_capabilities(self, user):
+        """Annotate what the user may do to each appointment, in the same query: ``can_edit``
+        (HR: end it, start a 360°), ``can_agree`` (the CMO/CNO office: agree extensions) and
+        ``can_extend`` (either)."""
+        objects = self.model.objects
+        can_edit = access.flag(objects.editable_by(user))
+        can_agree = access.flag(objects.approvable_by(user))
+        return self.annotate(can_edit=can_edit, can_agree=can_agree).annotate(
+            can_extend=models.ExpressionWrapper(
+                models.Q(can_edit=True) | models.Q(can_agree=True),
+                output_field=models.BooleanField()))
+
     def live(self):
         """Appointments that are, or will be, held: not yet closed early."""
-        return self.filter(status__in=[Appointment.Status.OFFERED, Appointment.Status.ACTIVE])
+        return self.filter(status__in=Appointment.LIVE)
 
     def in_force(self, on=None):
         """Held on the day: accepted, started and not yet ended."""
@@ -256,13 +273,36 @@ class AppointmentQuerySet(models.QuerySet):
 
     def ending_within(self, days, on=None):
         """Active terms ending between the day and ``days`` later (inclusive)."""
+        return self.filter(_ending_within(days, on or timezone.localdate()))
+
+    def ending_counts(self, windows, on=None):
+        """{days: how many active terms end within that many days} for each of ``windows``, in
+        one query."""
         on = on or timezone.localdate()
-        return self.filter(
-            status=Appointment.Status.ACTIVE,
-            start_date__lte=on,
-            end_date__gte=on,
-            end_date__lte=on + datetime.timedelta(days=days),
-        )
+        counts = self.aggregate(**{
+            f"within_{days}": models.Count("pk", filter=_ending_within(days, on))
+            for days in windows
+        })
+        return {days: counts[f"within_{days}"] for days in windows}
+
+    def closed(self):
+        """Ended early or ceased: nothing more can happen to them."""
+        return self.filter(status__in=Appointment.CLOSED)
+
+    def without_successor(self):
+        """No later term has been recorded on the same post."""
+        return self.exclude(models.Exists(Appointment.objects.filter(
+            post=models.OuterRef("post"), start_date__gt=models.OuterRef("start_date"))))
+
+    def lapsed(self, on=None, *, within_days):
+        """Terms that reached their end in the last ``within_days`` days (the day included) with
+        no decision, no extension and no successor, on a post that still exists: someone must
+        decide what happens to the post."""
+        on = on or timezone.localdate()
+        return (self.filter(status=Appointment.Status.ACTIVE, end_date__lte=on,
+                            end_date__gte=on - datetime.timedelta(days=within_days),
+                            post__disestablished_on__isnull=True)
+                .undecided().without_successor())
 
     def overlapping(self, start, end):
         return self.filter(start_date__lte=end, end_date__gte=start)
@@ -290,6 +330,10 @@ class Appointment(models.Model):
         ACTIVE = "active", "Active"
         ENDED = "ended", "Ended early"
         CEASED = "ceased", "Ceased"
+
+    # Ended early or ceased: closed for good. Offered or active: live, still to be held.
+    CLOSED = (Status.ENDED, Status.CEASED)
+    LIVE = (Status.OFFERED, Status.ACTIVE)
 
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="appointments")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="appointments")
@@ -363,6 +407,25 @@ class Appointment(models.Model):
         """The end of the term as first agreed, before any extension."""
         first = self.extensions.order_by("number").first()
         return first.old_end_date if first else (self.scheduled_end_date or self.end_date)
+
+    @property
+    def status_tag(self):
+        """(words, NHS tag colour) for the appointment's state today, as lists show it."""
+        today = timezone.localdate()
+        if self.status == self.Status.OFFERED:
+            return ("Offered", "yellow")
+        if self.is_closed:
+            return (self.get_status_display(), "grey")
+        if self.end_date < today:
+            return ("Term ended", "grey")
+        if self.start_date > today:
+            return ("Starts later", "blue")
+        return ("Active", "green")
+
+    @property
+    def is_closed(self):
+        """Ended early or ceased: it can no longer be extended, ended or decided on."""
+        return self.status in self.CLOSED
 
     def is_in_force(self, on=None):
         on = on or timezone.localdate()
@@ -554,8 +617,19 @@ class VacancyQuerySet(models.QuerySet):
             return self.all()
         return self.filter(post__system__in=access.granted_systems(user, access.APPROVE))
 
+    def with_capabilities(self, user):
+        """Annotate ``can_edit`` (HR: each recruitment step) and ``can_approve`` (the CMO/CNO
+        office: approval to recruit), in the same query."""
+        objects = self.model.objects
+        return self.annotate(can_edit=access.flag(objects.editable_by(user)),
+                             can_approve=access.flag(objects.approvable_by(user)))
+
     def open(self):
         return self.filter(status=Vacancy.Status.OPEN)
+
+    def awaiting_approval(self):
+        """Open, and waiting for the CMO/CNO office to approve recruitment."""
+        return self.open().filter(approval=Vacancy.Approval.REQUESTED)
 
 
 class Vacancy(models.Model):
@@ -658,6 +732,33 @@ class Vacancy(models.Model):
             "started": appointment.start_date if appointment
             and appointment.status == Appointment.Status.ACTIVE else None,
         }
+
+    @property
+    def next_step(self):
+        """What has to happen next ("approval", "advert", "shortlist", "interview", "offer",
+        "accept"), or None when nothing can: withdrawn, filled, or not approved."""
+        if self.status != self.Status.OPEN or self.approval == self.Approval.DECLINED:
+            return None
+        if self.approval == self.Approval.REQUESTED:
+            return "approval"
+        if not self.advertised_on:
+            return "advert"
+        if not self.shortlisted_on:
+            return "shortlist"
+        if not self.interview_on:
+            return "interview"
+        if not self.appointment_id:
+            return "offer"
+        return "accept"
+
+    @property
+    def stage_colour(self):
+        """The NHS tag colour of ``stage``: green once filled, grey when it went nowhere."""
+        if self.status == self.Status.FILLED:
+            return "green"
+        if self.status == self.Status.WITHDRAWN or self.approval == self.Approval.DECLINED:
+            return "grey"
+        return ""
 
     @property
     def stage(self):

@@ -1,9 +1,13 @@
 from django.urls import path
 
-from .views import appointments, bulk, imports, people, recruitment
+from .views import appointments, bulk, dashboard, imports, invitations, people, posts, recruitment
 
 app_name = "appointments"
 urlpatterns = [
+    path("", dashboard.home, name="dashboard"),
+    path("users/invite/", invitations.invite, name="invite"),
+    path("posts/", posts.post_list, name="post-list"),
+    path("posts/<int:pk>/", posts.post_detail, name="post-detail"),
     path("people/", people.person_list, name="person-list"),
     path("people/new/", people.person_create, name="person-create"),
     path("people/<int:pk>/", people.person_detail, name="person-detail"),

@@ -7,8 +7,10 @@ comments are shown in an order of their own. Raters' drafts live on their nomina
 they submit. None of these tables keep a change history.
 """
 
+import datetime
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -139,6 +141,15 @@ class CycleQuerySet(models.QuerySet):
             return self.all()
         return self.filter(appointment__in=Appointment.objects.editable_by(user).values("pk"))
 
+    def in_progress(self):
+        return self.filter(stage__in=Cycle.IN_PROGRESS)
+
+    def with_hr(self, user):
+        """Annotate ``is_hr``: whether the user may manage each cycle (see ``managed_by``), in
+        the same query, for ``Cycle.actions_for``."""
+        return self.annotate(is_hr=models.Exists(
+            Cycle.objects.managed_by(user).filter(pk=models.OuterRef("pk"))))
+
 
 class Cycle(models.Model):
     """A year's 360° appraisal of one appointment."""
@@ -154,6 +165,12 @@ class Cycle(models.Model):
     class Outcome(models.TextChoices):
         SATISFACTORY = "satisfactory", "Satisfactory"
         NOT_SATISFACTORY = "not_satisfactory", "Not satisfactory"
+
+    # Still gathering views (nominations, approval, answers), or finished with a report.
+    IN_PROGRESS = (Stage.NOMINATING, Stage.APPROVING, Stage.COLLECTING)
+    REPORTED = (Stage.CLOSED, Stage.RELEASED, Stage.SIGNED_OFF)
+    # How long raters have to answer, unless HR chooses another closing date.
+    DEFAULT_LENGTH = datetime.timedelta(days=42)
 
     appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT,
                                     related_name="appraisal_cycles")
@@ -217,6 +234,85 @@ class Cycle(models.Model):
     def is_open_to_raters(self):
         return self.stage == self.Stage.COLLECTING and timezone.localdate() <= self.closes_on
 
+    @property
+    def is_in_progress(self):
+        return self.stage in self.IN_PROGRESS
+
+    @property
+    def has_report(self):
+        return self.stage in self.REPORTED
+
+    @property
+    def takes_nominations(self):
+        """Raters can still be added or removed (by the leader, then by the appraiser)."""
+        return self.stage in (self.Stage.NOMINATING, self.Stage.APPROVING)
+
+    @property
+    def raters_invited(self):
+        """The raters have their links: answers are coming in, or the cycle has closed."""
+        return self.stage == self.Stage.COLLECTING or self.has_report
+
+    def actions_for(self, user):
+        """What ``user`` may do to this cycle now. The services check these before each step
+        and the cycle page offers exactly these, so the rules are written once. HR's role comes
+        from ``is_hr`` when the cycle was fetched ``with_hr(user)``, or else one query."""
+        is_hr = getattr(self, "is_hr", None)
+        if is_hr is None:
+            is_hr = Cycle.objects.managed_by(user).filter(pk=self.pk).exists()
+        return CycleActions.of(self, user, is_hr=is_hr)
+
+
+@dataclass(frozen=True)
+class CycleActions:
+    """Who the user is to a cycle, and what that lets them do at its stage."""
+
+    is_leader: bool
+    is_appraiser: bool
+    is_hr: bool
+    self_assess: bool
+    nominate: bool
+    submit_nominations: bool
+    approve_nominations: bool
+    withdraw_links: bool
+    close: bool
+    read_report: bool
+    redact: bool
+    release: bool
+    record_outcome: bool
+    sign_off: bool
+
+    @classmethod
+    def of(cls, cycle, user, *, is_hr):
+        Stage = Cycle.Stage
+        stage = cycle.stage
+        is_leader = user is not None and cycle.leader.user_id == user.pk
+        is_appraiser = user is not None and cycle.appraiser_id == user.pk
+        is_admin = access.is_admin(user)
+        return cls(
+            is_leader=is_leader, is_appraiser=is_appraiser, is_hr=is_hr,
+            self_assess=is_leader and cycle.self_submitted_at is None and cycle.is_in_progress,
+            nominate=(is_leader and stage == Stage.NOMINATING)
+            or (is_appraiser and stage in (Stage.NOMINATING, Stage.APPROVING)),
+            submit_nominations=is_leader and stage == Stage.NOMINATING,
+            approve_nominations=is_appraiser and stage == Stage.APPROVING,
+            withdraw_links=is_appraiser or is_hr,
+            close=(is_appraiser or is_hr) and cycle.is_in_progress,
+            read_report=cycle.has_report and (
+                is_appraiser or is_admin or (is_leader and cycle.released_at is not None)),
+            redact=is_appraiser and stage == Stage.CLOSED,
+            release=is_appraiser and stage == Stage.CLOSED,
+            record_outcome=is_appraiser and stage == Stage.RELEASED,
+            sign_off=bool(cycle.outcome) and stage != Stage.SIGNED_OFF and (
+                (is_leader and cycle.leader_signed_at is None)
+                or (is_appraiser and cycle.appraiser_signed_at is None)),
+        )
+
+    @property
+    def see_raters(self):
+        """The leader sees their own nominations; the appraiser and HR also see who has not
+        answered yet, to chase them. Nobody sees who answered what."""
+        return self.is_leader or self.is_appraiser or self.is_hr
+
 
 def hash_token(token):
     return hashlib.sha256(token.encode()).hexdigest()
@@ -260,6 +356,19 @@ class Rater(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.get_group_display()})"
+
+    @property
+    def is_nominated(self):
+        return self.status == self.Status.NOMINATED
+
+    @property
+    def is_invited(self):
+        """Invited and not answered yet: the link works and can be withdrawn."""
+        return self.status == self.Status.INVITED
+
+    @property
+    def has_answered(self):
+        return self.status == self.Status.SUBMITTED
 
     def new_token(self):
         """A fresh private link token; only its hash is kept."""

@@ -10,13 +10,23 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
 
 from appointments.models import Appointment
+from appointments.services import grant_appointment_view
 from ccpl.models import Notification
 from ccpl.notifications import Due, notify_now, record_and_send
 
-from .models import Answer, Cycle, Group, QuestionnaireTemplate, Rater, Redaction, Response
+from .models import (
+    REDACTED_TEXT,
+    Answer,
+    Cycle,
+    Group,
+    QuestionnaireTemplate,
+    Rater,
+    Redaction,
+    Response,
+    hash_token,
+)
 
 Stage = Cycle.Stage
 DEFAULT_TEMPLATE = "NHS Healthcare Leadership Model"
@@ -62,10 +72,9 @@ def open_cycle(*, appointment, by, appraiser=None, closes_on=None, template_vers
                               "one is responsible to."
     elif appraiser.pk == appointment.person.user_id:
         errors["appraiser"] = "Leaders cannot appraise themselves."
-    if Cycle.objects.filter(appointment=appointment).exclude(
-            stage__in=[Stage.RELEASED, Stage.SIGNED_OFF, Stage.CLOSED]).exists():
+    if Cycle.objects.filter(appointment=appointment).in_progress().exists():
         errors["appointment"] = "This appointment already has a 360° appraisal in progress."
-    closes_on = closes_on or today + datetime.timedelta(days=42)
+    closes_on = closes_on or today + Cycle.DEFAULT_LENGTH
     if closes_on <= today:
         errors["closes_on"] = "The closing date must be in the future."
     if template_version is None:
@@ -79,7 +88,7 @@ def open_cycle(*, appointment, by, appraiser=None, closes_on=None, template_vers
                                  opened_on=today, closes_on=closes_on,
                                  template_version=template_version)
     # The appraiser sees the appointment of the leader they appraise, and nothing else.
-    assign_perm("appointments.view_appointment", appraiser, appointment)
+    grant_appointment_view(users_and_appointments=[(appraiser, appointment)])
     _tell(cycle, Notification.Kind.APPRAISAL_DUE, f"opened-{cycle.pk}", cycle.leader.user,
           subject=f"Your 360° appraisal has started: {appointment.post}",
           template="cycle_opened")
@@ -121,8 +130,7 @@ def save_self_assessment(*, cycle, answers, keep_doing="", do_differently="", su
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     _require(by.pk == cycle.leader.user_id, "Only the leader completes the self-assessment.")
     _require(cycle.self_submitted_at is None, "The self-assessment has already been submitted.")
-    _require(cycle.stage not in (Stage.CLOSED, Stage.RELEASED, Stage.SIGNED_OFF),
-             "This appraisal is closed.")
+    _require(cycle.is_in_progress, "This appraisal is closed.")
     problems = answers_errors(cycle, answers, submit)
     if problems:
         raise ValidationError(problems)
@@ -161,11 +169,11 @@ def nomination_gaps(cycle, raters=None):
 @transaction.atomic
 def nominate(*, cycle, group, name, email, organisation="", by):
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    is_leader = by.pk == cycle.leader.user_id
-    is_appraiser = by.pk == cycle.appraiser_id
-    _require(is_leader or is_appraiser, "Only the leader or the appraiser can nominate raters.")
-    allowed = [Stage.NOMINATING] if is_leader else [Stage.NOMINATING, Stage.APPROVING]
-    _require(cycle.stage in allowed, "Nominations can no longer be changed.")
+    can = cycle.actions_for(by)
+    _require(can.is_leader or can.is_appraiser,
+             "Only the leader or the appraiser can nominate raters.")
+    _require(can.nominate, "Nominations can no longer be changed.")
+    is_appraiser, is_leader = can.is_appraiser, can.is_leader
     email = email.strip().lower()
     errors = {}
     try:
@@ -193,10 +201,7 @@ def nominate(*, cycle, group, name, email, organisation="", by):
 @transaction.atomic
 def remove_nomination(*, rater, by):
     cycle = Cycle.objects.select_for_update().get(pk=rater.cycle_id)
-    is_leader = by.pk == cycle.leader.user_id
-    allowed = [Stage.NOMINATING] if is_leader else [Stage.NOMINATING, Stage.APPROVING]
-    _require((is_leader or by.pk == cycle.appraiser_id) and cycle.stage in allowed,
-             "Nominations can no longer be changed.")
+    _require(cycle.actions_for(by).nominate, "Nominations can no longer be changed.")
     _require(rater.status == Rater.Status.NOMINATED, "This rater has already been invited.")
     rater.delete()
 
@@ -204,8 +209,9 @@ def remove_nomination(*, rater, by):
 @transaction.atomic
 def submit_nominations(*, cycle, by):
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    _require(by.pk == cycle.leader.user_id, "Only the leader submits their nominations.")
-    _require(cycle.stage == Stage.NOMINATING, "The nominations have already been submitted.")
+    can = cycle.actions_for(by)
+    _require(can.is_leader, "Only the leader submits their nominations.")
+    _require(can.submit_nominations, "The nominations have already been submitted.")
     gaps = nomination_gaps(cycle)
     if gaps:
         raise ValidationError(gaps)
@@ -223,8 +229,9 @@ def submit_nominations(*, cycle, by):
 def approve_nominations(*, cycle, by):
     """Approve the raters and invite each of them with a private link."""
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    _require(by.pk == cycle.appraiser_id, "Only the appraiser approves the raters.")
-    _require(cycle.stage == Stage.APPROVING, "There are no nominations waiting for approval.")
+    can = cycle.actions_for(by)
+    _require(can.is_appraiser, "Only the appraiser approves the raters.")
+    _require(can.approve_nominations, "There are no nominations waiting for approval.")
     gaps = nomination_gaps(cycle)
     if gaps:
         raise ValidationError(gaps)
@@ -260,14 +267,13 @@ def open_cycles(*, appointments, by, closes_on=None, template_version=None, toda
     (no account for the leader, no appraiser, a cycle already in progress) are skipped and
     returned with the reason."""
     today = today or timezone.localdate()
-    closes_on = closes_on or today + datetime.timedelta(days=42)
+    closes_on = closes_on or today + Cycle.DEFAULT_LENGTH
     if template_version is None:
         template_version = QuestionnaireTemplate.objects.get(
             name=DEFAULT_TEMPLATE).current_version()
     appointments = list(appointments.select_related("person__user", "post"))
-    busy = set(Cycle.objects.filter(appointment__in=[a.pk for a in appointments]).exclude(
-        stage__in=[Stage.RELEASED, Stage.SIGNED_OFF, Stage.CLOSED])
-        .values_list("appointment_id", flat=True))
+    busy = set(Cycle.objects.filter(appointment__in=[a.pk for a in appointments])
+               .in_progress().values_list("appointment_id", flat=True))
     appraisers = default_appraisers(appointments, today)
     cycles, skipped = [], []
     for appointment in appointments:
@@ -283,7 +289,7 @@ def open_cycles(*, appointments, by, closes_on=None, template_version=None, toda
                                 opened_on=today, closes_on=closes_on,
                                 template_version=template_version))
     cycles = Cycle.objects.bulk_create(cycles, batch_size=1000)
-    _grant_appraisers(cycles)
+    grant_appointment_view(users_and_appointments=[(c.appraiser, c.appointment) for c in cycles])
     record_and_send(
         Due(Notification.Kind.APPRAISAL_DUE, f"opened-{c.pk}", c, c.appointment.person.user.email,
             c.appointment.person.user,
@@ -304,19 +310,6 @@ def default_appraisers(appointments, on=None):
     return {a.pk: holders.get(a.post.responsible_to_id) for a in appointments}
 
 
-def _grant_appraisers(cycles):
-    from django.contrib.auth.models import Permission
-
-    from appointments.models import AppointmentUserObjectPermission
-
-    permission = Permission.objects.get(codename="view_appointment",
-                                        content_type__app_label="appointments")
-    AppointmentUserObjectPermission.objects.bulk_create(
-        [AppointmentUserObjectPermission(user=c.appraiser, permission=permission,
-                                         content_object=c.appointment) for c in cycles],
-        ignore_conflicts=True, batch_size=1000)
-
-
 def rater_context(rater, chaser=False):
     cycle = rater.cycle
     subject = (f"Reminder: your feedback on {cycle.leader} is needed by "
@@ -329,8 +322,7 @@ def rater_context(rater, chaser=False):
 
 @transaction.atomic
 def revoke_rater(*, rater, by):
-    cycle = rater.cycle
-    _require(by.pk == cycle.appraiser_id or _is_hr(by, cycle),
+    _require(rater.cycle.actions_for(by).withdraw_links,
              "Only the appraiser or HR can withdraw a link.")
     _require(rater.status == Rater.Status.INVITED, "Only an unanswered invitation can be "
                                                    "withdrawn.")
@@ -341,19 +333,13 @@ def revoke_rater(*, rater, by):
     return rater
 
 
-def _is_hr(user, cycle):
-    return Cycle.objects.managed_by(user).filter(pk=cycle.pk).exists()
-
-
 @transaction.atomic
 def close_cycle(*, cycle, by=None):
     """No more answers: links stop working and the report goes to the appraiser."""
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    if by is not None:
-        _require(by.pk == cycle.appraiser_id or _is_hr(by, cycle),
-                 "Only the appraiser or HR can close the appraisal.")
-    _require(cycle.stage in (Stage.NOMINATING, Stage.APPROVING, Stage.COLLECTING),
-             "This appraisal is already closed.")
+    _require(cycle.is_in_progress, "This appraisal is already closed.")
+    if by is not None:  # None: the daily sweep, on the closing date
+        _require(cycle.actions_for(by).close, "Only the appraiser or HR can close the appraisal.")
     cycle.stage = Stage.CLOSED
     cycle.closed_at = timezone.now()
     cycle.save(update_fields=["stage", "closed_at"])
@@ -365,8 +351,7 @@ def close_cycle(*, cycle, by=None):
 
 def close_due_cycles(today):
     """Close every cycle whose closing date has passed (run by the daily sweep)."""
-    due = Cycle.objects.filter(stage__in=[Stage.NOMINATING, Stage.APPROVING, Stage.COLLECTING],
-                               closes_on__lt=today)
+    due = Cycle.objects.in_progress().filter(closes_on__lt=today)
     for cycle in due:
         close_cycle(cycle=cycle)
     return len(due)
@@ -374,16 +359,13 @@ def close_due_cycles(today):
 
 @transaction.atomic
 def redact(*, response, field, reason, by):
-    cycle = response.cycle
-    _require(by.pk == cycle.appraiser_id, "Only the appraiser can remove a comment.")
-    _require(cycle.stage == Stage.CLOSED, "Comments can be removed only before the report is "
-                                          "released.")
+    can = response.cycle.actions_for(by)
+    _require(can.is_appraiser, "Only the appraiser can remove a comment.")
+    _require(can.redact, "Comments can be removed only before the report is released.")
     _require(not response.is_self, "The leader's own comments are not redacted.")
     _require(field in ("keep_doing", "do_differently"), "That is not a comment.")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the comment is removed."})
-    from .models import REDACTED_TEXT
-
     Redaction.objects.create(response=response, field=field,
                              original_text=getattr(response, field), reason=reason.strip(),
                              redacted_by=by)
@@ -394,9 +376,9 @@ def redact(*, response, field, reason, by):
 @transaction.atomic
 def release_report(*, cycle, by):
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    _require(by.pk == cycle.appraiser_id, "Only the appraiser releases the report.")
-    _require(cycle.stage == Stage.CLOSED, "The report can be released once the appraisal is "
-                                          "closed.")
+    can = cycle.actions_for(by)
+    _require(can.is_appraiser, "Only the appraiser releases the report.")
+    _require(can.release, "The report can be released once the appraisal is closed.")
     cycle.stage = Stage.RELEASED
     cycle.released_at = timezone.now()
     cycle.save(update_fields=["stage", "released_at"])
@@ -408,8 +390,9 @@ def release_report(*, cycle, by):
 @transaction.atomic
 def record_outcome(*, cycle, meeting_on, outcome, objectives, development_actions, by):
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    _require(by.pk == cycle.appraiser_id, "Only the appraiser records the outcome.")
-    _require(cycle.stage == Stage.RELEASED, "Record the outcome after releasing the report.")
+    can = cycle.actions_for(by)
+    _require(can.is_appraiser, "Only the appraiser records the outcome.")
+    _require(can.record_outcome, "Record the outcome after releasing the report.")
     errors = {}
     if outcome not in Cycle.Outcome.values:
         errors["outcome"] = "Select whether the appraisal was satisfactory."
@@ -444,6 +427,19 @@ def sign_off(*, cycle, by):
     return cycle
 
 
+def extension_warnings(appointment):
+    """An extension is usually subject to a satisfactory annual appraisal (registered with
+    appointments.hooks, so HR read it before extending)."""
+    appraisal = latest_outcome(appointment)
+    if appraisal is None:
+        return ["No appraisal has been signed off in the last 12 months; an extension is "
+                "usually subject to a satisfactory annual appraisal."]
+    if appraisal.outcome != Cycle.Outcome.SATISFACTORY:
+        return [f"The last appraisal (meeting on {appraisal.meeting_on:%-d %B %Y}) was not "
+                "satisfactory."]
+    return []
+
+
 def latest_outcome(appointment, within_days=365, today=None):
     """The most recent signed-off appraisal outcome of the appointment within the period."""
     today = today or timezone.localdate()
@@ -456,8 +452,6 @@ def latest_outcome(appointment, within_days=365, today=None):
 
 def rater_for_token(token):
     """The rater a link belongs to, if it still works: invited, not revoked, the cycle open."""
-    from .models import hash_token
-
     if not token or len(token) > 100:
         return None
     rater = (Rater.objects.select_related("cycle__template_version", "cycle__appointment__post",

@@ -13,30 +13,46 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from appointments.models import Appointment
-from appointments.views.appointments import add_errors
 from ccpl import pdf
+from ccpl.middleware import mfa_exempt
 from ccpl.models import User
 
 from . import report, services
 from .forms import NominationForm, OpenCycleForm, OutcomeForm, QuestionnaireForm, RedactForm
 from .models import Cycle, Rater, Response
 
-Stage = Cycle.Stage
-
 
 def _cycle(request, pk, queryset=None):
+    """The cycle, if the user may see it, with whether they manage it as HR (``is_hr``), in one
+    query: ``cycle.actions_for(user)`` then says what they may do."""
     queryset = queryset if queryset is not None else Cycle.objects.visible_to(request.user)
     return get_object_or_404(
-        queryset.select_related("appointment__person__user", "appointment__post",
-                                "appraiser", "template_version__template"), pk=pk)
+        queryset.with_hr(request.user).select_related(
+            "appointment__person__user", "appointment__post", "appraiser",
+            "template_version__template"), pk=pk)
 
 
-def _roles(cycle, user):
-    return {
-        "is_leader": cycle.leader.user_id == user.pk,
-        "is_appraiser": cycle.appraiser_id == user.pk,
-        "is_hr": Cycle.objects.managed_by(user).filter(pk=cycle.pk).exists(),
+def _cycle_page(request, cycle, **forms):
+    """The cycle page, with ``forms`` (a nomination or outcome form with its errors) in place of
+    the blank ones the user's actions would show."""
+    can = cycle.actions_for(request.user)
+    raters = list(cycle.raters.all()) if can.see_raters else None
+    context = {
+        "cycle": cycle, "can": can, "raters": raters,
+        "progress": services.progress(cycle),
+        "gaps": services.nomination_gaps(cycle, [r for r in raters
+                                                 if r.status != Rater.Status.REVOKED])
+        if raters is not None else [],
+        "rotation": services.rotation_warning(cycle) if not can.is_leader else "",
+        "nomination_form": NominationForm() if can.nominate else None,
+        "outcome_form": OutcomeForm(initial={
+            "meeting_on": cycle.meeting_on, "outcome": cycle.outcome,
+            "objectives": cycle.objectives, "development_actions": cycle.development_actions})
+        if can.record_outcome else None,
+        "breadcrumbs": [(str(cycle.appointment), cycle.appointment.get_absolute_url())],
+        **forms,
     }
+    return render(request, "appraisals/cycle_detail.html", context)
 
 
 @login_required
@@ -52,7 +68,7 @@ def cycle_create(request, appointment_pk):
         name=services.DEFAULT_TEMPLATE).first()
     form = OpenCycleForm(request.POST or None, appraisers=appraisers, initial={
         "appraiser": default.pk if default else None,
-        "closes_on": timezone.localdate() + timezone.timedelta(days=42),
+        "closes_on": timezone.localdate() + Cycle.DEFAULT_LENGTH,
         "template_version": template.current_version().pk if template else None,
     })
     if request.method == "POST" and form.is_valid():
@@ -60,12 +76,12 @@ def cycle_create(request, appointment_pk):
             cycle = services.open_cycle(appointment=appointment, by=request.user,
                                         **form.cleaned_data)
         except ValidationError as error:
-            add_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, f"The 360° appraisal has started. {appointment.person} "
                                       "has been asked to complete a self-assessment.")
             return redirect(cycle)
-    return render(request, "appraisals/form_page.html", {
+    return render(request, "form_page.html", {
         "form": form, "title": "Start a 360° appraisal", "button": "Start the appraisal",
         "caption": str(appointment),
         "breadcrumbs": [("Appointments", "/appointments/"),
@@ -75,38 +91,13 @@ def cycle_create(request, appointment_pk):
 
 @login_required
 def cycle_detail(request, pk):
-    cycle = _cycle(request, pk)
-    roles = _roles(cycle, request.user)
-    raters = list(cycle.raters.all())
-    context = {
-        "cycle": cycle, **roles,
-        "progress": services.progress(cycle),
-        "gaps": services.nomination_gaps(cycle, [r for r in raters
-                                                 if r.status != Rater.Status.REVOKED]),
-        "rotation": services.rotation_warning(cycle) if not roles["is_leader"] else "",
-        "can_see_report": Cycle.objects.reportable_to(request.user).filter(pk=pk).exists()
-        and cycle.stage in (Stage.CLOSED, Stage.RELEASED, Stage.SIGNED_OFF),
-        "breadcrumbs": [(str(cycle.appointment), cycle.appointment.get_absolute_url())],
-    }
-    # The leader sees their own nominations; the appraiser and HR also see who has not answered
-    # yet, to chase them. Nobody sees who answered what.
-    if roles["is_leader"] or roles["is_appraiser"] or roles["is_hr"] or request.user.is_superuser:
-        context["raters"] = raters
-    if roles["is_leader"] and cycle.stage == Stage.NOMINATING:
-        context["nomination_form"] = NominationForm()
-    if roles["is_appraiser"] and cycle.stage == Stage.APPROVING:
-        context["nomination_form"] = NominationForm()
-    if roles["is_appraiser"] and cycle.stage == Stage.RELEASED:
-        context["outcome_form"] = OutcomeForm(initial={
-            "meeting_on": cycle.meeting_on, "outcome": cycle.outcome,
-            "objectives": cycle.objectives, "development_actions": cycle.development_actions})
-    return render(request, "appraisals/cycle_detail.html", context)
+    return _cycle_page(request, _cycle(request, pk))
 
 
 @login_required
 def self_assessment(request, pk):
     cycle = _cycle(request, pk, Cycle.objects.filter(appointment__person__user=request.user))
-    if cycle.stage in (Stage.CLOSED, Stage.RELEASED, Stage.SIGNED_OFF):
+    if not cycle.is_in_progress:
         messages.info(request, "This appraisal is closed.")
         return redirect(cycle)
     if cycle.self_submitted_at:
@@ -126,7 +117,7 @@ def self_assessment(request, pk):
                 do_differently=form.cleaned_data["do_differently"], submit=submit,
                 by=request.user)
         except ValidationError as error:
-            add_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, "Your self-assessment has been submitted." if submit
                              else "Your answers have been saved. You can come back to them.")
@@ -148,19 +139,14 @@ def nominate(request, pk):
         try:
             rater = services.nominate(cycle=cycle, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            add_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, f"{rater.name} has been added.")
             return redirect(cycle)
-    roles = _roles(cycle, request.user)
-    if not (roles["is_leader"] or roles["is_appraiser"]):
+    can = cycle.actions_for(request.user)
+    if not (can.is_leader or can.is_appraiser):
         raise Http404
-    return render(request, "appraisals/cycle_detail.html", {
-        "cycle": cycle, **roles, "progress": services.progress(cycle),
-        "gaps": services.nomination_gaps(cycle), "raters": list(cycle.raters.all()),
-        "nomination_form": form,
-        "breadcrumbs": [(str(cycle.appointment), cycle.appointment.get_absolute_url())],
-    })
+    return _cycle_page(request, cycle, nomination_form=form)
 
 
 def _post_action(request, pk, action, success, queryset=None):
@@ -242,21 +228,17 @@ def record_outcome(request, pk):
         try:
             services.record_outcome(cycle=cycle, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            add_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, "The outcome has been recorded. You and the leader can "
                                       "now sign it off.")
             return redirect(cycle)
-    return render(request, "appraisals/cycle_detail.html", {
-        "cycle": cycle, **_roles(cycle, request.user), "progress": services.progress(cycle),
-        "outcome_form": form, "raters": list(cycle.raters.all()),
-        "breadcrumbs": [(str(cycle.appointment), cycle.appointment.get_absolute_url())],
-    })
+    return _cycle_page(request, cycle, outcome_form=form)
 
 
 def _report_cycle(request, pk):
     cycle = _cycle(request, pk, Cycle.objects.reportable_to(request.user))
-    if cycle.stage not in (Stage.CLOSED, Stage.RELEASED, Stage.SIGNED_OFF):
+    if not cycle.has_report:
         raise Http404
     return cycle
 
@@ -265,19 +247,18 @@ def _report_cycle(request, pk):
 @never_cache
 def report_page(request, pk):
     cycle = _report_cycle(request, pk)
+    can_redact = cycle.actions_for(request.user).redact
     return render(request, "appraisals/report.html", {
         "cycle": cycle, "report": report.build(cycle),
-        "can_redact": cycle.appraiser_id == request.user.pk and cycle.stage == Stage.CLOSED,
-        "comments": _comments(cycle, request.user),
+        "can_redact": can_redact,
+        "comments": _comments(cycle) if can_redact else [],
         "breadcrumbs": [("The 360° appraisal", cycle.get_absolute_url())],
     })
 
 
-def _comments(cycle, user):
+def _comments(cycle):
     """Comments for the appraiser to redact before release: (response id, field, text), in the
     report's own order."""
-    if cycle.appraiser_id != user.pk or cycle.stage != Stage.CLOSED:
-        return []
     rows = []
     for response in (cycle.responses.filter(is_self=False).prefetch_related("redactions")
                      .order_by("shuffle", "pk")):
@@ -303,7 +284,7 @@ def report_pdf(request, pk):
 @login_required
 def redact(request, pk, response_pk, field):
     cycle = _cycle(request, pk, Cycle.objects.filter(appraiser=request.user,
-                                                     stage=Stage.CLOSED))
+                                                     stage=Cycle.Stage.CLOSED))
     answer = get_object_or_404(cycle.responses.filter(is_self=False), pk=response_pk)
     if field not in ("keep_doing", "do_differently"):
         raise Http404
@@ -313,7 +294,7 @@ def redact(request, pk, response_pk, field):
             services.redact(response=answer, field=field, reason=form.cleaned_data["reason"],
                             by=request.user)
         except ValidationError as error:
-            add_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, "The comment has been removed from the report.")
             return redirect("appraisals:report", pk=cycle.pk)
@@ -336,6 +317,7 @@ def _private(response):
 # forged request could ride on, and with Referrer-Policy: no-referrer browsers send
 # "Origin: null", which Django's CSRF check would refuse.
 @csrf_exempt
+@mfa_exempt
 @never_cache
 def rater_page(request, token):
     """What a rater sees from their e-mail: no account, no sign-in, this questionnaire only."""
@@ -360,7 +342,7 @@ def rater_page(request, token):
                 rater=rater, answers=form.answers(), keep_doing=form.cleaned_data["keep_doing"],
                 do_differently=form.cleaned_data["do_differently"], submit=submit)
         except ValidationError as error:
-            add_errors(form, error)
+            form.add_service_errors(error)
         else:
             if submit:
                 return _private(render(request, "appraisals/rater_done.html", {}))

@@ -15,8 +15,10 @@ Exceptions (an appraiser on one appointment, a leader on their own record) are p
 the leader's own link from Person to User, and are handled on the QuerySets themselves.
 """
 
+from allauth.mfa.models import Authenticator
 from django.apps import apps
-from django.db.models import Q
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
 
 VIEW = "view_register"
 EDIT = "edit_register"
@@ -70,6 +72,13 @@ def granted_organisations(user, perm=VIEW):
     return _granted(user, "Organisation", perm)
 
 
+def flag(allowed):
+    """An annotation that is true for the rows also in ``allowed`` (a QuerySet of the same
+    model scoped to a user, such as ``editable_by(user)``): what the user may do to each row,
+    worked out in the query that fetches the rows."""
+    return Exists(allowed.filter(pk=OuterRef("pk")))
+
+
 def is_signed_in(user):
     return bool(user and user.is_authenticated and user.is_active)
 
@@ -79,14 +88,9 @@ def is_admin(user):
 
 
 def holds_any_grant(user):
-    """Whether the user holds a register grant anywhere (HR, CMO/CNO office)."""
-    for model_name in ("System", "Organisation"):
-        for kind in ("User", "Group"):
-            perms = apps.get_model("roles", f"{model_name}{kind}ObjectPermission")
-            owner = Q(user=user) if kind == "User" else Q(group__user=user)
-            if perms.objects.filter(owner).exists():
-                return True
-    return False
+    """Whether the user holds a register grant anywhere (HR, CMO/CNO office). Every grant implies
+    ``view_register``, so this reads the same remembered grants the page's queries use."""
+    return bool(granted_systems(user) or granted_organisations(user))
 
 
 def needs_mfa(user):
@@ -95,16 +99,12 @@ def needs_mfa(user):
 
 
 def has_totp(user):
-    from allauth.mfa.models import Authenticator
-
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def grant_holders(model_name, codename, object_ids):
     """{object id: [active users holding ``codename`` on it, directly or through a group]} for
     many systems or organisations at once (two queries, however many objects)."""
-    from django.contrib.auth import get_user_model
-
     User = get_user_model()
     holders = {pk: [] for pk in object_ids}
     users_by_id = {}

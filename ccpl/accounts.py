@@ -1,23 +1,19 @@
-"""Accounts are invited, never signed up for: an administrator or HR creates the account and the
-person receives a link to choose their password."""
+"""Accounts are invited, never signed up for: an administrator or HR creates the account (see
+ccpl.services.create_account) and the person receives a link to choose their password. Here:
+allauth's adapter, the invitation e-mail, and allauth's forms dressed as NHS.UK components."""
 
 from allauth.account import forms as account_forms
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import default_token_generator
-from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.base import forms as mfa_base_forms
 from allauth.mfa.totp import forms as totp_forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from guardian.shortcuts import assign_perm
 
 from .forms import NHSFormMixin
-from .models import User
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -31,31 +27,6 @@ def set_password_url(user):
         "uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user),
     })
     return f"{settings.SITE_URL}{path}"
-
-
-@transaction.atomic
-def invite_user(*, email, full_name, by, grants=(), person=None):
-    """Create an account and e-mail a link to set its password.
-
-    ``grants`` is a list of (codename, system-or-organisation) pairs; ``person`` links the account
-    to a leader's record so they see their own appointment."""
-    email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "An account with this e-mail address already exists."})
-    if person is not None and person.user_id:
-        raise ValidationError({"person": f"{person} already has an account."})
-    user = User(email=email, full_name=full_name.strip())
-    user.set_unusable_password()
-    user.save()
-    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
-    for codename, obj in grants:
-        assign_perm(f"roles.{codename}", user, obj)
-    if person is not None:
-        person.user = user
-        person._history_user = by
-        person.save(update_fields=["user"])
-    transaction.on_commit(lambda: send_invitation(user, by))
-    return user
 
 
 def send_invitation(user, by):

@@ -13,15 +13,15 @@ def _navigation(request):
     user = getattr(request, "user", None)
     if not access.is_signed_in(user):
         return []
-    items = [("Dashboard", reverse("home")),
-             ("Posts", reverse("roles:post-list")),
+    items = [("Dashboard", reverse("appointments:dashboard")),
+             ("Posts", reverse("appointments:post-list")),
              ("People", reverse("appointments:person-list")),
              ("Appointments", reverse("appointments:appointment-list")),
              ("Recruitment", reverse("appointments:vacancy-list")),
              ("Governance", reverse("governance:index"))]
     if user.is_superuser or access.holds_any_grant(user):
         items.append(("Reminders", reverse("notification-list")))
-        items.append(("Invite", reverse("invite")))
+        items.append(("Invite", reverse("appointments:invite")))
     if user.is_staff:
         items.append(("Admin", reverse("admin:index")))
     path = request.path

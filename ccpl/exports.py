@@ -45,6 +45,7 @@ def _csv_value(value):
 
 
 def xlsx_response(filename, header, rows, sheet_title="Export"):
+    # Imported here: openpyxl takes a tenth of a second to import and most requests never export.
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)

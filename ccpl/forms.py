@@ -142,6 +142,19 @@ class NHSFormMixin:
                                     NHSCheckbox):
                     _add_class(widget, _error_class(widget))
 
+    def add_service_errors(self, error, aliases=None):
+        """Put a service's ValidationError on the fields it names (``aliases`` maps a model's
+        field name to the form's), or at the top of the form for the rest."""
+        aliases = aliases or {}
+        if hasattr(error, "error_dict"):
+            for field, messages in error.message_dict.items():
+                target = aliases.get(field, field)
+                for message in messages:
+                    self.add_error(target if target in self.fields else None, message)
+        else:
+            for message in error.messages:
+                self.add_error(None, message)
+
     @property
     def error_summary(self):
         """(anchor id, message) pairs for the error summary at the top of the page."""

@@ -1,7 +1,9 @@
 """Session limits and the multi-factor rule for staff roles."""
 
 import time
+from urllib.parse import urlencode
 
+from allauth.account.authentication import get_authentication_records
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
@@ -43,25 +45,48 @@ class SessionLimitsMiddleware:
         return self.get_response(request)
 
 
-class RequireMFAMiddleware:
-    """Staff roles (administrators, HR, CMO/CNO offices) must set up an authenticator app before
-    they can use the register. Leaders and appraisers may choose to."""
+def mfa_exempt(view):
+    """Mark a view that never asks for the second factor: it is authorised by a secret in its
+    own address (a rater's private link), not by the user's session."""
+    view.mfa_exempt = True
+    return view
 
-    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/r/")
+
+class RequireMFAMiddleware:
+    """Staff roles (administrators, HR, CMO/CNO offices) use the register only in a session that
+    passed the second factor. Checked on every request, not once per session, so a user given a
+    staff role while signed in is asked for it at their next request (docs/adr/0006). Costs no
+    query in a verified session beyond the user's grants, which the page fetches anyway.
+    Leaders and appraisers may choose to use an authenticator app."""
+
+    ALLOWED_PREFIXES = ("/accounts/", "/static/")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if (
-            settings.MFA_REQUIRED_FOR_STAFF
-            and request.user.is_authenticated
-            and not request.path.startswith(self.ALLOWED_PREFIXES)
-            and not request.session.get("mfa_ok")
-        ):
-            if access.needs_mfa(request.user) and not access.has_totp(request.user):
-                messages.warning(request, "Set up an authenticator app to keep using the "
-                                          "register: your role needs a second step at sign-in.")
-                return redirect(reverse("mfa_activate_totp"))
-            request.session["mfa_ok"] = True
         return self.get_response(request)
+
+    def process_view(self, request, view, view_args, view_kwargs):
+        user = request.user
+        if (
+            not settings.MFA_REQUIRED_FOR_STAFF
+            or not user.is_authenticated
+            or getattr(view, "mfa_exempt", False)
+            or request.path.startswith(self.ALLOWED_PREFIXES)
+            or not access.needs_mfa(user)
+            or _passed_second_factor(request)
+        ):
+            return None
+        if not access.has_totp(user):
+            messages.warning(request, "Set up an authenticator app to keep using the "
+                                      "register: your role needs a second step at sign-in.")
+            return redirect(reverse("mfa_activate_totp"))
+        messages.info(request, "Your role needs a second step: enter the code from your "
+                               "authenticator app to carry on.")
+        return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.path})}")
+
+
+def _passed_second_factor(request):
+    records = get_authentication_records(request, request.user)
+    return any(record.get("method") == "mfa" for record in records)

@@ -154,3 +154,9 @@ class Notification(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} to {self.recipient_email} ({self.milestone})"
 
+    @property
+    def status_colour(self):
+        """The NHS tag colour of the status: green sent, red failed, yellow still to go."""
+        return {self.Status.SENT: "green", self.Status.FAILED: "red",
+                self.Status.CANCELLED: "grey"}.get(self.status, "yellow")
+

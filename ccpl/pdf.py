@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 STATIC_PREFIX = "/static/"
@@ -49,8 +50,6 @@ class StaticOnlyURLFetcher(URLFetcher):
 
 
 def render_pdf(template, context, fetcher=None):
-    from weasyprint import HTML
-
     html = render_to_string(template, context)
     fetcher = fetcher or StaticOnlyURLFetcher()
     return HTML(string=html, base_url=f"{settings.SITE_URL}/", url_fetcher=fetcher).write_pdf()

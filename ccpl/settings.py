@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "appointments",
     "appraisals",
     "governance",
+    "devdata",
 ]
 
 MIDDLEWARE = [

@@ -10,13 +10,11 @@ admin.site.site_header = "CCPL administration"
 admin.site.site_title = "CCPL administration"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("account/", views.account, name="account"),
     path("account/calendar/reset/", views.reset_calendar, name="account-calendar-reset"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("reminders/", views.notification_list, name="notification-list"),
-    path("users/invite/", views.invite, name="invite"),
     path("", include("roles.urls")),
     path("", include("appointments.urls")),
     path("", include("appraisals.urls")),

@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class GovernanceConfig(AppConfig):
     name = "governance"
+
+    def ready(self):
+        # Imported here, not at the top: Django loads apps.py before any app's models.
+        from appointments import hooks
+
+        from . import presenters
+
+        hooks.add_section("person", presenters.person_section)

@@ -111,6 +111,11 @@ class Seat(models.Model):
     def __str__(self):
         return f"{self.post} — {self.get_role_display()}, {self.body}"
 
+    @property
+    def chairs(self):
+        """Chairs or co-chairs the body."""
+        return self.role in (self.Role.CHAIR, self.Role.CO_CHAIR)
+
     def clean(self):
         super().clean()
         if self.body_id and self.post_id and self.body.system_id != self.post.system_id:

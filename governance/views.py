@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,15 +13,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from appointments.models import Appointment
-from appointments.views.appointments import add_errors
-from ccpl import pdf
+from ccpl import access, pdf
 from ccpl.exports import csv_response
 from ccpl.lists import list_links
 from roles.models import Post, System
 
-from . import investment, plan, transparency
-from .forms import ActionForm, SeatForm, SystemChoiceForm, UpdateForm
-from .models import Action, ActionUpdate, Body, Framework, Seat
+from . import investment, plan, services, transparency
+from .forms import ActionForm, RegisterSearchForm, SeatForm, SystemChoiceForm, UpdateForm
+from .models import Action, ActionUpdate, Body, Framework
 
 GOVERNANCE = ("Governance", "/governance/")
 BODY_CRUMBS = [GOVERNANCE, ("Boards, committees and networks", "/governance/bodies/")]
@@ -55,10 +54,11 @@ def body_list(request):
 
 @login_required
 def body_detail(request, pk):
-    body = get_object_or_404(Body.objects.visible_to(request.user)
-                             .select_related("system", "reports_to"), pk=pk)
-    can_edit = Body.objects.editable_by(request.user).filter(pk=pk).exists()
-    return _body_page(request, body, can_edit, SeatForm(body=body) if can_edit else None)
+    body = get_object_or_404(
+        Body.objects.visible_to(request.user).select_related("system", "reports_to")
+        .annotate(can_edit=access.flag(Body.objects.editable_by(request.user))), pk=pk)
+    return _body_page(request, body, body.can_edit, SeatForm(body=body) if body.can_edit
+                      else None)
 
 
 def _body_page(request, body, can_edit, form):
@@ -79,9 +79,7 @@ def seat_add(request, pk):
     body = get_object_or_404(Body.objects.editable_by(request.user), pk=pk)
     form = SeatForm(request.POST, body=body)
     if form.is_valid():
-        seat = form.save(commit=False)
-        seat._history_user = request.user
-        seat.save()
+        seat = services.add_seat(seat=form.instance, by=request.user)
         messages.success(request, f"{seat.post} now has a seat on {body}.")
         return redirect(body)
     return _body_page(request, body, True, form)
@@ -91,9 +89,8 @@ def seat_add(request, pk):
 @require_POST
 def seat_remove(request, pk, seat_pk):
     body = get_object_or_404(Body.objects.editable_by(request.user), pk=pk)
-    seat = get_object_or_404(Seat, pk=seat_pk, body=body)
-    seat._history_user = request.user
-    seat.delete()
+    seat = get_object_or_404(body.seats.select_related("post"), pk=seat_pk)
+    services.remove_seat(seat=seat, by=request.user)
     messages.success(request, f"{seat.post} no longer has a seat on {body}.")
     return redirect(body)
 
@@ -161,6 +158,7 @@ def _plan_context(framework):
 def _framework(request, pk):
     return get_object_or_404(
         Framework.objects.visible_to(request.user).select_related("system", "overseen_by")
+        .annotate(can_edit=access.flag(Framework.objects.editable_by(request.user)))
         .prefetch_related("priorities"), pk=pk)
 
 
@@ -182,7 +180,7 @@ def action_plan(request, pk):
                             header, rows)
     return render(request, "governance/action_plan.html", {
         **context,
-        "can_edit": Framework.objects.editable_by(request.user).filter(pk=pk).exists(),
+        "can_edit": framework.can_edit,
         "breadcrumbs": PLAN_CRUMBS,
     })
 
@@ -214,9 +212,7 @@ def action_edit(request, pk):
 def _edit_action(request, framework, action, title):
     form = ActionForm(request.POST or None, instance=action, framework=framework)
     if request.method == "POST" and form.is_valid():
-        action = form.save(commit=False)
-        action._history_user = request.user
-        action.save()
+        action = services.save_action(action=form.instance, by=request.user)
         messages.success(request, f"Action {action.reference} has been saved.")
         return redirect("governance:action-detail", pk=action.pk)
     return render(request, "form_page.html", {
@@ -230,8 +226,9 @@ def _edit_action(request, framework, action, title):
 def action_detail(request, pk):
     action = get_object_or_404(
         Action.objects.visible_to(request.user)
-        .select_related("priority__framework__system", "owner_post", "owner_body"), pk=pk)
-    can_edit = Action.objects.editable_by(request.user).filter(pk=pk).exists()
+        .select_related("priority__framework__system", "owner_post", "owner_body")
+        .annotate(can_edit=access.flag(Action.objects.editable_by(request.user))), pk=pk)
+    can_edit = action.can_edit
     form = UpdateForm(request.POST or None, initial={"on": timezone.localdate(),
                                                      "status": action.status})
     if request.method == "POST":
@@ -239,9 +236,9 @@ def action_detail(request, pk):
             raise Http404
         if form.is_valid():
             try:
-                plan.record_update(action=action, by=request.user, **form.cleaned_data)
+                services.record_update(action=action, by=request.user, **form.cleaned_data)
             except ValidationError as error:
-                add_errors(form, error)
+                form.add_service_errors(error)
             else:
                 messages.success(request, f"Progress on {action.reference} has been recorded.")
                 return redirect("governance:action-detail", pk=pk)
@@ -272,12 +269,8 @@ def register_index(request):
 
 
 def _register_rows(request, system):
-    appointments = transparency.holdings(system)
-    q = request.GET.get("q", "").strip()[:100]
-    if q:
-        appointments = appointments.filter(
-            Q(post__title__icontains=q) | Q(post__host_organisation__name__icontains=q))
-    return appointments, q
+    form = RegisterSearchForm(request.GET or {})
+    return form.filter(transparency.holdings(system)), form.text
 
 
 def register(request, short_name):

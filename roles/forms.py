@@ -4,7 +4,6 @@ from django.utils import timezone
 
 from ccpl.forms import NHSCheckboxSelectMultiple, NHSForm, NHSModelForm
 
-from .job_descriptions import ASSESSMENTS, NO_ESSENTIAL, REVIEWED_IN_FUTURE
 from .models import (
     Criterion,
     EstablishmentBudget,
@@ -14,6 +13,7 @@ from .models import (
     RoleType,
     System,
 )
+from .services import ASSESSMENTS, NO_ESSENTIAL, REVIEWED_IN_FUTURE
 
 STATUS_CHOICES = [("", "Any current post"), ("filled", "Filled"), ("vacant", "Vacant"),
                   ("ending", "Holder's term ends within 180 days"),
@@ -252,7 +252,7 @@ class JobDescriptionForm(NHSForm):
         return items
 
     def version(self):
-        """The keyword arguments of ``job_descriptions.new_version`` for this form."""
+        """The keyword arguments of ``services.new_job_description`` for this form."""
         data = self.cleaned_data
         return {"summary": data["summary"], "responsibilities": data["responsibilities"],
                 "reviewed_on": data["reviewed_on"], "criteria": self.criteria.kept()}

@@ -4,9 +4,10 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.urls import reverse
@@ -200,6 +201,11 @@ class RoleType(models.Model):
         null=True, blank=True,
         help_text="Warn when an appointment reaches this many extensions. Blank: no cap.",
     )
+    max_extension_months = models.PositiveSmallIntegerField(
+        "longest extension (months)", default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text="One extension moves the end of a term at most this many months later.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -218,6 +224,10 @@ class RoleType(models.Model):
     def reminder_days(self):
         """The term-ending milestones, largest first."""
         return sorted({int(d) for d in self.term_reminder_days.split(",") if d}, reverse=True)
+
+    def latest_extension_to(self, end_date):
+        """The furthest a term ending on ``end_date`` may be extended to in one go."""
+        return end_date + relativedelta(months=self.max_extension_months)
 
 
 class Function(models.Model):
@@ -465,7 +475,7 @@ class Post(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("roles:post-detail", args=[self.pk])
+        return reverse("appointments:post-detail", args=[self.pk])
 
     @property
     def pas(self):
@@ -543,9 +553,17 @@ class JobDescription(models.Model):
     @property
     def review_due_on(self):
         """Job descriptions are reviewed every year."""
-        from dateutil.relativedelta import relativedelta
-
         return self.reviewed_on + relativedelta(years=1)
+
+    def is_review_overdue(self, today=None):
+        return self.review_due_on < (today or timezone.localdate())
+
+    def criteria_by_category(self):
+        """[(category label, [criteria in order])], in the order the categories first appear."""
+        groups = {}
+        for criterion in self.criteria.all():
+            groups.setdefault(criterion.get_category_display(), []).append(criterion)
+        return list(groups.items())
 
     @property
     def responsibility_lines(self):

@@ -48,16 +48,16 @@ EDITS_SOMEWHERE = {"admin", "hr", "outsider"}
 
 # url name → (kwargs kind, GET status for those in reach, personas in reach)
 RULES = {
-    "home": (None, 200, EVERYONE),
+    "appointments:dashboard": (None, 200, EVERYONE),
     "account": (None, 200, EVERYONE),
     "account-calendar-reset": (None, 405, EVERYONE),
     "accessibility": (None, 200, EVERYONE | {"anonymous"}),
     "notification-list": (None, 200, EVERYONE),
-    "invite": (None, 200, EDITS_SOMEWHERE),
+    "appointments:invite": (None, 200, EDITS_SOMEWHERE),
     "calendar-feed": ("calendar", 200, EVERYONE),
-    "roles:post-list": (None, 200, EVERYONE),
+    "appointments:post-list": (None, 200, EVERYONE),
     "roles:post-create": (None, 200, EDITS_SOMEWHERE),
-    "roles:post-detail": ("post", 200, SEES_NORTH | {"leader", "appraiser"}),
+    "appointments:post-detail": ("post", 200, SEES_NORTH | {"leader", "appraiser"}),
     "roles:post-edit": ("post", 200, {"admin", "hr"}),
     "appointments:person-list": (None, 200, EVERYONE),
     "appointments:person-create": (None, 200, EDITS_SOMEWHERE),
@@ -151,9 +151,12 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
         appointment = AppointmentFactory(post=post, person=person, start_date=D(2024, 4, 1),
                                          end_date=D(2027, 3, 31))
         JobDescription.objects.create(post=post, summary="Leads.", reviewed_on=D(2026, 1, 1))
-        decision = services.decide_term_end(
+        # Proposed by HR and waiting for the CMO/CNO office (an administrator's own proposal
+        # would be agreed at once).
+        decision = TermEndDecision.objects.create(
             appointment=appointment, outcome=TermEndDecision.Outcome.EXTEND,
-            proposed_end_date=D(2027, 9, 30), by=admin_user)
+            term_end_date=appointment.end_date, proposed_end_date=D(2027, 9, 30),
+            status=TermEndDecision.Status.PENDING, decided_by=admin_user)
         batch = services.apply_bulk_change(
             appointments=[AppointmentFactory(post=PostFactory(host_organisation=trust),
                                              start_date=D(2024, 1, 1),
@@ -252,7 +255,7 @@ def test_every_url_answers_each_kind_of_user_as_it_should(client, world, persona
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, world):
-    response = client.get(reverse("roles:post-list"))
+    response = client.get(reverse("appointments:post-list"))
     assert response.url.startswith(reverse("account_login"))
 
 

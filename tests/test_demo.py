@@ -10,6 +10,9 @@ from django.core.management import call_command
 
 from appointments.models import Appointment, Extension, Person
 from ccpl.models import User
+from devdata import demo as demo_register
+from governance import plan
+from governance.models import Body, Framework
 from roles.models import EstablishmentBudget, Post, System
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +27,7 @@ def demo(settings):
 
 def _counts():
     models = [m for m in apps.get_models() if m._meta.app_label in
-              {"roles", "appointments", "ccpl", "guardian"}]
+              {"roles", "appointments", "appraisals", "governance", "ccpl", "guardian"}]
     return {m._meta.label: m.objects.count() for m in models}
 
 
@@ -107,3 +110,15 @@ def test_without_debug_no_accounts_are_created(settings):
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert not User.objects.filter(is_active=True).exists()
     assert System.objects.count() == 5
+
+
+def test_the_demo_reproduces_the_twenty_action_plan():
+    demo_register.load()
+    framework = Framework.objects.get(system__short_name="GLOS")
+    rows, total = plan.summary(framework)
+    assert [row.counts for row in rows] == [[2, 3, 0], [1, 1, 2], [0, 3, 0], [0, 3, 1],
+                                            [0, 2, 2]]
+    assert total.counts == [3, 12, 5] and total.total == 20
+    sel = Body.objects.get(system__short_name="SEL",
+                           name="Clinical and Care Professional Leadership Group")
+    assert sel.seats.filter(role="co_chair").count() == 2

@@ -3,7 +3,11 @@ for every row, the same register for the same seed, and no second register on to
 
 import datetime
 import io
+import os
+import subprocess
+import sys
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -16,13 +20,13 @@ from appointments.models import (
     Person,
     Vacancy,
 )
-from roles import generate
+from devdata import generator
 from roles.models import EstablishmentBudget, Organisation, Post, System
 
 from .factories import AppointmentFactory
 
 TODAY = datetime.date(2026, 11, 23)
-SMALL = generate.SCALES["small"]
+SMALL = generator.SCALES["small"]
 HISTORY_MODELS = [System, Organisation, EstablishmentBudget, Post, Person, Appointment, Extension]
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +45,7 @@ def output():
 
 
 def test_small_scale_writes_the_numbers_asked_for(output):
-    assert generate.generated_systems().count() == SMALL.systems
+    assert generator.generated_systems().count() == SMALL.systems
     assert Organisation.objects.count() == SMALL.organisations
     assert Post.objects.count() == SMALL.posts
     assert Appointment.objects.count() == SMALL.appointments
@@ -124,7 +128,7 @@ def test_the_register_has_the_variety_benchmarks_need(output):
 def test_every_generated_row_has_its_history(output):
     for model in HISTORY_MODELS:
         created = set(model.history.filter(
-            history_type="+", history_user__email=generate.GENERATOR_EMAIL,
+            history_type="+", history_user__email=generator.GENERATOR_EMAIL,
         ).values_list("id", flat=True))
         assert created == set(model.objects.values_list("pk", flat=True)), model
     post = Post.objects.filter(functions__isnull=False).first()
@@ -164,6 +168,30 @@ def test_the_same_seed_gives_the_same_register():
     assert signature() != first
 
 
+PLAN_DIGEST = """
+import datetime, hashlib, django
+django.setup()
+from devdata.generator import SCALES, plan_register
+plan = plan_register(SCALES["small"], seed=1, today=datetime.date(2026, 11, 23))
+print(hashlib.sha256(repr(plan).encode()).hexdigest())
+"""
+
+
+def test_the_same_seed_gives_the_same_plan_in_every_process():
+    """Python salts the hashes of strings per process, so a plan must never depend on the order
+    of a set of strings (or of choices, which are strings)."""
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", PLAN_DIGEST], capture_output=True, text=True, check=True,
+            cwd=Path(__file__).resolve().parent.parent,
+            env=os.environ | {"PYTHONHASHSEED": str(salt),
+                              "DJANGO_SETTINGS_MODULE": "ccpl.test_settings"},
+        ).stdout
+        for salt in (1, 2, 3)
+    }
+    assert len(digests) == 1
+
+
 def test_it_refuses_to_write_a_second_register(output):
     with pytest.raises(CommandError, match="already"):
         generate_small("--seed", "4")
@@ -177,11 +205,11 @@ def test_flushing_removes_the_generated_register_and_its_history_only():
     out = io.StringIO()
     call_command("generate_data", "--flush-only", stdout=out)
     assert "Removed" in out.getvalue()
-    assert not generate.generated_systems().exists()
+    assert not generator.generated_systems().exists()
     assert list(Appointment.objects.all()) == [own]
     assert list(Person.objects.all()) == [own.person]
     assert not BulkChange.objects.exists()
     assert not Vacancy.objects.exists()
     for model in HISTORY_MODELS:
-        assert not model.history.filter(history_user__email=generate.GENERATOR_EMAIL).exists()
+        assert not model.history.filter(history_user__email=generator.GENERATOR_EMAIL).exists()
     assert Post.history.filter(id=own.post_id).exists()

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from roles import job_descriptions
+from roles import services
 from roles.models import Criterion, JobDescription
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +23,8 @@ DESIRABLE = {"category": "qualifications", "text": "Leadership qualification",
 
 def write(post, user, *, summary="Leads the service.", reviewed_on=D(2026, 1, 1),
           criteria=(ESSENTIAL,)):
-    return job_descriptions.new_version(post, summary=summary, responsibilities="",
-                                        reviewed_on=reviewed_on, criteria=list(criteria),
-                                        by=user)
+    return services.new_job_description(post=post, summary=summary, responsibilities="",
+                                        reviewed_on=reviewed_on, criteria=list(criteria), by=user)
 
 
 def as_user(client, user):
@@ -90,7 +89,8 @@ class TestMarkReviewed:
     def test_it_moves_the_review_due_date_a_year_on(self, north_post, hr_north, today):
         version = write(north_post, hr_north, reviewed_on=D(2025, 6, 1))
         assert version.review_due_on == D(2026, 6, 1)
-        version = job_descriptions.mark_reviewed(version, on=today, by=hr_north)
+        version = services.mark_job_description_reviewed(job_description=version, on=today,
+                                                         by=hr_north)
         version.refresh_from_db()
         assert version.review_due_on == D(2027, 11, 23)
         assert version.version == 1
@@ -102,7 +102,7 @@ class TestMarkReviewed:
         old = write(north_post, hr_north)
         write(north_post, hr_north)
         with pytest.raises(ValidationError):
-            job_descriptions.mark_reviewed(old, on=today, by=hr_north)
+            services.mark_job_description_reviewed(job_description=old, on=today, by=hr_north)
 
     def test_the_reviewed_page_marks_the_current_version(self, client, north_post, hr_north):
         write(north_post, hr_north, reviewed_on=D(2025, 6, 1))

@@ -39,7 +39,7 @@ def queries(client, url):
 
 
 class TestListsCostTheSameWhateverTheirSize:
-    @pytest.mark.parametrize("url_name", ["home", "roles:post-list",
+    @pytest.mark.parametrize("url_name", ["appointments:dashboard", "appointments:post-list",
                                           "appointments:appointment-list",
                                           "appointments:person-list", "notification-list"])
     def test_constant_queries(self, client, hr_north, north_trust, url_name):
@@ -67,12 +67,12 @@ class TestDashboard:
         post = PostFactory(host_organisation=north_post.host_organisation)
         ending = AppointmentFactory(post=post, start_date=D(2024, 1, 1),
                                     end_date=D(2026, 12, 20))
-        page = as_user(client, hr_north).get(reverse("home")).content.decode()
+        page = as_user(client, hr_north).get(reverse("appointments:dashboard")).content.decode()
         assert str(ending.person) in page
         assert "Terms ending with no decision" in page
 
     def test_a_leader_sees_their_own_appointment(self, client, leader, north_appointment):
-        page = as_user(client, leader).get(reverse("home")).content.decode()
+        page = as_user(client, leader).get(reverse("appointments:dashboard")).content.decode()
         assert "Your appointments" in page and str(north_appointment.post) in page
 
 
@@ -80,7 +80,7 @@ class TestPosts:
     def test_search_and_filter(self, client, hr_north, north_trust):
         PostFactory(host_organisation=north_trust, title="Clinical Lead for Diabetes")
         PostFactory(host_organisation=north_trust, title="Clinical Lead for Stroke")
-        page = as_user(client, hr_north).get(reverse("roles:post-list"),
+        page = as_user(client, hr_north).get(reverse("appointments:post-list"),
                                              {"q": "diabetes"}).content.decode()
         assert "Diabetes" in page and "Stroke" not in page
 
@@ -88,12 +88,12 @@ class TestPosts:
                                                                      north_trust, south_post):
         PostFactory(host_organisation=north_trust, title="=HYPERLINK(\"http://x\")")
         PostFactory(host_organisation=north_trust, title="Clinical Lead for Stroke")
-        response = as_user(client, hr_north).get(reverse("roles:post-list"),
+        response = as_user(client, hr_north).get(reverse("appointments:post-list"),
                                                  {"q": "hyperlink", "export": "csv"})
         body = response.content.decode("utf-8-sig")
         assert "'=HYPERLINK" in body
         assert "Stroke" not in body and south_post.title not in body
-        response = client.get(reverse("roles:post-list"), {"export": "xlsx"})
+        response = client.get(reverse("appointments:post-list"), {"export": "xlsx"})
         sheet = load_workbook(io.BytesIO(response.content)).active
         titles = [row[0].value for row in sheet.iter_rows(min_row=2)]
         assert "'=HYPERLINK(\"http://x\")" in titles
@@ -198,7 +198,7 @@ class TestExtendingAndEnding:
                 "outcome": "extend", **date_fields("proposed_end_date", D(2028, 3, 31))})
         decision = TermEndDecision.objects.get()
         assert decision.status == "pending"
-        page = as_user(client, cmo_office).get(reverse("home")).content.decode()
+        page = as_user(client, cmo_office).get(reverse("appointments:dashboard")).content.decode()
         assert "Extensions awaiting agreement" in page and str(north_appointment.person) in page
         client.post(reverse("appointments:decision-agree", args=[decision.pk]))
         north_appointment.refresh_from_db()
@@ -335,7 +335,7 @@ class TestCalendarAndReminders:
 
 
 def test_no_mail_is_sent_by_page_views(client, hr_north):
-    as_user(client, hr_north).get(reverse("home"))
+    as_user(client, hr_north).get(reverse("appointments:dashboard"))
     assert mail.outbox == []
 
 
@@ -348,7 +348,7 @@ class TestInvitations:
         AppointmentFactory(post=PostFactory(host_organisation=north_appointment.post
                                             .host_organisation), person=person)
         with django_capture_on_commit_callbacks(execute=True):
-            response = as_user(client, hr_north).post(reverse("invite"), {
+            response = as_user(client, hr_north).post(reverse("appointments:invite"), {
                 "email": "new.leader@nhs.example", "full_name": "New Leader", "kind": "leader",
                 "person": person.pk})
         assert response.status_code == 302
@@ -357,11 +357,11 @@ class TestInvitations:
         assert mail.outbox[0].to == ["new.leader@nhs.example"]
 
     def test_hr_cannot_make_a_cmo_office(self, client, hr_north, north, north_trust):
-        response = as_user(client, hr_north).post(reverse("invite"), {
+        response = as_user(client, hr_north).post(reverse("appointments:invite"), {
             "email": "x@nhs.example", "full_name": "X", "kind": "cmo", "system": north.pk})
         assert "Select a valid choice" in response.content.decode()
 
     def test_a_missing_choice_is_explained(self, client, hr_north, north_trust):
-        response = as_user(client, hr_north).post(reverse("invite"), {
+        response = as_user(client, hr_north).post(reverse("appointments:invite"), {
             "email": "x@nhs.example", "full_name": "X", "kind": "hr"})
         assert "Select the organisation." in response.content.decode()

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from appointments import recruitment
+from appointments import services
 from appointments.models import ApplicantCount, Appointment, Vacancy
 
 from .factories import PersonFactory, PostFactory
@@ -29,19 +29,19 @@ def date_fields(name, day):
 
 @pytest.fixture
 def vacancy(north_post, hr_north):
-    return recruitment.open_vacancy(post=north_post, reason="Term ended", by=hr_north,
+    return services.open_vacancy(post=north_post, reason="Term ended", by=hr_north,
                                     advertise_from=D(2026, 10, 1),
                                     onboarding_from=D(2027, 1, 1),
                                     expected_start=D(2027, 2, 1))
 
 
 def _to_interview(vacancy, hr, cmo):
-    recruitment.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo)
-    recruitment.record_advert(vacancy=vacancy, reference="NHSJ-1", where="NHS Jobs",
+    services.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo)
+    services.record_advert(vacancy=vacancy, reference="NHSJ-1", where="NHS Jobs",
                               advertised_on=D(2026, 10, 1), closes_on=D(2026, 10, 22), by=hr)
-    recruitment.record_shortlisting(vacancy=vacancy, shortlisted_on=D(2026, 10, 29), by=hr,
+    services.record_shortlisting(vacancy=vacancy, shortlisted_on=D(2026, 10, 29), by=hr,
                                     counts={"doctor": (6, 2), "nurse": (4, 2), "ahp": (3, 1)})
-    recruitment.record_interview(vacancy=vacancy, interview_on=D(2026, 11, 12), by=hr)
+    services.record_interview(vacancy=vacancy, interview_on=D(2026, 11, 12), by=hr)
     vacancy.refresh_from_db()
     return vacancy
 
@@ -50,13 +50,13 @@ class TestTheSteps:
     def test_from_approval_to_appointment(self, vacancy, hr_north, cmo_office):
         vacancy = _to_interview(vacancy, hr_north, cmo_office)
         person = PersonFactory()
-        vacancy = recruitment.make_offer(vacancy=vacancy, person=person,
+        vacancy = services.make_offer(vacancy=vacancy, person=person,
                                          start_date=D(2027, 2, 1), by=hr_north)
         appointment = vacancy.appointment
         assert appointment.status == Appointment.Status.OFFERED
         assert appointment.end_date == D(2030, 1, 31)  # the post's default term
         assert vacancy.stage == "Offer made"
-        vacancy = recruitment.accept_offer(vacancy=vacancy, by=hr_north)
+        vacancy = services.accept_offer(vacancy=vacancy, by=hr_north)
         appointment.refresh_from_db()
         assert appointment.status == Appointment.Status.ACTIVE
         assert vacancy.status == Vacancy.Status.FILLED
@@ -65,7 +65,7 @@ class TestTheSteps:
 
     def test_nothing_is_advertised_before_approval(self, vacancy, hr_north):
         with pytest.raises(ValidationError, match="not approved"):
-            recruitment.record_advert(vacancy=vacancy, reference="X", where="NHS Jobs",
+            services.record_advert(vacancy=vacancy, reference="X", where="NHS Jobs",
                                       advertised_on=D(2026, 11, 1), closes_on=D(2026, 11, 20),
                                       by=hr_north)
         vacancy.refresh_from_db()
@@ -74,45 +74,45 @@ class TestTheSteps:
     def test_declining_needs_a_reason_and_stops_recruitment(self, vacancy, cmo_office,
                                                            hr_north):
         with pytest.raises(ValidationError):
-            recruitment.decide_approval(vacancy=vacancy, approve=False, note=" ", by=cmo_office)
-        recruitment.decide_approval(vacancy=vacancy, approve=False, note="Role under review",
+            services.decide_approval(vacancy=vacancy, approve=False, note=" ", by=cmo_office)
+        services.decide_approval(vacancy=vacancy, approve=False, note="Role under review",
                                     by=cmo_office)
         vacancy.refresh_from_db()
         assert vacancy.stage == "Not approved"
         with pytest.raises(ValidationError):
-            recruitment.record_advert(vacancy=vacancy, reference="X", where="Y",
+            services.record_advert(vacancy=vacancy, reference="X", where="Y",
                                       advertised_on=D(2026, 11, 1), closes_on=D(2026, 11, 2),
                                       by=hr_north)
 
     def test_each_step_needs_the_one_before(self, vacancy, hr_north, cmo_office):
-        recruitment.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo_office)
+        services.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo_office)
         with pytest.raises(ValidationError, match="advert before"):
-            recruitment.record_shortlisting(vacancy=vacancy, shortlisted_on=D(2026, 11, 1),
+            services.record_shortlisting(vacancy=vacancy, shortlisted_on=D(2026, 11, 1),
                                             counts={"doctor": (1, 1)}, by=hr_north)
         with pytest.raises(ValidationError, match="shortlisting before"):
-            recruitment.record_interview(vacancy=vacancy, interview_on=D(2026, 11, 1),
+            services.record_interview(vacancy=vacancy, interview_on=D(2026, 11, 1),
                                          by=hr_north)
         with pytest.raises(ValidationError, match="interview before"):
-            recruitment.make_offer(vacancy=vacancy, person=PersonFactory(),
+            services.make_offer(vacancy=vacancy, person=PersonFactory(),
                                    start_date=D(2027, 1, 1), by=hr_north)
         with pytest.raises(ValidationError, match="No offer"):
-            recruitment.accept_offer(vacancy=vacancy, by=hr_north)
+            services.accept_offer(vacancy=vacancy, by=hr_north)
 
     def test_a_closing_date_before_the_advert_is_refused(self, vacancy, hr_north, cmo_office):
-        recruitment.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo_office)
+        services.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo_office)
         with pytest.raises(ValidationError) as error:
-            recruitment.record_advert(vacancy=vacancy, reference="X", where="Y",
+            services.record_advert(vacancy=vacancy, reference="X", where="Y",
                                       advertised_on=D(2026, 11, 10), closes_on=D(2026, 11, 1),
                                       by=hr_north)
         assert "closes_on" in error.value.message_dict
 
     def test_more_shortlisted_than_applied_writes_nothing(self, vacancy, hr_north, cmo_office):
-        recruitment.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo_office)
-        recruitment.record_advert(vacancy=vacancy, reference="X", where="Y",
+        services.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo_office)
+        services.record_advert(vacancy=vacancy, reference="X", where="Y",
                                   advertised_on=D(2026, 10, 1), closes_on=D(2026, 10, 20),
                                   by=hr_north)
         with pytest.raises(ValidationError):
-            recruitment.record_shortlisting(vacancy=vacancy, shortlisted_on=D(2026, 11, 1),
+            services.record_shortlisting(vacancy=vacancy, shortlisted_on=D(2026, 11, 1),
                                             counts={"doctor": (2, 1), "nurse": (1, 3)},
                                             by=hr_north)
         assert not ApplicantCount.objects.exists()
@@ -126,19 +126,19 @@ class TestTheSteps:
         AppointmentFactory(post=north_post, start_date=D(2025, 1, 1), end_date=D(2027, 6, 30))
         vacancy = _to_interview(vacancy, hr_north, cmo_office)
         with pytest.raises(ValidationError):
-            recruitment.make_offer(vacancy=vacancy, person=PersonFactory(),
+            services.make_offer(vacancy=vacancy, person=PersonFactory(),
                                    start_date=D(2027, 2, 1), by=hr_north)
         vacancy.refresh_from_db()
         assert vacancy.appointment is None and vacancy.offer_on is None
 
     def test_one_open_vacancy_per_post(self, vacancy, hr_north, north_post):
         with pytest.raises(ValidationError, match="already has an open vacancy"):
-            recruitment.open_vacancy(post=north_post, reason="", by=hr_north)
+            services.open_vacancy(post=north_post, reason="", by=hr_north)
 
     def test_withdrawing_needs_a_reason(self, vacancy, hr_north):
         with pytest.raises(ValidationError):
-            recruitment.withdraw(vacancy=vacancy, reason="", by=hr_north)
-        recruitment.withdraw(vacancy=vacancy, reason="Post disestablished", by=hr_north)
+            services.withdraw_vacancy(vacancy=vacancy, reason="", by=hr_north)
+        services.withdraw_vacancy(vacancy=vacancy, reason="Post disestablished", by=hr_north)
         vacancy.refresh_from_db()
         assert vacancy.status == Vacancy.Status.WITHDRAWN and vacancy.stage == "Withdrawn"
 
@@ -154,8 +154,8 @@ class TestInTheBrowser:
 
     def test_shortlisting_form_records_numbers_by_profession(self, client, vacancy, hr_north,
                                                              cmo_office):
-        recruitment.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo_office)
-        recruitment.record_advert(vacancy=vacancy, reference="X", where="Y",
+        services.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo_office)
+        services.record_advert(vacancy=vacancy, reference="X", where="Y",
                                   advertised_on=D(2026, 10, 1), closes_on=D(2026, 10, 20),
                                   by=hr_north)
         url = reverse("appointments:vacancy-shortlist", args=[vacancy.pk])
@@ -200,7 +200,7 @@ class TestInTheBrowser:
         def add(n):
             for _ in range(n):
                 post = PostFactory(host_organisation=north_trust)
-                v = recruitment.open_vacancy(post=post, reason="", by=hr_north,
+                v = services.open_vacancy(post=post, reason="", by=hr_north,
                                              advertise_from=D(2026, 12, 1),
                                              expected_start=D(2027, 3, 1))
                 _to_interview(v, hr_north, cmo_office)
@@ -219,10 +219,10 @@ class TestInTheBrowser:
 
 
 def test_the_dashboard_lists_vacancies_awaiting_approval(client, vacancy, cmo_office, hr_north):
-    page = as_user(client, cmo_office).get(reverse("home"))
+    page = as_user(client, cmo_office).get(reverse("appointments:dashboard"))
     assert page.context["to_approve"] == [(vacancy, True)]
     assert reverse("appointments:vacancy-approval", args=[vacancy.pk]) in page.content.decode()
-    assert as_user(client, hr_north).get(reverse("home")).context["to_approve"] == [
-        (vacancy, False)]
-    recruitment.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo_office)
-    assert as_user(client, cmo_office).get(reverse("home")).context["to_approve"] == []
+    dashboard = reverse("appointments:dashboard")
+    assert as_user(client, hr_north).get(dashboard).context["to_approve"] == [(vacancy, False)]
+    services.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo_office)
+    assert as_user(client, cmo_office).get(dashboard).context["to_approve"] == []

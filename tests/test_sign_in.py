@@ -9,8 +9,8 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from ccpl.accounts import invite_user
 from ccpl.models import User
+from ccpl.services import create_account
 
 from .factories import UserFactory, totp_code, with_totp
 
@@ -76,6 +76,50 @@ class TestSecondFactor:
         assert response.status_code == 302
         assert response.url == reverse("mfa_activate_totp")
 
+    def test_a_leader_given_a_staff_role_while_signed_in_is_asked_at_the_next_request(
+        self, client, leader, north, north_appointment
+    ):
+        """The second factor is checked on every request, not once per session."""
+        from ccpl import access
+
+        from .factories import grant
+
+        assert sign_in(client, "leader@example.org").status_code == 302
+        assert client.get(reverse("appointments:dashboard")).status_code == 200
+        grant(leader, access.EDIT, north)
+        for url in (reverse("appointments:dashboard"), reverse("appointments:post-list"),
+                    reverse("appointments:appointment-list")):
+            response = client.get(url)
+            assert response.status_code == 302
+            assert response.url == reverse("mfa_activate_totp")
+        response = client.post(reverse("appointments:appointment-end",
+                                       args=[north_appointment.pk]), {})
+        assert response.status_code == 302
+        assert response.url == reverse("mfa_activate_totp")
+        north_appointment.refresh_from_db()
+        assert north_appointment.status == "active"
+
+    def test_a_staff_session_without_the_code_must_enter_it(self, client, leader, north):
+        """A leader with an authenticator app who signed in with their password only, then was
+        made HR: they enter a code before anything else, and then carry on."""
+        from ccpl import access
+
+        from .factories import grant
+
+        with_totp(leader)
+        sign_in(client, "leader@example.org")  # asks for the code: not entered
+        client.force_login(leader)
+        session = client.session
+        session["account_authentication_methods"] = [{"method": "password", "at": 1}]
+        session.save()
+        grant(leader, access.EDIT, north)
+        response = client.get(reverse("appointments:post-list"))
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("mfa_reauthenticate"))
+        response = client.post(reverse("mfa_reauthenticate"), {"code": totp_code()})
+        assert response.status_code == 302
+        assert client.get(reverse("appointments:post-list")).status_code == 200
+
     def test_a_leader_is_not_made_to(self, client, leader):
         from ccpl.access import needs_mfa
 
@@ -113,8 +157,8 @@ class TestInvitation:
         self, client, admin_user, django_capture_on_commit_callbacks
     ):
         with django_capture_on_commit_callbacks(execute=True):
-            user = invite_user(email="New.Lead@Example.org", full_name="Robin Example",
-                               by=admin_user)
+            user = create_account(email="New.Lead@Example.org", full_name="Robin Example",
+                                  by=admin_user)
         assert not user.has_usable_password()
         (message,) = mail.outbox
         assert message.to == ["new.lead@example.org"]
@@ -132,7 +176,7 @@ class TestInvitation:
         from django.core.exceptions import ValidationError
 
         with pytest.raises(ValidationError, match="already exists"):
-            invite_user(email="Leader@example.org", full_name="Again", by=admin_user)
+            create_account(email="Leader@example.org", full_name="Again", by=admin_user)
 
 
 class TestSessions:

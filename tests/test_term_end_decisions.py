@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from appointments import services
 from appointments.models import Appointment, TermEndDecision, Vacancy
@@ -44,10 +44,23 @@ def test_hr_proposes_an_extension_and_it_waits_for_the_cmo_office(
 
 def test_the_cmo_office_can_decide_and_agree_at_once(north_appointment, cmo_office):
     decision = services.decide_term_end(appointment=north_appointment, outcome=Outcome.EXTEND,
-                                        proposed_end_date=D(2027, 9, 30), by=cmo_office,
-                                        can_agree=True)
+                                        proposed_end_date=D(2027, 9, 30), by=cmo_office)
     assert decision.status == Status.AGREED
     assert decision.extension.new_end_date == D(2027, 9, 30)
+
+
+def test_only_the_cmo_office_agrees_or_declines_an_extension(north_appointment, hr_north):
+    """The service checks who agrees, whatever page or API calls it: HR propose, never agree."""
+    decision = services.decide_term_end(appointment=north_appointment, outcome=Outcome.EXTEND,
+                                        proposed_end_date=D(2027, 9, 30), by=hr_north)
+    assert decision.status == Status.PENDING
+    with pytest.raises(PermissionDenied):
+        services.agree_extension(decision=decision, by=hr_north)
+    with pytest.raises(PermissionDenied):
+        services.decline_extension(decision=decision, note="No", by=hr_north)
+    decision.refresh_from_db()
+    assert decision.status == Status.PENDING
+    assert not north_appointment.extensions.exists()
 
 
 def test_declining_needs_a_reason(north_appointment, hr_north, cmo_office):

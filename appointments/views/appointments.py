@@ -5,21 +5,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from appraisals.models import Cycle
 from ccpl.exports import csv_response, xlsx_response
 from ccpl.history import with_changes
 from ccpl.lists import list_links
 from ccpl.models import Notification
 from roles.models import Organisation, Post
 
-from .. import services
+from .. import hooks, services
 from ..forms import (
     AppointForm,
     AppointmentFilterForm,
@@ -28,7 +27,7 @@ from ..forms import (
     UIEndForm,
     UIExtendForm,
 )
-from ..models import Appointment, Extension, Person, TermEndDecision
+from ..models import Appointment, Extension, TermEndDecision
 
 PAGE_SIZE = 25
 SORTS = {"end": ("end_date", "pk"), "-end": ("-end_date", "-pk"),
@@ -39,43 +38,12 @@ EXPORT_HEADER = ["Leader", "Profession", "Post", "Host organisation", "System", 
                  "WTE", "Honorarium share", "Status", "Extensions"]
 
 
-def filtered_appointments(form, appointments, today):
-    """The appointments a list (or a bulk change) is about, from its filter form."""
-    if not form.is_valid():
-        return appointments.none()
-    data = form.cleaned_data
-    if data["q"]:
-        text = data["q"]
-        appointments = appointments.filter(
-            Q(person__given_name__icontains=text) | Q(person__family_name__icontains=text)
-            | Q(post__title__icontains=text))
-    if data["system"]:
-        appointments = appointments.filter(post__system=data["system"])
-    if data["role_type"] and data["role_type"].isdigit():
-        appointments = appointments.filter(post__role_type_id=int(data["role_type"]))
-    match data["state"]:
-        case "in_force":
-            appointments = appointments.in_force(today)
-        case "future":
-            appointments = appointments.filter(start_date__gt=today)
-        case "finished":
-            appointments = appointments.filter(end_date__lt=today)
-        case "offered":
-            appointments = appointments.filter(status=Appointment.Status.OFFERED)
-    if data["ending_within"]:
-        appointments = appointments.ending_within(data["ending_within"], on=today)
-    if data["undecided"]:
-        appointments = appointments.undecided()
-    return appointments
-
-
 @login_required
 def appointment_list(request):
     today = timezone.localdate()
     form = AppointmentFilterForm(request.GET or {}, user=request.user)
-    appointments = filtered_appointments(form, Appointment.objects.visible_to(request.user),
-                                         today)
-    sort = (form.cleaned_data.get("sort") if form.is_valid() else "") or "end"
+    appointments = form.filter(Appointment.objects.visible_to(request.user), today)
+    sort = form.chosen_sort
     # A correlated count, worked out only for the rows shown (a join and GROUP BY would count
     # the extensions of every appointment before paging).
     extension_count = Subquery(
@@ -103,34 +71,37 @@ def appointment_list(request):
     })
 
 
-@login_required
-def appointment_detail(request, pk):
-    user = request.user
-    appointment = get_object_or_404(
-        Appointment.objects.visible_to(user).select_related(
+def appointment_for(user, pk):
+    """The appointment, if the user may see it, with what they may do to it (``can_edit``,
+    ``can_extend``, ``can_agree``), in one query."""
+    return get_object_or_404(
+        Appointment.objects.visible_to(user).with_capabilities(user).select_related(
             "person", "post__host_organisation", "post__system", "post__role_type",
             "end_recorded_by"),
         pk=pk)
-    editable = Appointment.objects.editable_by(user).filter(pk=pk).exists()
-    extendable = Appointment.objects.extendable_by(user).filter(pk=pk).exists()
-    can_agree = Appointment.objects.approvable_by(user).filter(pk=pk).exists()
-    open_ = appointment.status in (Appointment.Status.ACTIVE, Appointment.Status.OFFERED)
+
+
+@login_required
+def appointment_detail(request, pk):
+    user = request.user
+    appointment = appointment_for(user, pk)
+    live = not appointment.is_closed
     decisions = appointment.decisions.select_related("decided_by", "agreed_by", "extension")
     pending = next((d for d in decisions if d.status == TermEndDecision.Status.PENDING), None)
-    staff_view = editable or extendable
+    staff_view = appointment.can_edit or appointment.can_extend
+    today = timezone.localdate()
     return render(request, "appointments/appointment_detail.html", {
         "appointment": appointment,
         "extensions": appointment.extensions.select_related("recorded_by", "bulk_change"),
         "decisions": decisions,
         "pending": pending,
-        "can_extend": extendable and open_,
-        "can_end": editable and open_,
-        "can_decide": extendable and open_,
-        "can_agree": can_agree and pending is not None,
-        "warnings": services.extension_warnings(appointment) if extendable and open_ else [],
-        "cycles": Cycle.objects.visible_to(user).filter(appointment=appointment)
-        .select_related("appraiser"),
-        "can_open_cycle": editable and open_,
+        "can_extend": appointment.can_extend and live,
+        "can_end": appointment.can_edit and live,
+        "can_decide": appointment.can_extend and live,
+        "can_agree": appointment.can_agree and pending is not None,
+        "warnings": services.extension_warnings(appointment)
+        if appointment.can_extend and live else [],
+        "sections": hooks.sections("appointment", appointment, user=user, today=today),
         "history": with_changes(appointment.history) if staff_view else [],
         "notifications": (Notification.objects.about(appointment).select_related("recipient")
                           [:50] if staff_view else []),
@@ -143,13 +114,8 @@ def appointment_create(request):
     user = request.user
     if not Post.objects.editable_by(user).exists():
         raise Http404
-    initial = {}
-    for name, queryset in (("post", Post.objects.editable_by(user)),
-                           ("person", Person.objects.visible_to(user))):
-        value = request.GET.get(name, "")
-        if value.isdigit() and queryset.filter(pk=int(value)).exists():
-            initial[name] = int(value)
-    form = AppointForm(request.POST or None, initial=initial, user=user)
+    form = AppointForm(request.POST or None, initial=AppointForm.chosen(request.GET, user=user),
+                       user=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -160,7 +126,7 @@ def appointment_create(request):
                 agreement_parties=data["agreement_parties"], by=user,
             )
         except ValidationError as error:
-            add_errors(form, error, {"post": "post", "person": "person"})
+            form.add_service_errors(error, {"post": "post", "person": "person"})
         else:
             messages.success(request, f"{appointment.person} has been appointed to "
                                       f"{appointment.post} until "
@@ -172,25 +138,11 @@ def appointment_create(request):
     })
 
 
-def add_errors(form, error, aliases=None):
-    """Put a service's ValidationError on the form fields it names (or at the top)."""
-    aliases = aliases or {}
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            target = aliases.get(field, field)
-            for message in messages_:
-                form.add_error(target if target in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 def _for_change(request, pk, queryset_method):
     queryset = getattr(Appointment.objects, queryset_method)(request.user)
     appointment = get_object_or_404(
-        queryset.select_related("person", "post__role_type"), pk=pk)
-    if appointment.status in (Appointment.Status.ENDED, Appointment.Status.CEASED):
-        raise Http404
+        queryset.exclude(status__in=Appointment.CLOSED)
+        .select_related("person", "post__role_type"), pk=pk)
     return appointment
 
 
@@ -204,7 +156,7 @@ def appointment_extend(request, pk):
             extension = services.extend(appointment=appointment, by=request.user,
                                         **form.cleaned_data)
         except ValidationError as error:
-            add_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, f"The term now ends on {extension.new_end_date:%-d %B %Y} "
                                       f"(extension {extension.number}).")
@@ -227,7 +179,7 @@ def appointment_end(request, pk):
         try:
             close(appointment=appointment, on=data["on"], reason=data["reason"], by=request.user)
         except ValidationError as error:
-            add_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, f"The appointment ends on {data['on']:%-d %B %Y}.")
             return redirect(appointment)
@@ -242,14 +194,13 @@ def appointment_end(request, pk):
 @login_required
 def appointment_decide(request, pk):
     appointment = _for_change(request, pk, "extendable_by")
-    can_agree = Appointment.objects.approvable_by(request.user).filter(pk=pk).exists()
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             decision = services.decide_term_end(appointment=appointment, by=request.user,
-                                                can_agree=can_agree, **form.cleaned_data)
+                                                **form.cleaned_data)
         except ValidationError as error:
-            add_errors(form, error, {"on": "proposed_end_date"})
+            form.add_service_errors(error, {"on": "proposed_end_date"})
         else:
             if decision.status == TermEndDecision.Status.PENDING:
                 messages.success(request, "The extension has been proposed. The CMO/CNO office "

@@ -17,7 +17,6 @@ from .. import services
 from ..forms import AppointmentFilterForm
 from ..models import Appointment, BulkChange
 from ..tasks import apply_bulk_change_task
-from .appointments import filtered_appointments
 
 BACKGROUND_OVER = 200  # batches larger than this run in the background
 PLAN_KEY = "bulk-plan:{user}:{token}"
@@ -42,7 +41,7 @@ class BulkChangeForm(NHSForm):
 def _chosen(request, filter_form):
     appointments = Appointment.objects.extendable_by(request.user).filter(
         status=Appointment.Status.ACTIVE)
-    return filtered_appointments(filter_form, appointments, timezone.localdate())
+    return filter_form.filter(appointments, timezone.localdate())
 
 
 @login_required
@@ -51,7 +50,7 @@ def bulk_change(request):
     if not Appointment.objects.extendable_by(user).exists():
         raise Http404
     filter_form = AppointmentFilterForm(request.GET or {}, user=user)
-    chosen = _chosen(request, filter_form).select_related("person", "post").order_by(
+    chosen = _chosen(request, filter_form).select_related("person", "post__role_type").order_by(
         "end_date", "pk")
     form = BulkChangeForm(request.POST or None, initial={"agreed_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():

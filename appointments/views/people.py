@@ -3,69 +3,56 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from ccpl import access
 from ccpl.history import with_changes
 from ccpl.lists import list_links
-from governance.models import Seat
 from roles.models import Organisation
 
-from ..forms import EqualityForm, PersonForm
+from .. import hooks, services
+from ..forms import EqualityForm, PersonFilterForm, PersonForm
 from ..models import Appointment, EqualityProfile, Person, Profession
 
 PAGE_SIZE = 25
-SORTS = {"name": ("family_name", "given_name", "pk"),
-         "-name": ("-family_name", "-given_name", "-pk"),
-         "profession": ("profession", "family_name", "pk"),
-         "-profession": ("-profession", "-family_name", "-pk")}
 
 
 @login_required
 def person_list(request):
-    people = Person.objects.visible_to(request.user).select_related("substantive_employer")
-    text = request.GET.get("q", "").strip()[:100]
-    if text:
-        people = people.filter(Q(given_name__icontains=text) | Q(family_name__icontains=text)
-                               | Q(work_email__icontains=text)
-                               | Q(registration_number__icontains=text))
-    profession = request.GET.get("profession", "")
-    if profession in Profession.values:
-        people = people.filter(profession=profession)
-    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "name"
-    people = people.order_by(*SORTS[sort]).prefetch_related(
+    form = PersonFilterForm(request.GET or {})
+    people = form.filter(Person.objects.visible_to(request.user)
+                         .select_related("substantive_employer")).prefetch_related(
         Prefetch("appointments", to_attr="held",
                  queryset=Appointment.objects.in_force().select_related("post")))
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    chosen = form.cleaned_data if form.is_valid() else {}
     return render(request, "appointments/person_list.html", {
-        "page_obj": page, "people": page.object_list, "q": text, "profession": profession,
-        "professions": Profession.choices,
+        "page_obj": page, "people": page.object_list, "q": chosen.get("q", ""),
+        "profession": chosen.get("profession", ""), "professions": Profession.choices,
         "can_create": Organisation.objects.editable_by(request.user).exists(),
-        **list_links(request, sort, ["name", "profession"]),
+        **list_links(request, form.chosen_sort, ["name", "profession"]),
     })
 
 
 @login_required
 def person_detail(request, pk):
-    person = get_object_or_404(
-        Person.objects.visible_to(request.user).select_related("substantive_employer", "user"),
-        pk=pk)
     user = request.user
+    person = get_object_or_404(
+        Person.objects.visible_to(user).select_related("substantive_employer", "user")
+        .annotate(can_edit=access.flag(Person.objects.editable_by(user))), pk=pk)
     is_self = person.user_id == user.pk
     appointments = list(Appointment.objects.visible_to(user).filter(person=person)
                         .select_related("post__host_organisation").order_by("-start_date"))
     today = timezone.localdate()
-    held = [a.post_id for a in appointments if a.is_in_force(today)]
-    # The bodies they sit on today: seats follow the posts they hold.
-    seats = Seat.objects.filter(post__in=held).select_related("body", "post").order_by(
-        "body__name") if held else []
+    person.posts_held = [a.post_id for a in appointments if a.is_in_force(today)]
     return render(request, "appointments/person_detail.html", {
         "person": person,
         "appointments": appointments,
-        "seats": seats,
-        "can_edit": Person.objects.editable_by(user).filter(pk=pk).exists() or is_self,
+        "sections": hooks.sections("person", person, user=user, today=today),
+        "can_edit": person.can_edit or is_self,
         "is_self": is_self,
         "history": with_changes(person.history),
         "breadcrumbs": [("People", "/people/")],
@@ -95,9 +82,7 @@ def _edit(request, person, title, leader_only=False):
     form = PersonForm(request.POST or None, instance=person, user=request.user,
                       leader_only=leader_only)
     if request.method == "POST" and form.is_valid():
-        person = form.save(commit=False)
-        person._history_user = request.user
-        person.save()
+        person = services.save_person(person=form.instance, by=request.user)
         messages.success(request, f"{person.full_name} has been saved.")
         return redirect(person)
     return render(request, "appointments/person_form.html", {
@@ -117,13 +102,12 @@ def equality_edit(request):
     profile = EqualityProfile.objects.filter(person=person).first() or EqualityProfile(
         person=person)
     if request.method == "POST" and "withdraw" in request.POST:
-        if profile.pk:
-            profile.delete()
+        services.delete_equality(person=person, by=request.user)
         messages.success(request, "Your equality data has been deleted.")
         return redirect("account")
     form = EqualityForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_equality(profile=form.instance, by=request.user)
         messages.success(request, "Thank you. Your answers are used only in statistics that "
                                   "cannot identify anyone.")
         return redirect("account")

@@ -14,44 +14,39 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ccpl.lists import list_links
-from roles.models import Post, System
+from roles.models import Post
 
-from .. import recruitment
+from .. import services
 from ..forms import (
     AdvertForm,
     ApprovalForm,
     InterviewForm,
     OfferForm,
     ShortlistForm,
+    VacancyFilterForm,
     VacancyForm,
     WithdrawForm,
 )
 from ..models import ApplicantCount, Profession, Vacancy
-from .appointments import add_errors
 
 PAGE_SIZE = 25
 CRUMBS = [("Recruitment", "/recruitment/")]
-STATES = [("open", "Open"), ("filled", "Filled"), ("withdrawn", "Withdrawn"), ("", "All")]
 
 
 @login_required
 def vacancy_list(request):
     user = request.user
-    vacancies = (Vacancy.objects.visible_to(user)
-                 .select_related("post__host_organisation", "post__system", "appointment__person")
-                 .order_by("status", "expected_start", "opened_on", "pk"))
-    state = request.GET.get("state", "open")
-    if state in ("open", "filled", "withdrawn"):
-        vacancies = vacancies.filter(status=state)
-    systems = System.objects.visible_to(user)
-    system = request.GET.get("system", "")
-    if system.isdigit():
-        vacancies = vacancies.filter(post__system=int(system))
+    form = VacancyFilterForm(request.GET or {}, user=user)
+    vacancies = form.filter(Vacancy.objects.visible_to(user)).select_related(
+        "post__host_organisation", "post__system", "appointment__person").order_by(
+        "status", "expected_start", "opened_on", "pk")
     page = Paginator(vacancies, PAGE_SIZE).get_page(request.GET.get("page"))
     applicants = _applicants_by_profession(vacancies)
+    system = form.cleaned_data.get("system") if form.is_valid() else None
     return render(request, "appointments/vacancy_list.html", {
-        "page_obj": page, "vacancies": page.object_list, "states": STATES, "state": state,
-        "systems": systems, "system": system,
+        "page_obj": page, "vacancies": page.object_list, "states": form.STATES,
+        "state": form.chosen_state, "systems": form.fields["system"].queryset,
+        "system": str(system.pk) if system else "",
         "timeline": _timeline(list(page.object_list)),
         "applicants": applicants,
         "can_open": Post.objects.editable_by(user).exists(),
@@ -125,15 +120,14 @@ def _timeline(vacancies):
 def vacancy_create(request):
     if not Post.objects.editable_by(request.user).exists():
         raise Http404
-    initial = {}
-    if request.GET.get("post", "").isdigit():
-        initial["post"] = int(request.GET["post"])
-    form = VacancyForm(request.POST or None, initial=initial, user=request.user)
+    form = VacancyForm(request.POST or None, initial=VacancyForm.chosen(request.GET,
+                                                                       user=request.user),
+                       user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            vacancy = recruitment.open_vacancy(by=request.user, **form.cleaned_data)
+            vacancy = services.open_vacancy(by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            add_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, f"The vacancy for {vacancy.post} is open. The CMO/CNO "
                                       "office approves recruitment before it is advertised.")
@@ -148,35 +142,17 @@ def vacancy_create(request):
 def vacancy_detail(request, pk):
     user = request.user
     vacancy = get_object_or_404(
-        Vacancy.objects.visible_to(user).select_related(
+        Vacancy.objects.visible_to(user).with_capabilities(user).select_related(
             "post__host_organisation", "post__system", "appointment__person", "opened_by",
             "approval_by"), pk=pk)
-    can_edit = Vacancy.objects.editable_by(user).filter(pk=pk).exists()
-    can_approve = Vacancy.objects.approvable_by(user).filter(pk=pk).exists()
     dates = vacancy.stage_dates()
     return render(request, "appointments/vacancy_detail.html", {
-        "vacancy": vacancy, "can_edit": can_edit, "can_approve": can_approve,
+        "vacancy": vacancy, "can_edit": vacancy.can_edit, "can_approve": vacancy.can_approve,
         "stages": [(label, dates[key]) for key, label in Vacancy.STAGES],
         "applicants": vacancy.applicants.all(),
-        "next_step": _next_step(vacancy) if vacancy.status == Vacancy.Status.OPEN else None,
+        "next_step": vacancy.next_step,
         "breadcrumbs": CRUMBS,
     })
-
-
-def _next_step(vacancy):
-    if vacancy.approval == Vacancy.Approval.REQUESTED:
-        return "approval"
-    if vacancy.approval == Vacancy.Approval.DECLINED:
-        return None
-    if not vacancy.advertised_on:
-        return "advert"
-    if not vacancy.shortlisted_on:
-        return "shortlist"
-    if not vacancy.interview_on:
-        return "interview"
-    if not vacancy.appointment_id:
-        return "offer"
-    return "accept"
 
 
 def _step(request, pk, *, queryset, form_class, title, button, run, form_kwargs=None,
@@ -189,7 +165,7 @@ def _step(request, pk, *, queryset, form_class, title, button, run, form_kwargs=
         try:
             message = run(vacancy, form)
         except ValidationError as error:
-            add_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, message)
             return redirect(vacancy)
@@ -212,7 +188,7 @@ def _approvable(user):
 def vacancy_approval(request, pk):
     def run(vacancy, form):
         approve = form.cleaned_data["decision"] == "approve"
-        recruitment.decide_approval(vacancy=vacancy, approve=approve,
+        services.decide_approval(vacancy=vacancy, approve=approve,
                                     note=form.cleaned_data["note"], by=request.user)
         return "Recruitment is approved." if approve else "Recruitment is not approved."
     return _step(request, pk, queryset=_approvable, form_class=ApprovalForm,
@@ -222,7 +198,7 @@ def vacancy_approval(request, pk):
 @login_required
 def vacancy_advert(request, pk):
     def run(vacancy, form):
-        recruitment.record_advert(vacancy=vacancy, by=request.user, **form.cleaned_data)
+        services.record_advert(vacancy=vacancy, by=request.user, **form.cleaned_data)
         return "The advert has been recorded."
     return _step(request, pk, queryset=_editable, form_class=AdvertForm,
                  title="Record the advert", button="Save the advert", run=run)
@@ -231,7 +207,7 @@ def vacancy_advert(request, pk):
 @login_required
 def vacancy_shortlist(request, pk):
     def run(vacancy, form):
-        recruitment.record_shortlisting(vacancy=vacancy, counts=form.counts(),
+        services.record_shortlisting(vacancy=vacancy, counts=form.counts(),
                                         shortlisted_on=form.cleaned_data["shortlisted_on"],
                                         by=request.user)
         return "The shortlisting has been recorded."
@@ -247,7 +223,7 @@ def vacancy_shortlist(request, pk):
 @login_required
 def vacancy_interview(request, pk):
     def run(vacancy, form):
-        recruitment.record_interview(vacancy=vacancy, by=request.user, **form.cleaned_data)
+        services.record_interview(vacancy=vacancy, by=request.user, **form.cleaned_data)
         return "The interview date has been recorded."
     return _step(request, pk, queryset=_editable, form_class=InterviewForm,
                  title="Record the interview", button="Save the interview date", run=run)
@@ -256,7 +232,7 @@ def vacancy_interview(request, pk):
 @login_required
 def vacancy_offer(request, pk):
     def run(vacancy, form):
-        vacancy = recruitment.make_offer(vacancy=vacancy, by=request.user, **form.cleaned_data)
+        vacancy = services.make_offer(vacancy=vacancy, by=request.user, **form.cleaned_data)
         return (f"{vacancy.appointment.person} has been offered the post. Record their "
                 "acceptance when they accept.")
     return _step(request, pk, queryset=_editable, form_class=OfferForm,
@@ -267,7 +243,7 @@ def vacancy_offer(request, pk):
 @login_required
 def vacancy_withdraw(request, pk):
     def run(vacancy, form):
-        recruitment.withdraw(vacancy=vacancy, by=request.user, **form.cleaned_data)
+        services.withdraw_vacancy(vacancy=vacancy, by=request.user, **form.cleaned_data)
         return "The vacancy has been withdrawn."
     return _step(request, pk, queryset=_editable, form_class=WithdrawForm,
                  title="Withdraw the vacancy", button="Withdraw the vacancy", run=run)
@@ -278,7 +254,7 @@ def vacancy_withdraw(request, pk):
 def vacancy_accept(request, pk):
     vacancy = get_object_or_404(Vacancy.objects.editable_by(request.user), pk=pk)
     try:
-        vacancy = recruitment.accept_offer(vacancy=vacancy, by=request.user)
+        vacancy = services.accept_offer(vacancy=vacancy, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(vacancy)

@@ -1,3 +1,5 @@
+import time
+
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa.utils import decrypt
@@ -21,7 +23,5 @@ class Command(BaseCommand):
             type=Authenticator.Type.TOTP).first()
         if authenticator is None:
             raise CommandError(f"{email} has no authenticator app set up.")
-        import time
-
         secret = decrypt(authenticator.data["secret"])
         self.stdout.write(format_hotp_value(hotp_value(secret, int(time.time()) // 30)))

@@ -1,0 +1,122 @@
+"""What the home page shows each user, built from the permission-filtered QuerySets. Each part is
+a fixed number of queries, however large the register."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Prefetch
+from django.utils import timezone
+
+from roles.models import EstablishmentBudget, Post
+
+from .models import Appointment, TermEndDecision, Vacancy
+
+LIST_LIMIT = 10
+WINDOWS = (30, 90, 180)
+LAPSED_WITHIN_DAYS = 365  # terms that ended in the last year with nothing decided
+
+
+@dataclass
+class Bar:
+    """A horizontal bar: how much of an envelope is used, for an inline SVG."""
+
+    label: str
+    used: Decimal
+    envelope: Decimal
+    unit: str
+
+    @property
+    def is_over(self):
+        return self.used > self.envelope
+
+    @property
+    def fill_percent(self):
+        if not self.envelope:
+            return 100 if self.used else 0
+        return min(100, round(self.used / self.envelope * 100))
+
+    @property
+    def envelope_percent(self):
+        """Where the envelope line sits when the bar is over it."""
+        if not self.used or self.used <= self.envelope:
+            return 100
+        return round(self.envelope / self.used * 100)
+
+    @property
+    def description(self):
+        state = "over" if self.is_over else "within"
+        return f"{self.label}: {self.used:,} of {self.envelope:,} {self.unit}, {state} the envelope"
+
+
+def _bar_value(value):
+    return (value or Decimal("0")).quantize(Decimal("0.01"))
+
+
+def build(user, today=None):
+    today = today or timezone.localdate()
+    appointments = Appointment.objects.visible_to(user)
+    posts = Post.objects.visible_to(user)
+    counts = appointments.ending_counts(WINDOWS, on=today)
+    undecided = list(
+        appointments.ending_within(max(WINDOWS), on=today).undecided()
+        .select_related("person", "post__host_organisation").order_by("end_date", "pk")
+        [:LIST_LIMIT]
+    )
+    # Yesterday and before: a term ending today is still in the list above.
+    overdue = list(
+        appointments.lapsed(today - timedelta(days=1), within_days=LAPSED_WITHIN_DAYS - 1)
+        .select_related("person", "post").order_by("-end_date", "pk")[:LIST_LIMIT]
+    )
+    vacant = list(
+        posts.vacant(today).filter(Exists(Appointment.objects.filter(post=OuterRef("pk"))))
+        .select_related("host_organisation").order_by("title", "pk")[:LIST_LIMIT]
+    )
+    awaiting = list(
+        TermEndDecision.objects.awaiting_agreement()
+        .filter(appointment__in=appointments.values("pk"))
+        .select_related("appointment__person", "appointment__post", "decided_by")
+        .order_by("appointment__end_date", "pk")[:LIST_LIMIT]
+    )
+    can_agree = set(
+        Appointment.objects.approvable_by(user)
+        .filter(pk__in=[d.appointment_id for d in awaiting]).values_list("pk", flat=True)
+    )
+    to_approve = list(
+        Vacancy.objects.visible_to(user).awaiting_approval()
+        .select_related("post__host_organisation").order_by("opened_on", "pk")[:LIST_LIMIT]
+    )
+    can_approve = set(
+        Vacancy.objects.approvable_by(user).filter(pk__in=[v.pk for v in to_approve])
+        .values_list("pk", flat=True)
+    ) if to_approve else set()
+    budgets = [
+        Bar(str(b.name), _bar_value(b.allocation().allocated), b.wte_envelope, "WTE")
+        for b in EstablishmentBudget.objects.visible_to(user).with_allocation(today)
+        .select_related("system").order_by("system__name", "name")[:LIST_LIMIT]
+    ]
+    pools = [
+        Bar(post.title, _bar_value(sum((a.honorarium_share for a in post.holders), Decimal(0))),
+            post.honorarium, "£")
+        for post in posts.filter(honorarium_is_pool=True).order_by("title", "pk")
+        .prefetch_related(Prefetch("appointments", to_attr="holders",
+                                   queryset=Appointment.objects.in_force(today)))[:LIST_LIMIT]
+    ]
+    own = list(
+        Appointment.objects.filter(person__user=user).select_related("post")
+        .order_by("-end_date")[:LIST_LIMIT]
+    ) if user.is_authenticated else []
+    return {
+        "today": today,
+        "ending_counts": list(counts.items()),
+        "undecided": undecided,
+        "overdue": overdue,
+        "vacant": vacant,
+        "awaiting": [(d, d.appointment_id in can_agree) for d in awaiting],
+        "to_approve": [(v, v.pk in can_approve) for v in to_approve],
+        "budgets": budgets,
+        "pools": pools,
+        "own_appointments": own,
+        "has_register": posts.exists(),
+    }
+

@@ -1,0 +1,56 @@
+"""Every state change of appointments, people and recruitment, one keyword-only function each,
+taking the acting user as ``by`` (docs/adr/0003). Views, the admin, imports and the demo all call
+these; nothing else writes these tables.
+
+- ``terms``: appoint, extend, end early, cease, bulk changes, decisions at the end of a term
+- ``recruitment``: a vacancy from approval to recruit to the appointment it makes
+- ``people``: people's records, their equality data, and inviting users to the register
+"""
+
+from .people import (
+    Invitation,
+    delete_equality,
+    grant_appointment_view,
+    invite,
+    may_invite,
+    save_equality,
+    save_person,
+    system_grantable_by,
+)
+from .recruitment import (
+    accept_offer,
+    decide_approval,
+    make_offer,
+    open_vacancy,
+    record_advert,
+    record_interview,
+    record_shortlisting,
+    withdraw_vacancy,
+)
+from .terms import (
+    BulkPlan,
+    PlannedChange,
+    agree_extension,
+    apply_bulk_change,
+    appoint,
+    cease,
+    closure_errors,
+    decide_term_end,
+    decline_extension,
+    default_end_date,
+    end_early,
+    extend,
+    extension_errors,
+    extension_warnings,
+    plan_bulk_change,
+)
+
+__all__ = [
+    "BulkPlan", "Invitation", "PlannedChange", "grant_appointment_view", "may_invite",
+    "system_grantable_by", "accept_offer", "agree_extension", "apply_bulk_change",
+    "appoint", "cease", "closure_errors", "decide_approval", "decide_term_end",
+    "decline_extension", "default_end_date", "delete_equality", "end_early", "extend",
+    "extension_errors", "extension_warnings", "invite", "make_offer", "open_vacancy",
+    "plan_bulk_change", "record_advert", "record_interview", "record_shortlisting",
+    "save_equality", "save_person", "withdraw_vacancy",
+]
