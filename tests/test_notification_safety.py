@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from appraisals import services
 from appraisals.models import Rater
 from ccpl import access
-from ccpl.accounts import invite_user
 from ccpl.models import Notification
 from ccpl.notifications import deliver, sweep
+from ccpl.services import create_account
 from roles.models import JobDescription
 
 from .factories import (
@@ -145,7 +145,7 @@ def send_every_kind_of_email(text, capture):
     appointment, hr, appraiser = build_register(text)
     leader = appointment.person.user
     with capture(execute=True):
-        invite_user(email="new.lead@example.org", full_name=text["invited_full_name"], by=hr)
+        create_account(email="new.lead@example.org", full_name=text["invited_full_name"], by=hr)
     with capture(execute=True):
         cycle = services.open_cycle(appointment=appointment, by=hr)
     for n, group in enumerate(["manager"] + ["peer", "team", "partner"] * 3):
