@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from appointments.models import Appointment
 from appointments.services import grant_appointment_view
@@ -288,7 +289,7 @@ def open_cycles(*, appointments, by, closes_on=None, template_version=None, toda
             cycles.append(Cycle(appointment=appointment, appraiser=appraiser, opened_by=by,
                                 opened_on=today, closes_on=closes_on,
                                 template_version=template_version))
-    cycles = Cycle.objects.bulk_create(cycles, batch_size=1000)
+    cycles = bulk_create_with_history(cycles, Cycle, batch_size=1000, default_user=by)
     grant_appointment_view(users_and_appointments=[(c.appraiser, c.appointment) for c in cycles])
     record_and_send(
         Due(Notification.Kind.APPRAISAL_DUE, f"opened-{c.pk}", c, c.appointment.person.user.email,

@@ -6,8 +6,6 @@ import io
 
 import pytest
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -17,25 +15,10 @@ from ccpl.models import Notification
 from roles.models import Post
 
 from .factories import AppointmentFactory, PersonFactory, PostFactory, RoleTypeFactory
+from .pages import as_user, date_fields, queries
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def date_fields(name, day):
-    return {f"{name}_day": day.day, f"{name}_month": day.month, f"{name}_year": day.year}
-
-
-def queries(client, url):
-    client.get(url)
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
 
 
 class TestListsCostTheSameWhateverTheirSize:
@@ -337,7 +320,6 @@ class TestCalendarAndReminders:
 def test_no_mail_is_sent_by_page_views(client, hr_north):
     as_user(client, hr_north).get(reverse("appointments:dashboard"))
     assert mail.outbox == []
-
 
 
 class TestInvitations:
