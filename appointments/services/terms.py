@@ -239,42 +239,53 @@ def apply_bulk_change(*, appointments, kind, on_date, reason, agreed_by, agreed_
     )
     batch.appointments.set(locked)
     progress(0, len(locked))
-    now = timezone.now()
     if kind == BulkChange.Kind.EXTEND:
-        next_number = _next_extension_numbers(ids)
-        extensions = [
-            Extension(
-                appointment=a, number=next_number[a.pk], old_end_date=a.end_date,
-                new_end_date=on_date, reason=batch.reason, agreed_by=batch.agreed_by,
-                agreed_on=agreed_on, recorded_by=by, recorded_at=now, bulk_change=batch,
-            )
-            for a in locked
-        ]
-        for a in locked:
-            a.end_date = on_date
-        bulk_update_with_history(locked, Appointment, ["end_date"], default_user=by,
-                                 default_change_reason=f"Bulk extension #{batch.pk}")
-        # Checked after every end has moved, so co-leads extended together are seen together;
-        # a failure rolls the whole batch back.
-        _check_terms_fit(locked, progress)
-        bulk_create_with_history(extensions, Extension, default_user=by,
-                                 default_change_reason=f"Bulk extension #{batch.pk}")
+        _extend_all(locked, batch, by=by, progress=progress)
     else:
-        for a in locked:
-            a.scheduled_end_date = a.end_date
-            a.end_date = on_date
-            a.status = Appointment.Status.CEASED
-            a.end_reason = batch.reason
-            a.end_recorded_at = now
-            a.end_recorded_by = by
-        bulk_update_with_history(
-            locked, Appointment,
-            ["scheduled_end_date", "end_date", "status", "end_reason", "end_recorded_at",
-             "end_recorded_by"],
-            default_user=by, default_change_reason=f"Bulk cessation #{batch.pk}",
-        )
+        _cease_all(locked, batch, by=by)
     progress(len(locked), len(locked))
     return batch
+
+
+def _extend_all(appointments, batch, *, by, progress):
+    """Move every term's end to the batch's date, each with its numbered Extension."""
+    now = timezone.now()
+    next_number = _next_extension_numbers([a.pk for a in appointments])
+    extensions = [
+        Extension(
+            appointment=a, number=next_number[a.pk], old_end_date=a.end_date,
+            new_end_date=batch.on_date, reason=batch.reason, agreed_by=batch.agreed_by,
+            agreed_on=batch.agreed_on, recorded_by=by, recorded_at=now, bulk_change=batch,
+        )
+        for a in appointments
+    ]
+    for a in appointments:
+        a.end_date = batch.on_date
+    bulk_update_with_history(appointments, Appointment, ["end_date"], default_user=by,
+                             default_change_reason=f"Bulk extension #{batch.pk}")
+    # Checked after every end has moved, so co-leads extended together are seen together;
+    # a failure rolls the whole batch back.
+    _check_terms_fit(appointments, progress)
+    bulk_create_with_history(extensions, Extension, default_user=by,
+                             default_change_reason=f"Bulk extension #{batch.pk}")
+
+
+def _cease_all(appointments, batch, *, by):
+    """Every appointment ceases on the batch's date, for the batch's reason."""
+    now = timezone.now()
+    for a in appointments:
+        a.scheduled_end_date = a.end_date
+        a.end_date = batch.on_date
+        a.status = Appointment.Status.CEASED
+        a.end_reason = batch.reason
+        a.end_recorded_at = now
+        a.end_recorded_by = by
+    bulk_update_with_history(
+        appointments, Appointment,
+        ["scheduled_end_date", "end_date", "status", "end_reason", "end_recorded_at",
+         "end_recorded_by"],
+        default_user=by, default_change_reason=f"Bulk cessation #{batch.pk}",
+    )
 
 
 def _next_extension_numbers(appointment_ids):
