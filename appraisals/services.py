@@ -15,7 +15,7 @@ from simple_history.utils import bulk_create_with_history
 from appointments.models import Appointment
 from appointments.services import grant_appointment_view
 from ccpl.models import Notification
-from ccpl.reminders import Due, notify_now, record_and_send
+from ccpl.notifications import Due, notify_now, record_and_send
 
 from .models import (
     REDACTED_TEXT,
@@ -250,7 +250,7 @@ def invite_raters(cycle):
 def invite_raters_of(cycles):
     """Mark every nominated rater of ``cycles`` invited and record their invitations in the
     ledger, batched, in the caller's transaction. The link itself is made when the e-mail is
-    sent (see ccpl.reminders.deliver), so no usable link is ever stored."""
+    sent (see appraisals.reminders.rater_email_with_link), so no usable link is ever stored."""
     now = timezone.now()
     raters = list(Rater.objects.filter(cycle__in=[c.pk for c in cycles],
                                        status=Rater.Status.NOMINATED)
