@@ -4,8 +4,6 @@ decision, and the weekly summary. Registered with the ledger in ``AppointmentsCo
 import datetime
 from collections import defaultdict
 
-from django.db.models import Exists, OuterRef
-
 from ccpl import access
 from ccpl.models import Notification, User
 from ccpl.notifications import Due, chunks
@@ -86,15 +84,8 @@ def term_endings(today, digest_users):
 def terms_ended_without_decision(today, digest_users):
     """On the end date (or soon after, if a sweep was missed) of a term with no decision, no
     extension and no successor: escalate to the CMO/CNO office of the system."""
-    successor = Appointment.objects.filter(post=OuterRef("post"),
-                                           start_date__gt=OuterRef("start_date"))
     candidates = (
-        Appointment.objects.filter(
-            status=Appointment.Status.ACTIVE, end_date__lte=today,
-            end_date__gte=today - datetime.timedelta(days=ESCALATION_WINDOW_DAYS),
-            post__disestablished_on__isnull=True,
-        )
-        .undecided().exclude(Exists(successor))
+        Appointment.objects.lapsed(today, within_days=ESCALATION_WINDOW_DAYS)
         .select_related("person", "post__system", "post__host_organisation").order_by("pk")
     )
     for chunk in chunks(candidates):

@@ -108,7 +108,7 @@ def open_due_cycles(today):
     if not due:
         return 0
     opened, _ = open_cycles(appointments=Appointment.objects.filter(pk__in=due), by=None,
-                            today=today, closes_on=today + datetime.timedelta(days=42))
+                            today=today, closes_on=today + Cycle.DEFAULT_LENGTH)
     return len(opened)
 
 
