@@ -45,6 +45,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False,
         help_text="One e-mail a week of everything ending or overdue, instead of single reminders.",
     )
+    invited_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="Who gave this person their account.",
+    )
     calendar_token = models.CharField(
         max_length=64, unique=True, default=new_calendar_token, editable=False,
         help_text="The secret part of the user's private calendar feed address.",
@@ -106,6 +110,7 @@ class Notification(models.Model):
         RATER_CHASER = "rater_chaser", "360° reminder"
         JD_REVIEW = "jd_review", "Job description review due"
         WEEKLY_DIGEST = "weekly_digest", "Weekly digest"
+        ACCOUNT_INVITATION = "account_invitation", "Account invitation"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

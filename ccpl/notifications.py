@@ -249,7 +249,8 @@ def deliver(notification_id):
             context = with_link(notification.object_id, notification.kind)
             if context is None:
                 notification.status = Notification.Status.CANCELLED
-                notification.last_error = "The rater has answered, declined or lost the link."
+                notification.last_error = ("The link is no longer needed: answered, declined, "
+                                           "withdrawn, or the password already chosen.")
                 notification.save(update_fields=["attempts", "status", "last_error"])
                 return "cancelled"
             text, html = _bodies(context.get("template", notification.kind), context,

@@ -10,11 +10,12 @@ import re
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.urls import reverse
 
 from appraisals import services
 from appraisals.models import Rater
 from ccpl import celery_app
-from ccpl.models import Notification
+from ccpl.models import Notification, User
 from ccpl.notifications import sweep
 
 from ..factories import AppointmentFactory, PersonFactory, PostFactory, UserFactory
@@ -102,3 +103,28 @@ def test_the_demo_loads_with_the_mail_server_down(mail_server_down, settings,
     assert set(unsent.values_list("status", flat=True)) == {"retrying"}
     assert not Notification.objects.filter(status="sent").exists()
     assert mail.outbox == []
+
+
+def test_inviting_a_user_with_the_mail_server_down_succeeds_and_the_link_goes_when_it_is_back(
+    mail_server_down, client, hr_north, north_trust, django_capture_on_commit_callbacks
+):
+    """The invitation was sent straight from the request: an outage answered 500 after the
+    account was made. Now the page says it is done, and the set-password link is made when the
+    e-mail finally goes."""
+    client.force_login(hr_north)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("appointments:invite"), {
+            "email": "new.hr@nhs.example", "full_name": "Robin Example", "kind": "hr",
+            "organisation": north_trust.pk})
+    assert response.status_code == 302
+    user = User.objects.get(email="new.hr@nhs.example")
+    (row,) = Notification.objects.filter(kind=Notification.Kind.ACCOUNT_INVITATION)
+    assert (row.recipient, row.status) == (user, "retrying")
+    assert "/accounts/password/reset/key/" not in row.body_text  # no usable link is stored
+
+    with Sink(port=mail_server_down) as sink, django_capture_on_commit_callbacks(execute=True):
+        sweep()
+    (message,) = [m for m in sink.received if m["To"] == "new.hr@nhs.example"]
+    body = message.get_body(("plain",)).get_content()
+    assert "/accounts/password/reset/key/" in body
+    assert hr_north.full_name in body
