@@ -4,6 +4,7 @@ browser."""
 
 import datetime
 import inspect
+import io
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import lookup_field
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -229,6 +231,28 @@ def test_every_admin_page_opens(admin_client, world, model):
     assert admin_client.get(_admin_url(model, "history", example.pk)).status_code == 200
     expected = 200 if response.context["has_add_permission"] else 403
     assert admin_client.get(_admin_url(model, "add")).status_code == expected
+
+
+def test_every_admin_page_opens_over_the_demo_register(admin_client, settings):
+    """The same walk over the demo's five worlds as loaded by `make run`: every registered
+    model's change list, add page, and the change page of each of its first few rows."""
+    settings.DEBUG = True
+    call_command("load_demo", stdout=io.StringIO())
+    failures = []
+    for model in REGISTERED:
+        changelist = admin_client.get(_admin_url(model, "changelist"))
+        if changelist.status_code != 200:
+            failures.append(f"{model._meta.label} change list: {changelist.status_code}")
+            continue
+        expected = 200 if changelist.context["has_add_permission"] else 403
+        add = admin_client.get(_admin_url(model, "add")).status_code
+        if add != expected:
+            failures.append(f"{model._meta.label} add: {add}")
+        for example in model._default_manager.order_by("pk")[:3]:
+            status = admin_client.get(_admin_url(model, "change", example.pk)).status_code
+            if status != 200:
+                failures.append(f"{model._meta.label} {example.pk}: {status}")
+    assert not failures, "\n".join(failures)
 
 
 def test_every_model_that_keeps_history_shows_it_in_the_admin():
