@@ -1,13 +1,15 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from roles.admin import warn_if_over_budget
+from ccpl.admin import ListedInline, RecordAdminMixin
+from roles.admin import PostAdmin, warn_if_over_budget
+from roles.models import Post
 
 from . import services
 from .forms import BulkChangeForm, EndForm, ExtendForm
@@ -46,16 +48,9 @@ class EqualityInline(admin.StackedInline):
         return self._allowed(request)
 
 
-class AppointmentInline(admin.TabularInline):
+class AppointmentInline(ListedInline):
     model = Appointment
     fields = ["post", "start_date", "end_date", "wte", "status"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("post")
@@ -85,6 +80,33 @@ class PersonAdmin(SimpleHistoryAdmin):
     @admin.display(description="appointments", ordering="appointment_count")
     def appointment_count(self, obj):
         return obj.appointment_count
+
+
+class HolderInline(ListedInline):
+    model = Appointment
+    fields = ["person", "start_date", "end_date", "wte", "honorarium_share", "status"]
+    verbose_name_plural = "holders (appoint, extend and end from the appointment)"
+
+
+# Posts belong to roles, which knows nothing of appointments: the post's admin gains its holders
+# here, where appointments are known.
+admin.site.unregister(Post)
+
+
+@admin.register(Post)
+class PostWithHoldersAdmin(PostAdmin):
+    list_display = [*PostAdmin.list_display, "current_holders"]
+    inlines = [*PostAdmin.inlines, HolderInline]
+
+    def get_queryset(self, request):
+        in_force = Appointment.objects.in_force(timezone.localdate()).select_related("person")
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("appointments", queryset=in_force, to_attr="holders")
+        )
+
+    @admin.display(description="held by")
+    def current_holders(self, obj):
+        return ", ".join(str(a.person) for a in obj.holders) or "Vacant"
 
 
 class EndingWithinFilter(admin.SimpleListFilter):
@@ -119,18 +141,13 @@ class InForceFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ExtensionInline(admin.TabularInline):
+class ExtensionInline(ListedInline):
     """Extensions are recorded through "Extend", never typed in, so the old end is always kept."""
 
     model = Extension
     fields = ["number", "old_end_date", "new_end_date", "reason", "agreed_by", "agreed_on",
               "recorded_by", "recorded_at", "bulk_change"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    show_change_link = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("recorded_by", "bulk_change")
@@ -186,6 +203,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         warn_if_over_budget(request, form.instance.post.budget)
 
     # --- Extend and end, one appointment at a time ------------------------------------------
+    # The browser's forms and services (views/appointments.py), in the admin's page.
 
     def get_urls(self):
         return [
@@ -204,70 +222,61 @@ class AppointmentAdmin(SimpleHistoryAdmin):
 
     def extend_view(self, request, pk):
         appointment = self._get_for_change(request, pk)
-        form = ExtendForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                extension = services.extend(appointment=appointment, by=request.user,
-                                            **form.cleaned_data)
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
-                self.message_user(
-                    request,
-                    f"Extended to {extension.new_end_date:%-d %B %Y} "
-                    f"(extension {extension.number}; the term ended "
-                    f"{extension.old_end_date:%-d %B %Y}).",
-                    messages.SUCCESS,
-                )
-                return redirect(reverse("admin:appointments_appointment_change", args=[pk]))
-        return self._render_action(request, appointment, form, "Extend the term")
+
+        def extend(data):
+            extension = services.extend(appointment=appointment, by=request.user, **data)
+            return (f"Extended to {extension.new_end_date:%-d %B %Y} (extension "
+                    f"{extension.number}; the term ended {extension.old_end_date:%-d %B %Y}).")
+
+        form = ExtendForm(_posted(request), initial={"agreed_on": timezone.localdate()})
+        return self._action(request, appointment, form, extend, title="Extend the term",
+                            warnings=services.extension_warnings(appointment))
 
     def end_view(self, request, pk):
         appointment = self._get_for_change(request, pk)
-        form = EndForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            close = services.cease if "cease" in request.POST else services.end_early
-            try:
-                close(appointment=appointment, by=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
-                self.message_user(request, "The appointment has been ended.", messages.SUCCESS)
-                return redirect(reverse("admin:appointments_appointment_change", args=[pk]))
-        return self._render_action(request, appointment, form, "End early or cease",
-                                   ending=True)
 
-    def _render_action(self, request, appointment, form, title, ending=False):
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "original": appointment,
-            "title": title,
-            "form": form,
-            "ending": ending,
-        }
-        return TemplateResponse(request, "admin/appointments/appointment/action.html", context)
+        def end(data):
+            close = services.cease if data["how"] == "cease" else services.end_early
+            close(appointment=appointment, on=data["on"], reason=data["reason"], by=request.user)
+            return f"The appointment ends on {data['on']:%-d %B %Y}."
+
+        return self._action(request, appointment, EndForm(_posted(request)), end,
+                            title="End the appointment")
+
+    def _action(self, request, appointment, form, run, **context):
+        """Run the service on the form's data, and show its errors on the form if it refuses."""
+        if form.is_bound and form.is_valid():
+            try:
+                done = run(form.cleaned_data)
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                self.message_user(request, done, messages.SUCCESS)
+                return redirect(reverse("admin:appointments_appointment_change",
+                                        args=[appointment.pk]))
+        return TemplateResponse(request, "admin/appointments/appointment/action.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta,
+            "original": appointment, "form": form, **context,
+        })
 
     # --- Bulk extension ---------------------------------------------------------------------
+    # The browser's form and services (views/bulk.py) on the appointments ticked in the list.
 
     @admin.action(description="Extend or cease the selected appointments (with a preview)")
     def bulk_change(self, request, queryset):
         appointments = list(queryset.select_related("person", "post").order_by("end_date", "pk"))
-        form = BulkChangeForm(request.POST if "preview" in request.POST or "apply" in request.POST
-                              else None)
+        submitted = "preview" in request.POST or "apply" in request.POST
+        form = BulkChangeForm(request.POST if submitted else None,
+                              initial={"agreed_on": timezone.localdate()})
         plan = None
         if form.is_bound and form.is_valid():
             data = form.cleaned_data
             if "apply" in request.POST:
                 try:
-                    batch = services.apply_bulk_change(
-                        appointments=appointments, kind=data["kind"], on_date=data["on_date"],
-                        reason=data["reason"], agreed_by=data["agreed_by"],
-                        agreed_on=data["agreed_on"], by=request.user,
-                    )
+                    batch = services.apply_bulk_change(appointments=appointments, by=request.user,
+                                                       **data)
                 except ValidationError as error:
-                    for message in error.messages:
-                        form.add_error(None, message)
+                    form.add_service_errors(error)
                 else:
                     self.message_user(
                         request, f"{batch.get_kind_display()}: {batch.appointment_count} "
@@ -289,57 +298,42 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/appointments/appointment/bulk_change.html", context)
 
 
-def _add_errors(form, error):
-    for field, messages_ in error.message_dict.items():
-        target = field if field in form.fields else None
-        for message in messages_:
-            form.add_error(target, message)
+def _posted(request):
+    # A POST with nothing in it is still a submission: it gets the form's errors back.
+    return request.POST if request.method == "POST" else None
 
 
 @admin.register(Extension)
-class ExtensionAdmin(SimpleHistoryAdmin):
+class ExtensionAdmin(RecordAdminMixin, SimpleHistoryAdmin):
     list_display = ["appointment", "number", "old_end_date", "new_end_date", "agreed_by",
                     "agreed_on", "recorded_by", "bulk_change"]
     list_select_related = ["appointment__person", "appointment__post", "recorded_by",
                            "bulk_change"]
     list_filter = ["agreed_on", "appointment__post__system"]
     search_fields = ["appointment__person__family_name", "appointment__post__title", "reason"]
-    readonly_fields = [f.name for f in Extension._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
 
 @admin.register(BulkChange)
-class BulkChangeAdmin(admin.ModelAdmin):
+class BulkChangeAdmin(RecordAdminMixin, admin.ModelAdmin):
     list_display = ["pk", "kind", "on_date", "appointment_count", "agreed_by", "agreed_on",
                     "recorded_by", "recorded_at"]
     list_select_related = ["recorded_by"]
     list_filter = ["kind"]
-    readonly_fields = [f.name for f in BulkChange._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
 
-
 @admin.register(TermEndDecision)
-class TermEndDecisionAdmin(SimpleHistoryAdmin):
+class TermEndDecisionAdmin(RecordAdminMixin, SimpleHistoryAdmin):
     list_display = ["appointment", "outcome", "proposed_end_date", "status", "decided_by",
                     "decided_at", "agreed_by"]
     list_select_related = ["appointment__person", "appointment__post", "decided_by", "agreed_by"]
     list_filter = ["outcome", "status", "appointment__post__system"]
     search_fields = ["appointment__person__family_name", "appointment__post__title"]
-    readonly_fields = [f.name for f in TermEndDecision._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
 class ApplicantCountInline(admin.TabularInline):

@@ -54,69 +54,80 @@ def _bar_value(value):
 
 
 def build(user, today=None):
+    """Everything the home page shows ``user``, from the register they can see."""
     today = today or timezone.localdate()
     appointments = Appointment.objects.visible_to(user)
     posts = Post.objects.visible_to(user)
-    counts = appointments.ending_counts(WINDOWS, on=today)
-    undecided = list(
-        appointments.ending_within(max(WINDOWS), on=today).undecided()
-        .select_related("person", "post__host_organisation").order_by("end_date", "pk")
-        [:LIST_LIMIT]
-    )
-    # Yesterday and before: a term ending today is still in the list above.
-    overdue = list(
-        appointments.lapsed(today - timedelta(days=1), within_days=LAPSED_WITHIN_DAYS - 1)
-        .select_related("person", "post").order_by("-end_date", "pk")[:LIST_LIMIT]
-    )
-    vacant = list(
-        posts.vacant(today).filter(Exists(Appointment.objects.filter(post=OuterRef("pk"))))
-        .select_related("host_organisation").order_by("title", "pk")[:LIST_LIMIT]
-    )
+    return {
+        "today": today,
+        **_terms(appointments, posts, today),
+        "awaiting": _extensions_to_agree(user, appointments),
+        "to_approve": _recruitment_to_approve(user),
+        "budgets": _budgets(user, today),
+        "pools": _honorarium_pools(posts, today),
+        "own_appointments": list(
+            Appointment.objects.filter(person__user=user).select_related("post")
+            .order_by("-end_date")[:LIST_LIMIT]),
+        "has_register": posts.exists(),
+    }
+
+
+def _terms(appointments, posts, today):
+    """Terms ending soon with nothing decided, terms that ended with nothing decided, and posts
+    left vacant."""
+    return {
+        "ending_counts": list(appointments.ending_counts(WINDOWS, on=today).items()),
+        "undecided": list(
+            appointments.ending_within(max(WINDOWS), on=today).undecided()
+            .select_related("person", "post__host_organisation").order_by("end_date", "pk")
+            [:LIST_LIMIT]),
+        # Yesterday and before: a term ending today is still in the list above.
+        "overdue": list(
+            appointments.lapsed(today - timedelta(days=1), within_days=LAPSED_WITHIN_DAYS - 1)
+            .select_related("person", "post").order_by("-end_date", "pk")[:LIST_LIMIT]),
+        "vacant": list(
+            posts.vacant(today).filter(Exists(Appointment.objects.filter(post=OuterRef("pk"))))
+            .select_related("host_organisation").order_by("title", "pk")[:LIST_LIMIT]),
+    }
+
+
+def _extensions_to_agree(user, appointments):
+    """[(proposed extension, whether this user may agree it)]."""
     awaiting = list(
         TermEndDecision.objects.awaiting_agreement()
         .filter(appointment__in=appointments.values("pk"))
         .select_related("appointment__person", "appointment__post", "decided_by")
-        .order_by("appointment__end_date", "pk")[:LIST_LIMIT]
-    )
+        .order_by("appointment__end_date", "pk")[:LIST_LIMIT])
     can_agree = set(
         Appointment.objects.approvable_by(user)
-        .filter(pk__in=[d.appointment_id for d in awaiting]).values_list("pk", flat=True)
-    )
+        .filter(pk__in=[d.appointment_id for d in awaiting]).values_list("pk", flat=True))
+    return [(d, d.appointment_id in can_agree) for d in awaiting]
+
+
+def _recruitment_to_approve(user):
+    """[(vacancy awaiting approval to recruit, whether this user may give it)]."""
     to_approve = list(
         Vacancy.objects.visible_to(user).awaiting_approval()
-        .select_related("post__host_organisation").order_by("opened_on", "pk")[:LIST_LIMIT]
-    )
+        .select_related("post__host_organisation").order_by("opened_on", "pk")[:LIST_LIMIT])
     can_approve = set(
         Vacancy.objects.approvable_by(user).filter(pk__in=[v.pk for v in to_approve])
-        .values_list("pk", flat=True)
-    ) if to_approve else set()
-    budgets = [
+        .values_list("pk", flat=True)) if to_approve else set()
+    return [(v, v.pk in can_approve) for v in to_approve]
+
+
+def _budgets(user, today):
+    return [
         Bar(str(b.name), _bar_value(b.allocation().allocated), b.wte_envelope, "WTE")
         for b in EstablishmentBudget.objects.visible_to(user).with_allocation(today)
         .select_related("system").order_by("system__name", "name")[:LIST_LIMIT]
     ]
-    pools = [
+
+
+def _honorarium_pools(posts, today):
+    return [
         Bar(post.title, _bar_value(sum((a.honorarium_share for a in post.holders), Decimal(0))),
             post.honorarium, "£")
         for post in posts.filter(honorarium_is_pool=True).order_by("title", "pk")
         .prefetch_related(Prefetch("appointments", to_attr="holders",
                                    queryset=Appointment.objects.in_force(today)))[:LIST_LIMIT]
     ]
-    own = list(
-        Appointment.objects.filter(person__user=user).select_related("post")
-        .order_by("-end_date")[:LIST_LIMIT]
-    ) if user.is_authenticated else []
-    return {
-        "today": today,
-        "ending_counts": list(counts.items()),
-        "undecided": undecided,
-        "overdue": overdue,
-        "vacant": vacant,
-        "awaiting": [(d, d.appointment_id in can_agree) for d in awaiting],
-        "to_approve": [(v, v.pk in can_approve) for v in to_approve],
-        "budgets": budgets,
-        "pools": pools,
-        "own_appointments": own,
-        "has_register": posts.exists(),
-    }
-

@@ -1,8 +1,8 @@
-"""Forms for the state changes. They collect input; the services in services.py hold the rules."""
+"""Forms for the state changes, used by the browser pages and the admin alike. They collect
+input; the services in services.py hold the rules."""
 
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 
 from ccpl.forms import DateField, NHSForm, NHSModelForm
 from roles.models import Organisation, Post, RoleType, System
@@ -10,67 +10,6 @@ from roles.models import Organisation, Post, RoleType, System
 from .models import Appointment, BulkChange, EqualityProfile, Person, Profession, TermEndDecision
 from .services.people import Invitation, system_grantable_by
 
-
-class ExtendForm(forms.Form):
-    new_end_date = forms.DateField(
-        label="New end date", help_text="The new last day of the term.",
-        error_messages={"required": "Enter the new end date.",
-                        "invalid": "Enter the new end date as a real date."},
-    )
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter the reason for the extension."},
-    )
-    agreed_by = forms.CharField(
-        label="Agreed by", max_length=300,
-        help_text="Who agreed it, e.g. the appointee, the partnership executive and the partners.",
-        error_messages={"required": "Enter who agreed the extension."},
-    )
-    agreed_on = forms.DateField(
-        label="Agreed on", initial=timezone.localdate,
-        error_messages={"required": "Enter the date it was agreed.",
-                        "invalid": "Enter the date it was agreed as a real date."},
-    )
-
-
-class EndForm(forms.Form):
-    """End early or cease: the last day and why."""
-
-    on = forms.DateField(
-        label="Last day of the appointment",
-        error_messages={"required": "Enter the last day of the appointment.",
-                        "invalid": "Enter the last day as a real date."},
-    )
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter why the appointment ends."},
-    )
-
-
-class BulkChangeForm(forms.Form):
-    kind = forms.ChoiceField(
-        label="Change", choices=BulkChange.Kind.choices, widget=forms.RadioSelect,
-        error_messages={"required": "Choose whether to extend or cease the appointments."},
-    )
-    on_date = forms.DateField(
-        label="New end date, or the day they cease",
-        error_messages={"required": "Enter the date.", "invalid": "Enter a real date."},
-    )
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter the reason for the change."},
-    )
-    agreed_by = forms.CharField(
-        max_length=300, error_messages={"required": "Enter who agreed the change."}
-    )
-    agreed_on = forms.DateField(
-        initial=timezone.localdate,
-        error_messages={"required": "Enter the date it was agreed.",
-                        "invalid": "Enter a real date."},
-    )
-
-
-# --- The browser app (NHS.UK components) -----------------------------------------------------
 
 class PersonForm(NHSModelForm):
     class Meta:
@@ -163,7 +102,7 @@ class AppointForm(NHSModelForm):
         return initial
 
 
-class UIExtendForm(NHSForm):
+class ExtendForm(NHSForm):
     new_end_date = DateField(label="New end date", help_text="The new last day of the term.",
                              error_messages={"required": "Enter the new end date."})
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
@@ -177,7 +116,7 @@ class UIExtendForm(NHSForm):
         "required": "Enter the date it was agreed."})
 
 
-class UIEndForm(NHSForm):
+class EndForm(NHSForm):
     how = forms.ChoiceField(
         label="How does the appointment end?", widget=forms.RadioSelect,
         choices=[("end", "Ended early (for example the leader resigned)"),
@@ -187,6 +126,20 @@ class UIEndForm(NHSForm):
         "required": "Enter the last day of the appointment."})
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why it ends",
                              error_messages={"required": "Enter why the appointment ends."})
+
+
+class BulkChangeForm(NHSForm):
+    kind = forms.ChoiceField(label="What should happen to these appointments?",
+                             widget=forms.RadioSelect, choices=BulkChange.Kind.choices,
+                             error_messages={"required": "Select extend or cease."})
+    on_date = DateField(label="New end date, or the day they cease",
+                        error_messages={"required": "Enter the date."})
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": "Enter the reason for the change."})
+    agreed_by = forms.CharField(max_length=300, label="Agreed by",
+                                error_messages={"required": "Enter who agreed the change."})
+    agreed_on = DateField(label="Date agreed",
+                          error_messages={"required": "Enter the date it was agreed."})
 
 
 class DecisionForm(NHSForm):

@@ -22,9 +22,16 @@ from . import services
 from .models import Appointment, Person, Profession
 from .registration import RegistrationBody
 
+# Every limit applies before what it limits is read into memory: the upload before it is parsed,
+# the unzipped size of a workbook before it is opened, and rows and columns while they stream in
+# (a sheet can declare a million rows and sixteen thousand columns in a few bytes).
 MAX_BYTES = 2 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 25 * 1024 * 1024  # a full 5,000-row workbook unzips to about 5 MB
+MAX_ZIP_RATIO = 100  # deflated spreadsheet XML is 5 to 30 times smaller; a zip bomb, 1,000
+MAX_ZIP_MEMBERS = 1000
 MAX_ROWS = 5000
-
+MAX_COLUMNS = 100
+MAX_LINES = 10 * MAX_ROWS  # rows in all, empty ones included
 
 @dataclass(frozen=True)
 class Column:
@@ -108,36 +115,59 @@ class ImportReport:
 
 
 def read_rows(name, data):
-    """The rows of an uploaded CSV or XLSX file as dicts keyed by column name."""
+    """The rows of an uploaded CSV or XLSX file as dicts keyed by column name; ImportFileError
+    with a message for the person uploading if the file cannot or must not be read."""
     if len(data) > MAX_BYTES:
         raise ImportFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
     if not data:
         raise ImportFileError("The file is empty.")
     lower = name.lower()
     if lower.endswith(".xlsx"):
-        table = _read_xlsx(data)
+        header, rows = _read_xlsx(data)
     elif lower.endswith(".csv"):
-        table = _read_csv(data)
+        header, rows = _read_csv(data)
     else:
         raise ImportFileError("The file must be a CSV (.csv) or Excel (.xlsx) file.")
-    if not table:
+    return [{h: _text(v) for h, v in zip(header, values, strict=False) if h} for values in rows]
+
+
+def _header(values):
+    """The column names of a header row, refused unless every required column is there."""
+    header = [str(h or "").strip().lower() for h in values or ()]
+    while header and not header[-1]:
+        header.pop()
+    if not header:
         raise ImportFileError("The file has no header row.")
-    header = [str(h or "").strip().lower() for h in table[0]]
+    if len(header) > MAX_COLUMNS:
+        raise ImportFileError(f"The header row has more than {MAX_COLUMNS} columns; a file for "
+                              "import needs only the columns of the template.")
     missing = [c.name for c in COLUMNS if c.required and c.name not in header]
     if missing:
         raise ImportFileError("The header row is missing the column"
                               f"{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. "
                               "Download the template to see the columns.")
-    rows = []
-    for values in table[1:]:
-        if not any(str(v or "").strip() for v in values):
+    return header
+
+
+def _data_rows(rows, header):
+    """The rows after the header that hold anything, cut to the header's width, read one at a
+    time from the iterator ``rows`` and refused as soon as there are too many, before the rest
+    is read."""
+    kept = []
+    for number, values in enumerate(rows, start=2):
+        if number > MAX_LINES:
+            raise ImportFileError(f"The file goes on past row {MAX_LINES:,}. Import at most "
+                                  f"{MAX_ROWS:,} rows at once, and delete any empty rows below "
+                                  "them.")
+        if not any(v is not None and str(v).strip() for v in values):
             continue
-        rows.append({h: _text(v) for h, v in zip(header, values, strict=False) if h})
-    if not rows:
+        if len(kept) == MAX_ROWS:
+            raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows; import at most "
+                                  f"{MAX_ROWS:,} at once.")
+        kept.append(values[:len(header)])
+    if not kept:
         raise ImportFileError("The file has a header row but no rows to import.")
-    if len(rows) > MAX_ROWS:
-        raise ImportFileError(f"The file has {len(rows)} rows; import at most {MAX_ROWS} at once.")
-    return rows
+    return kept
 
 
 def _text(value):
@@ -157,20 +187,60 @@ def _read_csv(data):
         raise ImportFileError("The CSV file is not UTF-8 text. Save it as 'CSV UTF-8'.") from error
     if "\x00" in text:
         raise ImportFileError("The file is not a CSV file.")
-    return list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = _header(next(reader, None))
+        return header, _data_rows(reader, header)
+    except csv.Error as error:  # e.g. a cell longer than the csv module's field size limit
+        raise ImportFileError(f"The CSV file could not be read: {error}.") from error
+
+
+def _check_zip(data):
+    """Refuse a workbook that would unzip to more than it could hold, before anything unzips
+    it. The sizes are the ones the zip declares, and they hold: Python's zipfile stops reading a
+    member at its declared size and checks its CRC."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as error:
+        raise ImportFileError("The file is not an Excel (.xlsx) file.") from error
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise ImportFileError("The Excel file has too many parts to be a spreadsheet.")
+    unzipped = sum(member.file_size for member in members)
+    inflated = any(member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1)
+                   for member in members if member.file_size > 1024 * 1024)
+    if unzipped > MAX_UNZIPPED_BYTES or inflated:
+        raise ImportFileError("The Excel file unzips to far more than a spreadsheet of "
+                              f"{MAX_ROWS:,} rows; save it again from Excel, or as CSV.")
 
 
 def _read_xlsx(data):
+    # openpyxl is imported here, not at the top, because only an XLSX upload needs it.
     from openpyxl import load_workbook
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ImportFileError("The file is not an Excel (.xlsx) file.")
+    _check_zip(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise ImportFileError("The Excel file could not be read; is it damaged?") from error
-    sheet = workbook.worksheets[0]
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
+    try:
+        if not workbook.worksheets:
+            raise ImportFileError("The Excel file has no sheet.")
+        sheet = workbook.worksheets[0]
+        # Whatever size the sheet declares, rows stream in one at a time, no further than the
+        # limits, and no wider than the header (which Excel itself bounds: 16,384 columns).
+        header = _header(next(sheet.iter_rows(max_row=1, values_only=True), None))
+        rows = sheet.iter_rows(min_row=2, max_row=MAX_LINES + 1, max_col=len(header),
+                               values_only=True)
+        return header, _data_rows(rows, header)
+    except ImportFileError:
+        raise
+    except Exception as error:  # a damaged sheet fails while it is read, in as many ways
+        raise ImportFileError("The Excel file could not be read; is it damaged?") from error
+    finally:
+        workbook.close()
 
 
 def template_rows():
@@ -361,7 +431,7 @@ def _decimal(text, column, error):
     except InvalidOperation:
         error(column, f"'{text}' is not a number.")
         return None
-    if value < 0 or not value.is_finite():
+    if not value.is_finite() or value < 0:  # NaN cannot even be compared with 0
         error(column, "Enter a number of 0 or more.")
         return None
     return value

@@ -40,24 +40,18 @@ class Profession(models.TextChoices):
 
 
 class PersonQuerySet(models.QuerySet):
+    @access.scoped
     def visible_to(self, user):
         """People who hold (or held) a post the user can see, people employed by an organisation
         the user can see, and the user's own record."""
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(
             Q(pk__in=Appointment.objects.visible_to(user).values("person"))
             | Q(substantive_employer__in=Organisation.objects.visible_to(user).values("pk"))
             | Q(user=user)
         )
 
+    @access.scoped
     def editable_by(self, user):
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(
             Q(pk__in=Appointment.objects.editable_by(user).values("person"))
             | Q(substantive_employer__in=Organisation.objects.editable_by(user).values("pk"))
@@ -198,11 +192,8 @@ def _ending_within(days, on):
 
 
 class AppointmentQuerySet(models.QuerySet):
+    @access.scoped
     def visible_to(self, user):
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(
             Q(post__system__in=access.granted_systems(user))
             | Q(post__host_organisation__in=access.granted_organisations(user))
@@ -219,33 +210,24 @@ class AppointmentQuerySet(models.QuerySet):
                    .values_list("content_object_id", flat=True))
         return self.filter(pk__in=sorted(ids))
 
+    @access.scoped
     def editable_by(self, user):
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(
             Q(post__system__in=access.granted_systems(user, access.EDIT))
             | Q(post__host_organisation__in=access.granted_organisations(user, access.EDIT))
         )
 
+    @access.scoped
     def extendable_by(self, user):
         """Appointments the user may extend: HR who edit them and the CMO/CNO office."""
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(
             Q(pk__in=self.model.objects.editable_by(user).values("pk"))
             | Q(pk__in=self.model.objects.approvable_by(user).values("pk"))
         )
 
+    @access.scoped
     def approvable_by(self, user):
         """Appointments whose extensions the user may agree (the CMO/CNO office)."""
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(post__system__in=access.granted_systems(user, access.APPROVE))
 
     def with_capabilities(self, user):
@@ -416,6 +398,8 @@ class Appointment(models.Model):
             return ("Offered", "yellow")
         if self.is_closed:
             return (self.get_status_display(), "grey")
+        if self.start_date is None or self.end_date is None:  # not saved yet
+            return (self.get_status_display(), "")
         if self.end_date < today:
             return ("Term ended", "grey")
         if self.start_date > today:
@@ -554,7 +538,8 @@ class BulkChange(models.Model):
         ordering = ["-recorded_at"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.on_date:%-d %b %Y} ({self.appointment_count})"
+        on = f"{self.on_date:%-d %b %Y}" if self.on_date else "(date not set)"
+        return f"{self.get_kind_display()} {on} ({self.appointment_count})"
 
 
 class Extension(models.Model):
@@ -596,6 +581,8 @@ class Extension(models.Model):
 
     @property
     def months(self):
+        if self.new_end_date is None or self.old_end_date is None:
+            return None
         delta = self.new_end_date - self.old_end_date
         return round(delta.days / 30.44, 1)
 
@@ -609,12 +596,9 @@ class VacancyQuerySet(models.QuerySet):
     def editable_by(self, user):
         return self.filter(post__in=Post.objects.editable_by(user).values("pk"))
 
+    @access.scoped
     def approvable_by(self, user):
         """Vacancies whose approval to recruit the user may give: the CMO/CNO office."""
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(post__system__in=access.granted_systems(user, access.APPROVE))
 
     def with_capabilities(self, user):

@@ -1,11 +1,22 @@
 from django.urls import path
 
-from .views import appointments, bulk, dashboard, imports, invitations, people, posts, recruitment
+from .views import (
+    appointments,
+    bulk,
+    calendar,
+    dashboard,
+    imports,
+    invitations,
+    people,
+    posts,
+    recruitment,
+)
 
 app_name = "appointments"
 urlpatterns = [
     path("", dashboard.home, name="dashboard"),
     path("users/invite/", invitations.invite, name="invite"),
+    path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar-feed"),
     path("posts/", posts.post_list, name="post-list"),
     path("posts/<int:pk>/", posts.post_detail, name="post-detail"),
     path("people/", people.person_list, name="person-list"),

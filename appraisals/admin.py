@@ -1,4 +1,7 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from ccpl.admin import ListedInline, RecordAdminMixin
 
 from .models import (
     Cycle,
@@ -51,25 +54,32 @@ class DimensionAdmin(admin.ModelAdmin):
     inlines = [StatementInline]
 
 
-class RaterInline(admin.TabularInline):
+class RaterInline(ListedInline):
     model = Rater
     fields = ["name", "email", "group", "status", "invited_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    show_change_link = False
 
 
 @admin.register(Cycle)
-class CycleAdmin(admin.ModelAdmin):
+class CycleAdmin(SimpleHistoryAdmin):
+    """Cycles are opened from the appointment's page, which grants the appraiser and tells the
+    leader, so there is no "add" here. Once a rater has answered, the appraiser, the stage and
+    the anonymity threshold are read-only (and Cycle.clean() refuses them)."""
+
     list_display = ["appointment", "appraiser", "stage", "opened_on", "closes_on", "outcome"]
     list_select_related = ["appointment__person", "appointment__post", "appraiser"]
     list_filter = ["stage", "outcome", "appointment__post__system"]
     search_fields = ["appointment__person__family_name", "appointment__post__title"]
-    readonly_fields = ["appointment", "template_version"]
     inlines = [RaterInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["appointment", "template_version", "opened_by"]
+        if obj is not None and obj.has_rater_answers:
+            readonly += Cycle.LOCKED_ONCE_ANSWERED
+        return readonly
 
 
 # Response and Answer are deliberately not in the admin: raters' answers are read only through
@@ -78,16 +88,11 @@ class CycleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Redaction)
-class RedactionAdmin(admin.ModelAdmin):
+class RedactionAdmin(RecordAdminMixin, admin.ModelAdmin):
     """The original text of removed comments: administrators only."""
 
     list_display = ["response", "field", "redacted_by", "redacted_at"]
     list_select_related = ["response", "redacted_by"]
-    readonly_fields = ["response", "field", "original_text", "reason", "redacted_by",
-                       "redacted_at"]
-
-    def has_add_permission(self, request):
-        return False
 
     def has_module_permission(self, request):
         return request.user.is_superuser

@@ -5,7 +5,9 @@ Anonymity is built into the tables: a submitted response records the rater *grou
 that leads back to the rater (no link to the nomination, no time of submission), and its
 comments are named and ordered by random keys, never by its id. Nobody but the rater sees
 whether a named rater has answered: the cycle page counts answers per group. Raters' drafts
-live on their nomination only until they submit. None of these tables keep a change history.
+live on their nomination only until they submit. Only the cycle keeps a change history (its
+settings, stage and appraiser); a rater answering writes nothing to the cycle, so its history
+says nothing about who answered when.
 """
 
 import datetime
@@ -14,11 +16,13 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from appointments.models import Appointment
 from ccpl import access
@@ -74,11 +78,11 @@ class TemplateVersion(models.Model):
 
     @property
     def scale_values(self):
-        return [int(value) for value, _ in self.scale]
+        return [int(value) for value, _ in self.scale or []]
 
     @property
     def scale_labels(self):
-        return {int(value): label for value, label in self.scale}
+        return {int(value): label for value, label in self.scale or []}
 
 
 class Dimension(models.Model):
@@ -111,35 +115,26 @@ class Statement(models.Model):
 
 
 class CycleQuerySet(models.QuerySet):
+    @access.scoped
     def visible_to(self, user):
         """Cycles of appointments the user can see (HR sees their status, not their content)."""
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(
             Q(appointment__in=Appointment.objects.visible_to(user).values("pk"))
             | Q(appraiser=user)
         )
 
+    @access.scoped
     def reportable_to(self, user):
         """Cycles whose report the user may read: the appraiser, the leader once released,
         administrators."""
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(
             Q(appraiser=user)
             | Q(appointment__person__user=user, released_at__isnull=False)
         )
 
+    @access.scoped
     def managed_by(self, user):
         """Cycles HR may open, close and chase."""
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(appointment__in=Appointment.objects.editable_by(user).values("pk"))
 
     def in_progress(self):
@@ -205,8 +200,14 @@ class Cycle(models.Model):
     outcome_recorded_at = models.DateTimeField(null=True, blank=True)
     leader_signed_at = models.DateTimeField(null=True, blank=True)
     appraiser_signed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
 
     objects = CycleQuerySet.as_manager()
+
+    # Who reads the answers, how small a group may be shown, and where the cycle stands: once a
+    # rater has answered, changing them by hand could expose that rater or hand their answers to
+    # someone else. The services still move the stage on (close, release, sign off).
+    LOCKED_ONCE_ANSWERED = ["appraiser", "stage", "anonymity_threshold"]
 
     class Meta:
         ordering = ["-opened_on", "-pk"]
@@ -236,6 +237,26 @@ class Cycle(models.Model):
         return self.stage == self.Stage.COLLECTING and timezone.localdate() <= self.closes_on
 
     @property
+    def has_rater_answers(self):
+        """Whether any rater has submitted (the leader's self-assessment does not count)."""
+        return self.pk is not None and self.responses.filter(is_self=False).exists()
+
+    def clean(self):
+        """Refuse a change by hand (the admin) to the locked fields once a rater has answered."""
+        super().clean()
+        if not self.has_rater_answers:
+            return
+        attnames = {name: self._meta.get_field(name).attname for name in self.LOCKED_ONCE_ANSWERED}
+        stored = Cycle.objects.values(*attnames.values()).get(pk=self.pk)
+        errors = {
+            name: f"The {self._meta.get_field(name).verbose_name} cannot change once a rater "
+                  "has answered."
+            for name, attname in attnames.items() if getattr(self, attname) != stored[attname]
+        }
+        if errors:
+            raise ValidationError(errors)
+
+    @property
     def is_in_progress(self):
         return self.stage in self.IN_PROGRESS
 
@@ -261,6 +282,8 @@ class Cycle(models.Model):
         if is_hr is None:
             is_hr = Cycle.objects.managed_by(user).filter(pk=self.pk).exists()
         return CycleActions.of(self, user, is_hr=is_hr)
+
+
 
 
 @dataclass(frozen=True)

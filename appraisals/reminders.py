@@ -1,16 +1,82 @@
-"""What the reminder sweep needs from appraisals: who has been appraised, which raters to chase,
-and which cycles have reached their closing date."""
+"""What the daily sweep does and finds about appraisals: it opens cycles ahead of each
+anniversary and closes those past their closing date, finds annual appraisals due or overdue and
+raters to chase, and makes a rater's private link when their e-mail is sent. Registered with the
+ledger in ``AppraisalsConfig.ready()``."""
 
+import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.db.models import Q
+from django.urls import reverse
 
+from appointments.models import Appointment
+from appointments.reminders import people_holding, recipients
 from ccpl.models import Notification
+from ccpl.notifications import Due, chunks
+
+from .models import Cycle, Rater
+from .services import open_cycles, rater_context
+
+Kind = Notification.Kind
+APPRAISAL_NOTICE_DAYS = 30
+APPRAISAL_OVERDUE_WINDOW_DAYS = 60
+OPEN_AHEAD_DAYS = 60
+RATER_KINDS = (Kind.RATER_INVITATION, Kind.RATER_CHASER)
+
+
+# --- Annual appraisals -----------------------------------------------------------------------
+
+def appraisals_due(today, digest_users):
+    """30 days before each anniversary of the start of a term, and overdue after it until an
+    appraisal is recorded, to the leader and their appraiser."""
+    in_force = (Appointment.objects.filter(status=Appointment.Status.ACTIVE,
+                                           start_date__lte=today - datetime.timedelta(days=300),
+                                           end_date__gte=today)
+                .select_related("person__user", "post").order_by("pk"))
+    for chunk in chunks(in_force):
+        due = []
+        for appointment in chunk:
+            anniversary = _next_or_current_anniversary(appointment, today)
+            if anniversary:
+                due.append((appointment, anniversary))
+        if not due:
+            continue
+        done = appraised_since({a.pk: d - relativedelta(months=3) for a, d in due})
+        managers = people_holding({a.post.responsible_to_id for a, _ in due}, today)
+        for appointment, anniversary in due:
+            if appointment.pk in done:
+                continue
+            kind = Kind.APPRAISAL_DUE if today < anniversary else Kind.APPRAISAL_OVERDUE
+            label = "due" if kind == Kind.APPRAISAL_DUE else "overdue"
+            context = {"appointment": appointment, "anniversary": anniversary,
+                       "subject": f"Annual appraisal {label}: {appointment.person} — "
+                                  f"{appointment.post}"}
+            for email, user in recipients(
+                appointment, managers=managers.get(appointment.post.responsible_to_id, [])
+            ):
+                yield Due(kind, f"{label}@{anniversary}", appointment, email, user, context)
+
+
+def _next_or_current_anniversary(appointment, today):
+    """The anniversary of the start that is within the notice period ahead of today or within
+    the overdue window behind it, if any."""
+    years = relativedelta(today, appointment.start_date).years
+    for n in (years, years + 1):
+        if n < 1:
+            continue
+        anniversary = appointment.start_date + relativedelta(years=n)
+        if anniversary > appointment.end_date:
+            continue
+        days = (anniversary - today).days
+        if -APPRAISAL_OVERDUE_WINDOW_DAYS <= days <= APPRAISAL_NOTICE_DAYS:
+            return anniversary
+    return None
 
 
 def appraised_since(since_by_appointment):
     """Ids of the appointments with an appraisal outcome recorded on or after the given date
     (one date per appointment id)."""
-    from .models import Cycle
-
     if not since_by_appointment:
         return set()
     earliest = min(since_by_appointment.values())
@@ -20,49 +86,11 @@ def appraised_since(since_by_appointment):
     return {pk for pk, meeting_on in rows if meeting_on >= since_by_appointment[pk]}
 
 
-def rater_chasers(today):
-    """Every ``chase_every_days`` after the invitation, to raters who have not answered, until
-    the cycle closes. Each chaser carries the rater's own link and nothing about anyone else."""
-    from ccpl.reminders import Due
-
-    from .models import Cycle, Rater
-    from .services import rater_context
-
-    raters = (Rater.objects.filter(status=Rater.Status.INVITED,
-                                   cycle__stage=Cycle.Stage.COLLECTING,
-                                   cycle__closes_on__gte=today)
-              .filter(~Q(invited_at=None))
-              .select_related("cycle__appointment__person", "cycle__appointment__post")
-              .order_by("pk"))
-    for rater in raters.iterator(chunk_size=2000):
-        days = (today - rater.invited_at.date()).days
-        every = rater.cycle.chase_every_days or 7
-        if days >= every:
-            yield Due(Notification.Kind.RATER_CHASER, f"chase-{days // every}", rater,
-                      rater.email, None, rater_context(rater, chaser=True))
-
-
-def close_due_cycles(today):
-    from .services import close_due_cycles as close
-
-    return close(today)
-
-
-OPEN_AHEAD_DAYS = 60
-
+# --- 360° cycles -----------------------------------------------------------------------------
 
 def open_due_cycles(today):
     """Open a cycle automatically two months before the anniversary of a term's start, for
     leaders with an account who have not had one in the last ten months."""
-    import datetime
-
-    from dateutil.relativedelta import relativedelta
-
-    from appointments.models import Appointment
-
-    from .models import Cycle
-    from .services import open_cycles
-
     recent = Cycle.objects.filter(opened_on__gt=today - relativedelta(months=10)).values(
         "appointment")
     candidates = (Appointment.objects.filter(status=Appointment.Status.ACTIVE,
@@ -80,5 +108,40 @@ def open_due_cycles(today):
     if not due:
         return 0
     opened, _ = open_cycles(appointments=Appointment.objects.filter(pk__in=due), by=None,
-                            today=today, closes_on=today + datetime.timedelta(days=42))
+                            today=today, closes_on=today + Cycle.DEFAULT_LENGTH)
     return len(opened)
+
+
+def rater_chasers(today, digest_users):
+    """Every ``chase_every_days`` after the invitation, to raters who have not answered, until
+    the cycle closes. Each chaser carries the rater's own link and nothing about anyone else."""
+    raters = (Rater.objects.filter(status=Rater.Status.INVITED,
+                                   cycle__stage=Cycle.Stage.COLLECTING,
+                                   cycle__closes_on__gte=today)
+              .filter(~Q(invited_at=None))
+              .select_related("cycle__appointment__person", "cycle__appointment__post")
+              .order_by("pk"))
+    for rater in raters.iterator(chunk_size=2000):
+        days = (today - rater.invited_at.date()).days
+        every = rater.cycle.chase_every_days or 7
+        if days >= every:
+            yield Due(Kind.RATER_CHASER, f"chase-{days // every}", rater,
+                      rater.email, None, rater_context(rater, chaser=True))
+
+
+# --- Private links ---------------------------------------------------------------------------
+
+def rater_email_with_link(rater_id, kind):
+    """The context of a rater's invitation or chaser with a private link made now: only its hash
+    is kept, and the rater's previous link stops working. None when no link may be made any
+    more (answered, declined, withdrawn, or the cycle no longer takes answers). The ledger asks
+    for it by the row's type (a rater, one of RATER_KINDS), never because of what the row says."""
+    rater = (Rater.objects.select_for_update(of=("self", "cycle"))
+             .select_related("cycle__appointment__person", "cycle__appointment__post")
+             .filter(pk=rater_id, status=Rater.Status.INVITED).first())
+    if rater is None or not rater.cycle.is_open_to_raters:
+        return None
+    token = rater.new_token()
+    rater.save(update_fields=["token_hash"])
+    return {**rater_context(rater, chaser=kind == Kind.RATER_CHASER),
+            "private_link": settings.SITE_URL + reverse("appraisals:rater", args=[token])}

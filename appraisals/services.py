@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from appointments.models import Appointment
 from appointments.services import grant_appointment_view
 from ccpl.models import Notification
-from ccpl.reminders import Due, notify_now, record_and_send
+from ccpl.notifications import Due, notify_now, record_and_send
 
 from .models import (
     REDACTED_TEXT,
@@ -249,7 +250,7 @@ def invite_raters(cycle):
 def invite_raters_of(cycles):
     """Mark every nominated rater of ``cycles`` invited and record their invitations in the
     ledger, batched, in the caller's transaction. The link itself is made when the e-mail is
-    sent (see ccpl.reminders.deliver), so no usable link is ever stored."""
+    sent (see appraisals.reminders.rater_email_with_link), so no usable link is ever stored."""
     now = timezone.now()
     raters = list(Rater.objects.filter(cycle__in=[c.pk for c in cycles],
                                        status=Rater.Status.NOMINATED)
@@ -288,7 +289,7 @@ def open_cycles(*, appointments, by, closes_on=None, template_version=None, toda
             cycles.append(Cycle(appointment=appointment, appraiser=appraiser, opened_by=by,
                                 opened_on=today, closes_on=closes_on,
                                 template_version=template_version))
-    cycles = Cycle.objects.bulk_create(cycles, batch_size=1000)
+    cycles = bulk_create_with_history(cycles, Cycle, batch_size=1000, default_user=by)
     grant_appointment_view(users_and_appointments=[(c.appraiser, c.appointment) for c in cycles])
     record_and_send(
         Due(Notification.Kind.APPRAISAL_DUE, f"opened-{c.pk}", c, c.appointment.person.user.email,

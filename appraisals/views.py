@@ -150,10 +150,10 @@ def nominate(request, pk):
     return _cycle_page(request, cycle, nomination_form=form)
 
 
-def _post_action(request, pk, action, success, queryset=None):
-    cycle = _cycle(request, pk, queryset)
+def _post_action(request, cycle, action, success):
+    """One step that needs no form: do it, say how it went, back to the cycle."""
     try:
-        action(cycle)
+        action()
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -162,61 +162,69 @@ def _post_action(request, pk, action, success, queryset=None):
     return redirect(cycle)
 
 
+def _rater(request, pk, rater_pk):
+    cycle = _cycle(request, pk)
+    return cycle, get_object_or_404(cycle.raters, pk=rater_pk)
+
+
 @login_required
 @require_POST
 def remove_nomination(request, pk, rater_pk):
-    cycle = _cycle(request, pk)
-    rater = get_object_or_404(cycle.raters, pk=rater_pk)
-    return _post_action(request, pk, lambda c: services.remove_nomination(rater=rater,
-                                                                          by=request.user),
+    cycle, rater = _rater(request, pk, rater_pk)
+    return _post_action(request, cycle,
+                        lambda: services.remove_nomination(rater=rater, by=request.user),
                         f"{rater.name} has been removed.")
 
 
 @login_required
 @require_POST
+def revoke(request, pk, rater_pk):
+    cycle, rater = _rater(request, pk, rater_pk)
+    return _post_action(request, cycle,
+                        lambda: services.revoke_rater(rater=rater, by=request.user),
+                        f"{rater.name}'s link has been withdrawn.")
+
+
+@login_required
+@require_POST
 def submit_nominations(request, pk):
-    return _post_action(request, pk, lambda c: services.submit_nominations(cycle=c,
-                                                                           by=request.user),
+    cycle = _cycle(request, pk)
+    return _post_action(request, cycle,
+                        lambda: services.submit_nominations(cycle=cycle, by=request.user),
                         "Your nominations have gone to your appraiser for approval.")
 
 
 @login_required
 @require_POST
 def approve_nominations(request, pk):
-    return _post_action(request, pk, lambda c: services.approve_nominations(cycle=c,
-                                                                            by=request.user),
+    cycle = _cycle(request, pk)
+    return _post_action(request, cycle,
+                        lambda: services.approve_nominations(cycle=cycle, by=request.user),
                         "The raters have been approved and invited.")
 
 
 @login_required
 @require_POST
-def revoke(request, pk, rater_pk):
-    cycle = _cycle(request, pk)
-    rater = get_object_or_404(cycle.raters, pk=rater_pk)
-    return _post_action(request, pk, lambda c: services.revoke_rater(rater=rater,
-                                                                     by=request.user),
-                        f"{rater.name}'s link has been withdrawn.")
-
-
-@login_required
-@require_POST
 def close(request, pk):
-    return _post_action(request, pk, lambda c: services.close_cycle(cycle=c, by=request.user),
+    cycle = _cycle(request, pk)
+    return _post_action(request, cycle, lambda: services.close_cycle(cycle=cycle, by=request.user),
                         "The appraisal is closed and the report has gone to the appraiser.")
 
 
 @login_required
 @require_POST
 def release(request, pk):
-    return _post_action(request, pk, lambda c: services.release_report(cycle=c,
-                                                                       by=request.user),
+    cycle = _cycle(request, pk)
+    return _post_action(request, cycle,
+                        lambda: services.release_report(cycle=cycle, by=request.user),
                         "The report has been released to the leader.")
 
 
 @login_required
 @require_POST
 def sign_off(request, pk):
-    return _post_action(request, pk, lambda c: services.sign_off(cycle=c, by=request.user),
+    cycle = _cycle(request, pk)
+    return _post_action(request, cycle, lambda: services.sign_off(cycle=cycle, by=request.user),
                         "You have signed off the appraisal.")
 
 

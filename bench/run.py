@@ -10,6 +10,7 @@ user of one system, a CMO office of one system, and an administrator who sees al
 """
 
 import os
+import resource
 import statistics
 import sys
 import time
@@ -31,8 +32,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from guardian.shortcuts import assign_perm  # noqa: E402
 
 from appointments.models import Appointment  # noqa: E402
-from ccpl import access  # noqa: E402
-from ccpl.models import User  # noqa: E402
+from ccpl import access, notifications  # noqa: E402
+from ccpl.models import Notification, User  # noqa: E402
 from governance import transparency  # noqa: E402
 from governance.models import Body  # noqa: E402
 from roles.models import Post, System  # noqa: E402
@@ -141,16 +142,11 @@ def bench_public(system):
 
 def bench_sweep():
     """The daily reminder sweep on the whole register, excluding SMTP (nothing is sent)."""
-    import resource
-
-    from ccpl import reminders
-    from ccpl.models import Notification
-
     Notification.objects.all().delete()
     for label in ("first run (records everything due)", "second run (nothing new)"):
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
-            result, _ = reminders.sweep(queue=False)
+            result, _ = notifications.sweep(queue=False)
             elapsed = time.perf_counter() - started
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"reminder sweep, {label}: {elapsed:.2f} s, {len(captured)} queries, "

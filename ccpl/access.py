@@ -15,6 +15,8 @@ Exceptions (an appraiser on one appointment, a leader on their own record) are p
 the leader's own link from Person to User, and are handled on the QuerySets themselves.
 """
 
+import functools
+
 from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -70,6 +72,22 @@ def granted_systems(user, perm=VIEW):
 
 def granted_organisations(user, perm=VIEW):
     return _granted(user, "Organisation", perm)
+
+
+def scoped(method):
+    """For the QuerySet methods that answer what a user may see or do (``visible_to``,
+    ``editable_by``…): nothing for a signed-out or deactivated user, everything for an
+    administrator, and otherwise what the method itself filters."""
+
+    @functools.wraps(method)
+    def for_user(queryset, user, *args, **kwargs):
+        if not is_signed_in(user):
+            return queryset.none()
+        if user.is_superuser:
+            return queryset.all()
+        return method(queryset, user, *args, **kwargs)
+
+    return for_user
 
 
 def flag(allowed):

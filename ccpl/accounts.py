@@ -1,6 +1,8 @@
 """Accounts are invited, never signed up for: an administrator or HR creates the account (see
-ccpl.services.create_account) and the person receives a link to choose their password. Here:
-allauth's adapter, the invitation e-mail, and allauth's forms dressed as NHS.UK components."""
+ccpl.services.create_account) and the person receives a link to choose their password, made when
+the e-mail is sent (through the notification ledger, so a mail outage delays it and fails
+nothing). Here: allauth's adapter, that e-mail's link, and allauth's forms dressed as NHS.UK
+components."""
 
 from allauth.account import forms as account_forms
 from allauth.account.adapter import DefaultAccountAdapter
@@ -9,11 +11,10 @@ from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.base import forms as mfa_base_forms
 from allauth.mfa.totp import forms as totp_forms
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from .forms import NHSFormMixin
+from .models import User
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -29,16 +30,19 @@ def set_password_url(user):
     return f"{settings.SITE_URL}{path}"
 
 
-def send_invitation(user, by):
-    context = {"user": user, "by": by, "url": set_password_url(user),
-               "service_name": settings.CCPL_SERVICE_NAME}
-    send_mail(
-        subject="CCPL: you have been invited to the leadership register",
-        message=render_to_string("ccpl/email/invitation.txt", context),
-        html_message=render_to_string("ccpl/email/invitation.html", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+def invitation_with_link(user_id, kind):
+    """The context of an account invitation with a set-password link made now (registered with
+    the notification ledger for this kind of row). None once the account has a password or has
+    been switched off: the invitation has nothing left to do."""
+    user = User.objects.select_related("invited_by").filter(pk=user_id, is_active=True).first()
+    if user is None or user.has_usable_password():
+        return None
+    return {**invitation_context(user), "private_link": set_password_url(user)}
+
+
+def invitation_context(user):
+    return {"user": user, "template": "invitation",
+            "subject": "CCPL: you have been invited to the leadership register"}
 
 
 # --- allauth's forms, dressed as NHS.UK components -------------------------------------------

@@ -5,6 +5,32 @@ from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from .models import Notification, User
 
 
+class ListedInline(admin.TabularInline):
+    """Rows listed on their parent's page for reference: each is changed on its own page, or
+    through the service that writes it, never added or removed here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class RecordAdminMixin:
+    """Records a service writes with who, when and why (an extension, a bulk change, a
+    decision, a notification): the admin lists and shows them, and never adds or edits one."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class EmailUserCreationForm(UserCreationForm):
     class Meta:
         model = User
@@ -38,13 +64,9 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(RecordAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "kind", "milestone", "recipient_email", "status", "attempts",
                     "sent_at"]
     list_filter = ["kind", "status", "created_at"]
     search_fields = ["recipient_email", "subject"]
-    readonly_fields = [f.name for f in Notification._meta.fields]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False

@@ -95,7 +95,7 @@ class DateField(forms.MultiValueField):
                                         code="invalid")
         try:
             return datetime.date(int(year), int(month), int(day))
-        except ValueError as error:
+        except (ValueError, OverflowError) as error:  # a day or month too big for C's int
             raise forms.ValidationError(f"The {label} must be a real date.",
                                         code="invalid") from error
 

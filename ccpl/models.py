@@ -4,6 +4,9 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from . import access
+from .notification_registry import REGISTRY
+
 
 def new_calendar_token():
     return secrets.token_urlsafe(32)
@@ -42,6 +45,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False,
         help_text="One e-mail a week of everything ending or overdue, instead of single reminders.",
     )
+    invited_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="Who gave this person their account.",
+    )
     calendar_token = models.CharField(
         max_length=64, unique=True, default=new_calendar_token, editable=False,
         help_text="The secret part of the user's private calendar feed address.",
@@ -72,27 +79,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class NotificationQuerySet(models.QuerySet):
+    @access.scoped
     def visible_to(self, user):
-        """Reminders about what the user can see (appointments, job descriptions), and those
-        sent to them. 360° invitations are about raters, whom only their own link reaches."""
-        from appointments.models import Appointment
-        from roles.models import JobDescription, Post
-
-        from . import access
-
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        appointments = Appointment.objects.visible_to(user)
-        job_descriptions = JobDescription.objects.filter(post__in=Post.objects.visible_to(user))
-        return self.filter(
-            models.Q(object_type="appointments.appointment",
-                     object_id__in=appointments.values("pk"))
-            | models.Q(object_type="roles.jobdescription",
-                       object_id__in=job_descriptions.values("pk"))
-            | models.Q(recipient=user)
-        )
+        """Reminders about what the user can see (each app says which of its objects, in
+        REGISTRY.readers), and those sent to them. 360° invitations are about raters, whom only
+        their own link reaches."""
+        readable = models.Q(recipient=user)
+        for object_type, ids_visible_to in REGISTRY.readers.items():
+            readable |= models.Q(object_type=object_type, object_id__in=ids_visible_to(user))
+        return self.filter(readable)
 
     def about(self, obj):
         return self.filter(object_type=obj._meta.label_lower, object_id=obj.pk)
@@ -115,6 +110,7 @@ class Notification(models.Model):
         RATER_CHASER = "rater_chaser", "360° reminder"
         JD_REVIEW = "jd_review", "Job description review due"
         WEEKLY_DIGEST = "weekly_digest", "Weekly digest"
+        ACCOUNT_INVITATION = "account_invitation", "Account invitation"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

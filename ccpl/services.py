@@ -4,23 +4,25 @@ from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .accounts import send_invitation
-from .models import User, new_calendar_token
+from .accounts import invitation_context
+from .models import Notification, User, new_calendar_token
+from .notifications import notify_now
 
 
 @transaction.atomic
 def create_account(*, email, full_name, by):
-    """Create an account with no usable password and e-mail its owner a link to choose one, once
-    the caller's transaction commits. What the account may see is granted by the caller (see
-    appointments.services.invite)."""
+    """Create an account with no usable password and e-mail its owner a link to choose one (made
+    as the e-mail is sent, once the caller's transaction commits). What the account may see is
+    granted by the caller (see appointments.services.invite)."""
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "An account with this e-mail address already exists."})
-    user = User(email=email, full_name=full_name.strip())
+    user = User(email=email, full_name=full_name.strip(), invited_by=by)
     user.set_unusable_password()
     user.save()
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
-    transaction.on_commit(lambda: send_invitation(user, by))
+    notify_now(kind=Notification.Kind.ACCOUNT_INVITATION, milestone="invitation", obj=user,
+               email=email, user=user, context=invitation_context(user))
     return user
 
 

@@ -12,7 +12,6 @@ admin.site.site_title = "CCPL administration"
 urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/calendar/reset/", views.reset_calendar, name="account-calendar-reset"),
-    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("reminders/", views.notification_list, name="notification-list"),
     path("", include("roles.urls")),

@@ -1,18 +1,17 @@
-"""The user's own account page, the calendar feed, the reminders log and the accessibility
-statement."""
+"""The user's own account page, the reminders log and the accessibility statement."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import access, calendar, services
+from . import access, services
 from .forms import DateField, NHSForm
 from .lists import list_links
-from .models import Notification, User
+from .models import Notification
 
 
 class AccountForm(NHSForm):
@@ -35,7 +34,8 @@ def account(request):
         return redirect("account")
     return render(request, "ccpl/account.html", {
         "form": form,
-        "calendar_url": request.build_absolute_uri(f"/calendar/{user.calendar_token}.ics"),
+        "calendar_url": request.build_absolute_uri(
+            reverse("appointments:calendar-feed", args=[user.calendar_token])),
         "has_totp": access.has_totp(user),
         "breadcrumbs": [("Dashboard", "/")],
     })
@@ -48,15 +48,6 @@ def reset_calendar(request):
     messages.success(request, "Your calendar has a new private address; the old one no longer "
                               "works.")
     return redirect("account")
-
-
-def calendar_feed(request, token):
-    """Private by its address, not by a session: calendar apps cannot sign in."""
-    user = get_object_or_404(User, calendar_token=token, is_active=True)
-    response = HttpResponse(calendar.feed_for(user), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="ccpl.ics"'
-    response["Cache-Control"] = "private, max-age=900"
-    return response
 
 
 def accessibility(request):

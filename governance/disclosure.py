@@ -1,15 +1,24 @@
-"""Statistical disclosure control for published counts, as NHS Digital publishes workforce
-statistics:
+"""Statistical disclosure control for the published diversity summary, as NHS Digital publishes
+workforce statistics, and stricter where the tables are small.
 
-- a count from 1 to 7 is suppressed (shown as "*");
-- every other count is rounded to the nearest 5 (0 stays 0: nobody can be identified by it);
-- a total is computed from the true counts and then rounded the same way (and suppressed if it
-  is itself 1 to 7);
-- where a table has exactly one suppressed cell, the total and the other cells would let a reader
-  work it back, so the next smallest non-zero cell is suppressed too.
+Assume a reader who knows these rules, the named register of the same system (so exactly how many
+people are counted) and possibly their own group, being one of the people counted. No table may
+let them work out anyone's group. A table's zeros speak as loudly as its counts: a table whose
+only non-zero cell is suppressed still says that everyone is in that cell. So:
 
-Every published number is therefore 0 or a multiple of 5 of at least 10; no cell, anywhere it is
-shown (page, CSV, PDF), gives a count from 1 to 7.
+- a table of fewer than 10 people is not published ("Fewer than 10 people: not published");
+- nor is one with fewer than 3 people outside its largest group, where the zeros would say that
+  everyone, or everyone but one or two people, shares a group;
+- in a published table a count from 1 to 7 is suppressed (shown as "*"), every other count is
+  rounded to the nearest 5 (0 stays 0), and the total is rounded from the true figure;
+- hidden counts never stand alone or hold fewer than 10 people between them: until they do, the
+  smallest count still shown is hidden too, so that the total less what is shown leaves no
+  small count to be worked out.
+
+Every published number is therefore 0 or a multiple of 5 of at least 10. ``tests/
+test_transparency.py`` plays the reader above against these rules over random populations. It
+also shows the limit: in rare tables, a reader who knows the exact number of people can still
+narrow a hidden count to one value, which never tells them whose it is.
 """
 
 from dataclasses import dataclass
@@ -17,6 +26,12 @@ from dataclasses import dataclass
 SUPPRESSED = "*"
 LOWEST_SHOWN = 8
 ROUND_TO = 5
+FEWEST_PEOPLE = 10
+FEWEST_OUTSIDE_LARGEST = 3
+FEWEST_HIDDEN = 10
+TOO_FEW_PEOPLE = f"Fewer than {FEWEST_PEOPLE} people: not published"
+TOO_FEW_OUTSIDE = (f"Fewer than {FEWEST_OUTSIDE_LARGEST} people outside the largest group: "
+                   "not published")
 
 
 def round_count(n):
@@ -42,33 +57,39 @@ class Cell:
 
 @dataclass(frozen=True)
 class Table:
-    """One published one-way table: its cells in order and its total."""
+    """One published one-way table: its cells in order and its total, or, where the table
+    would say too much, no cells, no total and the reason it is not published."""
 
     title: str
     cells: tuple
     total: object
+    not_published: str = ""
+
+    @property
+    def is_published(self):
+        return not self.not_published
 
     @property
     def suppressed_any(self):
-        return any(cell.is_suppressed for cell in self.cells) or self.total == SUPPRESSED
+        return any(cell.is_suppressed for cell in self.cells)
 
 
 def protect(title, counts):
     """Publish ``counts`` (an ordered list of (label, true count)) safely."""
-    true_total = sum(n for _, n in counts)
-    total = publish_count(true_total)
-    if total == SUPPRESSED:
-        # Every non-zero cell of a table whose total is 1 to 7 is itself 1 to 7.
-        cells = tuple(Cell(label, SUPPRESSED if n else 0) for label, n in counts)
-        return Table(title, cells, total)
-    shown = [publish_count(n) for _, n in counts]
-    suppressed = [i for i, value in enumerate(shown) if value == SUPPRESSED]
-    if len(suppressed) == 1:
-        candidates = sorted(
-            (n, i) for i, (_, n) in enumerate(counts) if n and shown[i] != SUPPRESSED
-        )
-        # The total is at least 8 and the suppressed cell at most 7, so another non-zero cell
-        # always exists.
-        shown[candidates[0][1]] = SUPPRESSED
+    true = [n for _, n in counts]
+    people = sum(true)
+    if people < FEWEST_PEOPLE:
+        return Table(title, (), None, TOO_FEW_PEOPLE)
+    if people - max(true) < FEWEST_OUTSIDE_LARGEST:
+        return Table(title, (), None, TOO_FEW_OUTSIDE)
+    shown = [publish_count(n) for n in true]
+    while True:
+        hidden = [i for i, value in enumerate(shown) if value == SUPPRESSED]
+        if not hidden or (len(hidden) > 1 and sum(true[i] for i in hidden) >= FEWEST_HIDDEN):
+            break
+        still_shown = sorted((n, i) for i, n in enumerate(true) if n and shown[i] != SUPPRESSED)
+        if not still_shown:
+            break
+        shown[still_shown[0][1]] = SUPPRESSED
     cells = tuple(Cell(label, value) for (label, _), value in zip(counts, shown, strict=True))
-    return Table(title, cells, total)
+    return Table(title, cells, round_count(people))

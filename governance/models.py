@@ -21,18 +21,12 @@ class SystemScopedQuerySet(models.QuerySet):
 
     system_field = "system"
 
+    @access.scoped
     def visible_to(self, user):
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(**{f"{self.system_field}__in": access.granted_systems(user)})
 
+    @access.scoped
     def editable_by(self, user):
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         systems = {*access.granted_systems(user, access.EDIT),
                    *access.granted_systems(user, access.APPROVE)}
         return self.filter(**{f"{self.system_field}__in": sorted(systems)})

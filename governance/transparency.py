@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from appointments.models import Appointment, EqualityProfile, Person, Profession
+from ccpl.pdf import render_pdf
 from roles.models import System
 
 from .disclosure import protect
@@ -126,15 +127,17 @@ def diversity_summary(counts):
 
 
 def diversity_csv_rows(summary):
+    """The summary as the page shows it, a table that is not published included, with why."""
     rows = []
     for table in summary:
+        if not table.is_published:
+            rows.append([table.title, "All groups", table.not_published])
+            continue
         rows += [[table.title, cell.label, cell.shown] for cell in table.cells]
         rows.append([table.title, "Total", table.total])
     return rows
 
 
 def diversity_pdf(system, summary):
-    from ccpl.pdf import render_pdf
-
     return render_pdf("governance/diversity_pdf.html", {
         "system": system, "summary": summary, "today": timezone.localdate()})

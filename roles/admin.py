@@ -1,10 +1,7 @@
 from django.contrib import admin, messages
-from django.db.models import Count, Prefetch
-from django.utils import timezone
+from django.db.models import Count
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
-
-from appointments.models import Appointment
 
 from .models import (
     Criterion,
@@ -138,26 +135,12 @@ class PostStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class HolderInline(admin.TabularInline):
-    model = Appointment
-    fields = ["person", "start_date", "end_date", "wte", "honorarium_share", "status"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    verbose_name_plural = "holders (appoint, extend and end from the appointment)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("person")
-
-
 @admin.register(Post)
 class PostAdmin(SimpleHistoryAdmin):
+    """Posts; appointments/admin.py adds who holds each one."""
+
     list_display = ["title", "role_type", "system", "host_organisation", "wte", "pas",
-                    "honorarium", "current_holders"]
+                    "honorarium"]
     list_filter = [PostStatusFilter, "system", "role_type", "spatial_level", "functions",
                    "job_share_allowed"]
     list_select_related = ["role_type", "system", "host_organisation"]
@@ -165,7 +148,6 @@ class PostAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["host_organisation", "responsible_to", "budget", "role_type"]
     filter_horizontal = ["functions", "statutory_duties"]
     readonly_fields = ["pas"]
-    inlines = [HolderInline]
     fieldsets = [
         (None, {"fields": ["title", "reference", "role_type", "system", "host_organisation",
                            "responsible_to", "spatial_level", "functions"]}),
@@ -176,19 +158,9 @@ class PostAdmin(SimpleHistoryAdmin):
         ("Duties and publication", {"fields": ["statutory_duties", "is_published"]}),
     ]
 
-    def get_queryset(self, request):
-        in_force = Appointment.objects.in_force(timezone.localdate()).select_related("person")
-        return super().get_queryset(request).prefetch_related(
-            Prefetch("appointments", queryset=in_force, to_attr="holders")
-        )
-
     @admin.display(description="PAs")
     def pas(self, obj):
         return obj.pas
-
-    @admin.display(description="held by")
-    def current_holders(self, obj):
-        return ", ".join(str(a.person) for a in obj.holders) or "Vacant"
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

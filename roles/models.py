@@ -7,7 +7,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.urls import reverse
@@ -40,18 +40,12 @@ class GrantableQuerySet(models.QuerySet):
 
     grant_lookup = None  # the access function that lists granted primary keys
 
+    @access.scoped
     def visible_to(self, user):
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(pk__in=self.grant_lookup(user, access.VIEW))
 
+    @access.scoped
     def editable_by(self, user):
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(pk__in=self.grant_lookup(user, access.EDIT))
 
 
@@ -89,23 +83,17 @@ class System(models.Model):
 class OrganisationQuerySet(GrantableQuerySet):
     grant_lookup = staticmethod(access.granted_organisations)
 
+    @access.scoped
     def visible_to(self, user):
         """Organisations a user can see: those granted directly and every partner of a granted
         system (an HR team sees who its system's partners are)."""
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(
             Q(pk__in=access.granted_organisations(user))
             | Q(systems__in=access.granted_systems(user))
         ).distinct()
 
+    @access.scoped
     def editable_by(self, user):
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(
             Q(pk__in=access.granted_organisations(user, access.EDIT))
             | Q(systems__in=access.granted_systems(user, access.EDIT))
@@ -201,6 +189,11 @@ class RoleType(models.Model):
         null=True, blank=True,
         help_text="Warn when an appointment reaches this many extensions. Blank: no cap.",
     )
+    max_extension_months = models.PositiveSmallIntegerField(
+        "longest extension (months)", default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text="One extension moves the end of a term at most this many months later.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -219,6 +212,10 @@ class RoleType(models.Model):
     def reminder_days(self):
         """The term-ending milestones, largest first."""
         return sorted({int(d) for d in self.term_reminder_days.split(",") if d}, reverse=True)
+
+    def latest_extension_to(self, end_date):
+        """The furthest a term ending on ``end_date`` may be extended to in one go."""
+        return end_date + relativedelta(months=self.max_extension_months)
 
 
 class Function(models.Model):
@@ -258,11 +255,8 @@ class SpatialLevel(models.TextChoices):
 
 
 class EstablishmentBudgetQuerySet(models.QuerySet):
+    @access.scoped
     def visible_to(self, user):
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(system__in=access.granted_systems(user))
 
     def with_allocation(self, on=None):
@@ -350,13 +344,10 @@ class EstablishmentBudget(models.Model):
 
 
 class PostQuerySet(models.QuerySet):
+    @access.scoped
     def visible_to(self, user):
         """Posts in a system or hosted by an organisation the user holds a grant on, and the posts
         of their own appointments and of appointments they were granted one by one."""
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         Appointment = apps.get_model("appointments", "Appointment")
         return self.filter(
             Q(system__in=access.granted_systems(user))
@@ -365,11 +356,8 @@ class PostQuerySet(models.QuerySet):
                             .values_list("post_id", flat=True)))
         )
 
+    @access.scoped
     def editable_by(self, user):
-        if not access.is_signed_in(user):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
         return self.filter(
             Q(system__in=access.granted_systems(user, access.EDIT))
             | Q(host_organisation__in=access.granted_organisations(user, access.EDIT))
@@ -470,7 +458,10 @@ class Post(models.Model):
 
     @property
     def pas(self):
-        """Programmed activities, derived from WTE so the two can never disagree."""
+        """Programmed activities, derived from WTE so the two can never disagree (none until
+        the WTE is known, as on the admin's add form)."""
+        if self.wte is None:
+            return None
         return (self.wte * PAS_PER_WTE).normalize()
 
     def clean(self):
@@ -544,10 +535,13 @@ class JobDescription(models.Model):
     @property
     def review_due_on(self):
         """Job descriptions are reviewed every year."""
+        if self.reviewed_on is None:
+            return None
         return self.reviewed_on + relativedelta(years=1)
 
     def is_review_overdue(self, today=None):
-        return self.review_due_on < (today or timezone.localdate())
+        due = self.review_due_on
+        return due is not None and due < (today or timezone.localdate())
 
     def criteria_by_category(self):
         """[(category label, [criteria in order])], in the order the categories first appear."""

@@ -51,8 +51,8 @@ def _edit(request, post, title):
                 messages.warning(request, f"{post.budget.name} is now over its envelope of "
                                           f"{wte_text(allocation.envelope)} WTE.")
         return redirect(post)
-    return render(request, "roles/post_form.html", {
-        "form": form, "title": title, "post": post,
+    return render(request, "form_page.html", {
+        "form": form, "title": title, "button": "Save the post",
         "breadcrumbs": [("Posts", "/posts/")] + ([(post.title, post.get_absolute_url())]
                                                  if post.pk else []),
     })

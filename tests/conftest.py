@@ -3,11 +3,8 @@ they must not reach."""
 
 import datetime
 
-import django.test
 import pytest
 import time_machine
-from allauth.account.internal.flows.login import record_authentication
-from django.http import HttpRequest
 
 from ccpl import access
 
@@ -22,6 +19,7 @@ from .factories import (
     grant,
     with_totp,
 )
+from .pages import Client
 
 
 @pytest.fixture(autouse=True)
@@ -39,19 +37,6 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-class Client(django.test.Client):
-    """The test client, whose ``force_login`` signs a user in as the sign-in page would: with the
-    code from their authenticator app if they have one, as staff roles must."""
-
-    def force_login(self, user, backend=None):
-        super().force_login(user, backend)
-        if access.has_totp(user):
-            request = HttpRequest()
-            request.session = self.session
-            record_authentication(request, user, "mfa", type="totp")
-            request.session.save()
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ RULES = {
     "accessibility": (None, 200, EVERYONE | {"anonymous"}),
     "notification-list": (None, 200, EVERYONE),
     "appointments:invite": (None, 200, EDITS_SOMEWHERE),
-    "calendar-feed": ("calendar", 200, EVERYONE),
+    "appointments:calendar-feed": ("calendar", 200, EVERYONE),
     "appointments:post-list": (None, 200, EVERYONE),
     "roles:post-create": (None, 200, EDITS_SOMEWHERE),
     "appointments:post-detail": ("post", 200, SEES_NORTH | {"leader", "appraiser"}),
@@ -134,7 +134,7 @@ RULES = {
     "governance:diversity-pdf": ("system", 200, EVERYONE | {"anonymous"}),
 }
 # Pages that need no sign-in: a visitor without the right address finds nothing.
-PUBLIC = {"calendar-feed", "appraisals:rater"}
+PUBLIC = {"appointments:calendar-feed", "appraisals:rater"}
 # Pages open to everyone, about every system.
 OPEN = {name for name, (_, _, reach) in RULES.items() if "anonymous" in reach}
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from appointments import services
 from appointments.models import Appointment, BulkChange, Extension
@@ -142,6 +143,43 @@ class TestExtending:
         assert "must be after the current end of the term (31 March 2027)" in str(error.value)
         north_appointment.refresh_from_db()
         assert north_appointment.end_date == D(2027, 3, 31)
+        assert Extension.objects.count() == 0
+
+    @pytest.mark.parametrize("new_end", [D(9999, 12, 31), D(2032, 4, 1)])
+    def test_an_extension_beyond_the_role_types_longest_is_refused(
+        self, north_appointment, admin_user, new_end
+    ):
+        """Five years past the current end by default (31 March 2027 → 31 March 2032)."""
+        with pytest.raises(ValidationError) as error:
+            services.extend(appointment=north_appointment, new_end_date=new_end,
+                            reason="r", agreed_by="a", by=admin_user)
+        assert "at most 60 months at a time" in str(error.value)
+        assert "31 March 2032 at the latest" in str(error.value)
+        north_appointment.refresh_from_db()
+        assert north_appointment.end_date == D(2027, 3, 31)
+        assert Extension.objects.count() == 0
+
+    def test_the_longest_extension_is_set_per_role_type(self, north_appointment, admin_user):
+        role_type = north_appointment.post.role_type
+        role_type.max_extension_months = 12
+        role_type.save()
+        with pytest.raises(ValidationError, match="31 March 2028 at the latest"):
+            services.extend(appointment=north_appointment, new_end_date=D(2028, 4, 1),
+                            reason="r", agreed_by="a", by=admin_user)
+        services.extend(appointment=north_appointment, new_end_date=D(2028, 3, 31),
+                        reason="r", agreed_by="a", by=admin_user)
+
+    def test_the_extend_page_answers_an_absurd_date_with_a_message(
+        self, client, north_appointment, hr_north
+    ):
+        client.force_login(hr_north)
+        response = client.post(
+            reverse("appointments:appointment-extend", args=[north_appointment.pk]),
+            {"new_end_date_day": "31", "new_end_date_month": "12", "new_end_date_year": "9999",
+             "reason": "r", "agreed_by": "a", "agreed_on_day": "1", "agreed_on_month": "11",
+             "agreed_on_year": "2026"})
+        assert response.status_code == 200
+        assert "at the latest" in response.content.decode()
         assert Extension.objects.count() == 0
 
     def test_extension_needs_a_reason_and_who_agreed(self, north_appointment, admin_user):

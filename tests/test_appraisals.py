@@ -16,7 +16,7 @@ from appraisals import report, services
 from appraisals.models import Answer, Cycle, Rater, Redaction, Response, Statement
 from ccpl import pdf
 from ccpl.models import Notification
-from ccpl.reminders import sweep
+from ccpl.notifications import sweep
 
 from .factories import AppointmentFactory, PersonFactory, PostFactory, UserFactory
 

@@ -7,8 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -19,25 +17,10 @@ from governance.models import Action, ActionUpdate, Body, Framework, Priority, S
 from roles.models import Function, Post
 
 from .factories import AppointmentFactory, PersonFactory, PostFactory
+from .pages import as_user, date_fields, queries
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def queries(client, url):
-    client.get(url)
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
-def date_fields(name, day):
-    return {f"{name}_day": day.day, f"{name}_month": day.month, f"{name}_year": day.year}
 
 
 @pytest.fixture

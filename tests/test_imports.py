@@ -1,17 +1,32 @@
 """Importing a spreadsheet: a preview of every row, errors by row and column, all or nothing."""
 
+import contextlib
 import io
 import re
+import resource
+import struct
+import time
+import tracemalloc
+import zipfile
+from unittest import mock
+from xml.sax.saxutils import escape
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from appointments import imports
 from appointments.models import Appointment, Person
 from roles.models import Post
 
 from .factories import RoleTypeFactory
+from .pages import Client
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +135,293 @@ def test_reading_csv_and_xlsx(catalogue):
 def test_files_of_the_wrong_kind_are_refused_clearly(name, data, message):
     with pytest.raises(imports.ImportFileError, match=re.escape(message)):
         imports.read_rows(name, data)
+
+
+def test_nan_and_infinity_in_a_number_column_are_row_errors(hr_north, north_trust, catalogue):
+    report = imports.preview([row(post_wte="NaN"), row(post_honorarium="sNaN"),
+                              row(honorarium_share="-Infinity")], by=hr_north)
+    assert report.errors == [(2, "post_wte", "Enter a number of 0 or more."),
+                             (3, "post_honorarium", "Enter a number of 0 or more."),
+                             (4, "honorarium_share", "Enter a number of 0 or more.")]
+
+
+# --- crafted files: refused clearly, quickly, and before memory is spent on them ----------------
+#
+# A spreadsheet can declare far more than it holds: a sheet dimension of A1:XFD1048576 (17 billion
+# cells) in a 1.5 KB file, a zip member that inflates a thousandfold, a CSV that is nothing but
+# line breaks. Each must be refused with a message for the form in well under a second, having
+# allocated a few MB at most. A regression must fail these tests, not take the machine down, so
+# the address space of the test process is capped while the file is read.
+
+MEMORY_BOUND = 50 * 1024 * 1024
+TIME_BOUND = 1.0
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+    'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.'
+    'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+PACKAGE_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>')
+WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+
+
+def sheet_xml(cells, dimension):
+    """A worksheet holding ``cells`` ({(row, column): text}) that declares ``dimension``."""
+    rows = {}
+    for (number, column), text in sorted(cells.items()):
+        ref = f"{get_column_letter(column)}{number}"
+        rows.setdefault(number, []).append(
+            f'<c r="{ref}" t="inlineStr"><is><t>{escape(text)}</t></is></c>')
+    data = "".join(f'<row r="{n}">{"".join(c)}</row>' for n, c in rows.items())
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f'<dimension ref="{dimension}"/><sheetData>{data}</sheetData></worksheet>')
+
+
+def xlsx(cells, dimension="A1:XFD1048576", extra=()):
+    """A minimal valid workbook, built by hand so that it can say what openpyxl never writes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("_rels/.rels", PACKAGE_RELS)
+        archive.writestr("xl/workbook.xml", WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet_xml(cells, dimension))
+        for name, size in extra:  # members of zeros, written a megabyte at a time
+            with archive.open(name, "w", force_zip64=True) as member:
+                for _ in range(size // 2**20):
+                    member.write(bytes(2**20))
+    return buffer.getvalue()
+
+
+def header_cells():
+    return {(1, n): name for n, name in enumerate(imports.COLUMN_NAMES, start=1)}
+
+
+@contextlib.contextmanager
+def address_space_capped(extra=2 * 1024**3):
+    """Cap this process's address space a little above what it uses now, so that runaway
+    allocation raises MemoryError here instead of exhausting the machine."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm") as statm:
+        in_use = int(statm.read().split()[0]) * resource.getpagesize()
+    cap = in_use + extra if hard == resource.RLIM_INFINITY else min(in_use + extra, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def refused_quickly_and_cheaply(name, data, message):
+    """Reads ``data`` as an upload called ``name``: it must be refused with ``message``, in under
+    a second, having allocated under MEMORY_BOUND at the peak."""
+    with address_space_capped():
+        started = time.perf_counter()
+        with pytest.raises(imports.ImportFileError, match=re.escape(message)):
+            imports.read_rows(name, data)
+        elapsed = time.perf_counter() - started
+        tracemalloc.start()
+        try:
+            with pytest.raises(imports.ImportFileError):
+                imports.read_rows(name, data)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert elapsed < TIME_BOUND, f"{elapsed:.2f} s"
+    assert peak < MEMORY_BOUND, f"{peak / 2**20:.0f} MB"
+
+
+@pytest.mark.parametrize(("second_cell", "message"), [
+    ((2, 1), "missing the columns"), ((1048576, 1), "missing the columns"),
+    ((1048576, 16384), "missing the columns"), ((1, 16384), "more than 100 columns"),
+])
+def test_a_sheet_declaring_a_million_rows_with_two_cells_is_refused_cheaply(second_cell,
+                                                                            message):
+    data = xlsx({(1, 1): "system", second_cell: "x"})
+    assert len(data) < 2000
+    refused_quickly_and_cheaply("attack.xlsx", data, message)
+
+
+def test_a_full_header_and_one_cell_a_million_rows_down_stops_at_the_row_limit():
+    data = xlsx({**header_cells(), (1048576, 1): "NORTH"})
+    refused_quickly_and_cheaply("attack.xlsx", data,
+                                f"goes on past row {imports.MAX_LINES:,}")
+
+
+def test_a_header_wider_than_any_import_is_refused():
+    data = xlsx({**header_cells(), (1, 16384): "notes"}, dimension="A1:XFD1")
+    refused_quickly_and_cheaply("wide.xlsx", data, "more than 100 columns")
+
+
+@given(
+    cells=st.dictionaries(
+        st.tuples(st.integers(1, 1048576), st.integers(1, 16384)),
+        st.text(alphabet="abcxyz019 ", max_size=8), max_size=4),
+    last_row=st.integers(1, 1048576), last_column=st.integers(1, 16384),
+    with_header=st.booleans(),
+)
+@settings(max_examples=40, deadline=None)
+def test_no_declared_size_or_scatter_of_cells_costs_time_or_memory(
+    cells, last_row, last_column, with_header
+):
+    data = xlsx({**(header_cells() if with_header else {}), **cells},
+                dimension=f"A1:{get_column_letter(last_column)}{last_row}")
+    with address_space_capped():
+        started = time.perf_counter()
+        tracemalloc.start()
+        try:
+            rows = imports.read_rows("any.xlsx", data)
+        except imports.ImportFileError:
+            rows = []
+        finally:
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+    assert time.perf_counter() - started < 2 * TIME_BOUND  # tracemalloc slows the reading
+    assert peak < MEMORY_BOUND, f"{peak / 2**20:.0f} MB"
+    assert len(rows) <= imports.MAX_ROWS
+
+
+def test_a_zip_member_larger_than_any_spreadsheet_is_refused_before_it_is_unzipped():
+    data = xlsx(header_cells(), extra=[("xl/media/image1.png", 40 * 2**20)])
+    assert len(data) < imports.MAX_BYTES
+    refused_quickly_and_cheaply("bomb.xlsx", data, "unzips to far more")
+
+
+def test_a_member_that_inflates_a_thousandfold_is_refused_even_when_small_in_all():
+    data = xlsx(header_cells(), extra=[("xl/media/image1.png", 5 * 2**20)])
+    assert zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/media/image1.png").compress_size \
+        < 10_000
+    refused_quickly_and_cheaply("bomb.xlsx", data, "unzips to far more")
+
+
+def test_a_zip_that_understates_a_member_size_is_read_no_further_than_it_says():
+    """The size checks trust the sizes in the zip; Python's zipfile makes them hold."""
+    data = bytearray(xlsx({**header_cells(), (2, 1): "x" * 40 * 2**20}, dimension="A1:S2"))
+    assert len(data) < imports.MAX_BYTES
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml")
+    name = info.filename.encode()
+    # Say 2 KB in the local header and in the central directory, which is what zipfile reads.
+    struct.pack_into("<I", data, info.header_offset + 22, 2048)
+    entry = data.index(b"PK\x01\x02")
+    while data[entry + 46:entry + 46 + len(name)] != name:
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    struct.pack_into("<I", data, entry + 24, 2048)
+    refused_quickly_and_cheaply("liar.xlsx", bytes(data), "could not be read")
+
+
+HOSTILE_CSV = [
+    ("nothing but line breaks", b"\n" * (imports.MAX_BYTES - 1), "no header row"),
+    ("a header then line breaks", ",".join(imports.COLUMN_NAMES).encode() + b"\n"
+     + b"\n" * (imports.MAX_BYTES - 400), f"goes on past row {imports.MAX_LINES:,}"),
+    ("a header then a million rows", ",".join(imports.COLUMN_NAMES).encode() + b"\n"
+     + b"x\n" * ((imports.MAX_BYTES - 400) // 2), f"more than {imports.MAX_ROWS:,} rows"),
+    ("a header of a million columns", b"," * (imports.MAX_BYTES - 1) + b"x",
+     "more than 100 columns"),
+    ("a cell of two megabytes", b'"' + b"x" * (imports.MAX_BYTES - 2) + b'"',
+     "could not be read"),
+    ("one byte too many", b"x" * (imports.MAX_BYTES + 1), "larger than 2 MB"),
+]
+
+
+@pytest.mark.parametrize(("data", "message"), [(d, m) for _, d, m in HOSTILE_CSV],
+                         ids=[name for name, _, _ in HOSTILE_CSV])
+def test_a_hostile_csv_is_refused_quickly_and_cheaply(data, message):
+    refused_quickly_and_cheaply("people.csv", data, message)
+
+
+def test_an_upload_over_the_limit_is_dropped_as_it_arrives(client, hr_north, north_trust):
+    """Neither memory nor the temporary upload directory receives more than the limit."""
+    client.force_login(hr_north)
+    kept = []
+    receive = TemporaryFileUploadHandler.receive_data_chunk
+
+    def counting(handler, raw_data, start):
+        kept.append(len(raw_data))
+        return receive(handler, raw_data, start)
+
+    upload = SimpleUploadedFile("people.csv", b"x" * (3 * imports.MAX_BYTES))
+    with mock.patch.object(TemporaryFileUploadHandler, "receive_data_chunk", counting):
+        page = client.post(reverse("appointments:import"), {"file": upload})
+    assert page.status_code == 200
+    assert "The file is larger than 2 MB." in page.content.decode()
+    assert sum(kept) <= imports.MAX_BYTES
+
+
+def test_the_upload_form_still_checks_csrf(hr_north, north_trust):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(hr_north)
+    upload = SimpleUploadedFile("people.csv", csv_bytes([row()]))
+    assert client.post(reverse("appointments:import"), {"file": upload}).status_code == 403
+
+
+def _template_xlsx():
+    workbook = Workbook()
+    workbook.active.append(imports.COLUMN_NAMES)
+    workbook.active.append([row()[c] for c in imports.COLUMN_NAMES])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+TEMPLATE_XLSX = _template_xlsx()
+
+
+@given(st.data())
+@settings(max_examples=150, deadline=None)
+def test_a_damaged_file_is_refused_with_a_message_never_an_exception(data):
+    """Bytes flipped, cut or inserted anywhere in a real workbook or CSV."""
+    name, original = data.draw(st.sampled_from([
+        ("people.xlsx", TEMPLATE_XLSX), ("people.csv", csv_bytes([row()]))]))
+    damaged = bytearray(original)
+    for _ in range(data.draw(st.integers(1, 8))):
+        at = data.draw(st.integers(0, len(damaged) - 1))
+        action = data.draw(st.sampled_from(["flip", "cut", "insert"]))
+        if action == "flip":
+            damaged[at] = data.draw(st.integers(0, 255))
+        elif action == "cut":
+            del damaged[at:at + data.draw(st.integers(1, 64))]
+        else:
+            damaged[at:at] = data.draw(st.binary(min_size=1, max_size=16))
+        if not damaged:
+            damaged = bytearray(b"x")
+    try:
+        rows = imports.read_rows(name, bytes(damaged))
+    except imports.ImportFileError:
+        return
+    assert all(isinstance(r, dict) for r in rows)
+
+
+@pytest.mark.parametrize("sheet", [
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<dimension ref="A1:B2"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>sys',
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<dimension ref="A1:B2"/><sheetData><row r="1"><c r="!!" t="n"><v>x</v></c></row>'
+    '</sheetData></worksheet>',
+])
+def test_a_sheet_that_breaks_while_it_is_read_is_refused_with_a_message(sheet):
+    """The workbook opens; the sheet fails only when its rows are read."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx(header_cells(), dimension="A1:S1"))) as source, \
+            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = sheet if item.filename == "xl/worksheets/sheet1.xml" else source.read(item)
+            target.writestr(item.filename, body)
+    with pytest.raises(imports.ImportFileError, match="could not be read"):
+        imports.read_rows("broken.xlsx", buffer.getvalue())

@@ -12,6 +12,8 @@ from django.urls import reverse
 from roles import services
 from roles.models import Criterion, JobDescription
 
+from .pages import as_user
+
 pytestmark = pytest.mark.django_db
 D = datetime.date
 
@@ -25,11 +27,6 @@ def write(post, user, *, summary="Leads the service.", reviewed_on=D(2026, 1, 1)
           criteria=(ESSENTIAL,)):
     return services.new_job_description(post=post, summary=summary, responsibilities="",
                                         reviewed_on=reviewed_on, criteria=list(criteria), by=user)
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
 
 
 def form_data(*, summary="Leads the clinical strategy.", reviewed_on=D(2026, 11, 20),

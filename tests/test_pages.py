@@ -6,8 +6,6 @@ import io
 
 import pytest
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -17,25 +15,10 @@ from ccpl.models import Notification
 from roles.models import Post
 
 from .factories import AppointmentFactory, PersonFactory, PostFactory, RoleTypeFactory
+from .pages import as_user, date_fields, queries
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def date_fields(name, day):
-    return {f"{name}_day": day.day, f"{name}_month": day.month, f"{name}_year": day.year}
-
-
-def queries(client, url):
-    client.get(url)
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
 
 
 class TestListsCostTheSameWhateverTheirSize:
@@ -315,7 +298,7 @@ class TestPeople:
 class TestCalendarAndReminders:
     def test_the_calendar_lists_term_ends_in_reach(self, client, hr_north, north_appointment,
                                                    south_appointment):
-        body = client.get(reverse("calendar-feed", args=[hr_north.calendar_token])) \
+        body = client.get(reverse("appointments:calendar-feed", args=[hr_north.calendar_token])) \
             .content.decode()
         assert body.startswith("BEGIN:VCALENDAR\r\n")
         assert "DTSTART;VALUE=DATE:20270331" in body
@@ -337,7 +320,6 @@ class TestCalendarAndReminders:
 def test_no_mail_is_sent_by_page_views(client, hr_north):
     as_user(client, hr_north).get(reverse("appointments:dashboard"))
     assert mail.outbox == []
-
 
 
 class TestInvitations:

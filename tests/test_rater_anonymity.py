@@ -27,7 +27,8 @@ from pypdf import PdfReader
 
 from appraisals import report, services
 from appraisals.models import Answer, Cycle, Rater, Redaction, Response, Statement
-from ccpl.reminders import sweep
+from ccpl.models import Notification
+from ccpl.notifications import sweep
 
 from .conftest import Client
 from .factories import AppointmentFactory, PersonFactory, PostFactory, UserFactory
@@ -317,6 +318,19 @@ def test_answering_writes_nothing_but_the_response_and_the_link(base):
     rater_update = next(sql for sql in writes if sql.startswith('UPDATE "appraisals_rater"'))
     assert set(re.findall(r'"(\w+)" = ', rater_update.split(" WHERE ")[0])) == {
         "status", "draft", "token_hash"}
+
+
+def test_the_ledger_of_invitations_and_chasers_is_for_administrators_only(base):
+    """Chasers go only to raters who have not answered, so the ledger dates who answered
+    before each chaser: nobody but an administrator reads those rows."""
+    rater_acts(base, 1, "submit")
+    with time_machine.travel(SWEEP, tick=False):
+        sweep(today=SWEEP.date())
+    about_raters = Notification.objects.filter(
+        kind__in=[Notification.Kind.RATER_INVITATION, Notification.Kind.RATER_CHASER])
+    assert about_raters.filter(kind=Notification.Kind.RATER_CHASER).count() == len(GROUPS) - 1
+    for user in (base.appraiser, base.hr, base.leader):
+        assert not about_raters & Notification.objects.visible_to(user)
 
 
 def test_withdrawing_a_link_looks_the_same_whatever_the_rater_did(base):

@@ -13,18 +13,10 @@ from appointments import services
 from appointments.models import ApplicantCount, Appointment, Vacancy
 
 from .factories import PersonFactory, PostFactory
+from .pages import as_user, date_fields
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def date_fields(name, day):
-    return {f"{name}_day": day.day, f"{name}_month": day.month, f"{name}_year": day.year}
 
 
 @pytest.fixture

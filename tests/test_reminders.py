@@ -6,13 +6,15 @@ from unittest import mock
 
 import pytest
 import time_machine
+from celery.exceptions import Retry
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from appointments import services
 from appointments.models import TermEndDecision
-from ccpl import access, reminders
-from ccpl.models import Notification
+from ccpl import access, notifications
+from ccpl.models import Notification, User
+from ccpl.tasks import send_notification
 from roles.models import JobDescription
 
 from .factories import AppointmentFactory, PersonFactory, PostFactory, UserFactory, grant
@@ -46,7 +48,7 @@ def sweep_on(django_capture_on_commit_callbacks):
         moment = datetime.datetime.combine(day, datetime.time(6, 30))
         with time_machine.travel(moment, tick=False), \
                 django_capture_on_commit_callbacks(execute=True):
-            result, _ = reminders.sweep(today=day)
+            result, _ = notifications.sweep(today=day)
         return result
 
     return run
@@ -130,8 +132,6 @@ class TestTermEnding:
         assert {m for m, _ in sent(Kind.TERM_ENDING)} == {"60@2027-03-31"}
 
     def test_hr_who_chose_the_weekly_digest_get_no_single_reminders(self, sweep_on, term):
-        from ccpl.models import User
-
         User.objects.filter(email="hr.trust@example.org").update(weekly_digest=True)
         sweep_on(D(2026, 12, 31))
         assert "hr.trust@example.org" not in {e for _, e in sent(Kind.TERM_ENDING)}
@@ -180,8 +180,6 @@ class TestJobDescriptionReview:
 
 class TestWeeklyDigest:
     def test_on_mondays_for_those_who_chose_it(self, sweep_on, term):
-        from ccpl.models import User
-
         User.objects.filter(email="hr.trust@example.org").update(weekly_digest=True)
         sweep_on(D(2027, 1, 5))  # a Tuesday
         assert sent(Kind.WEEKLY_DIGEST) == []
@@ -192,19 +190,40 @@ class TestWeeklyDigest:
 
 
 class TestDelivery:
-    def test_a_failing_mail_server_is_retried_then_shown_as_failed(self, sweep_on, term, settings):
-        settings.CELERY_TASK_EAGER_PROPAGATES = False
+    def test_a_failing_mail_server_is_retried_by_each_sweep_then_shown_as_failed(
+        self, sweep_on, term
+    ):
+        # Tasks run in process (no broker): a failure never raises into the sweep, the row
+        # waits for the next one, and gives up after MAX_ATTEMPTS.
+        rows = Notification.objects.filter(kind=Kind.TERM_ENDING)
         with mock.patch("django.core.mail.EmailMultiAlternatives.send",
                         side_effect=ConnectionRefusedError("no mail server")):
+            for attempt in range(1, notifications.MAX_ATTEMPTS):
+                sweep_on(D(2027, 3, 1))
+                assert set(rows.values_list("status", "attempts")) == {("retrying", attempt)}
             sweep_on(D(2027, 3, 1))
-        rows = Notification.objects.filter(kind=Kind.TERM_ENDING)
         assert set(rows.values_list("status", "attempts")) == {("failed", 5)}
         assert "no mail server" in rows.first().last_error
+        sweep_on(D(2027, 3, 1))
+        assert term_mail() == []
+
+    def test_a_worker_retries_a_failed_send_after_a_wait(self, term):
+        notifications.sweep(today=D(2027, 3, 1), queue=False)
+        row = Notification.objects.filter(kind=Kind.TERM_ENDING).first()
+        # Run as a worker runs it (not eagerly): Celery is asked to try again in a minute.
+        with mock.patch("django.core.mail.EmailMultiAlternatives.send",
+                        side_effect=ConnectionRefusedError("no mail server")), \
+                mock.patch.object(send_notification, "retry", side_effect=Retry) as retry, \
+                pytest.raises(Retry):
+            send_notification(row.pk)
+        retry.assert_called_once_with(countdown=60)
+        row.refresh_from_db()
+        assert (row.status, row.attempts) == ("retrying", 1)
 
     def test_a_row_is_sent_once_however_often_it_is_delivered(self, sweep_on, term):
         sweep_on(D(2027, 3, 1))
         row = Notification.objects.filter(kind=Kind.TERM_ENDING).first()
-        assert reminders.deliver(row.pk) == "skipped"
+        assert notifications.deliver(row.pk) == "skipped"
         assert len(term_mail()) == 3
 
     def test_e_mails_have_text_and_html(self, sweep_on, term):
@@ -221,7 +240,36 @@ class TestCommand:
         assert not Notification.objects.exists()
 
     def test_a_bad_date_is_explained(self, sweep_on):
-        from django.core.management import CommandError
-
         with pytest.raises(CommandError, match="must be a date"):
             call_command("send_reminders", "--today", "31/02/2027")
+
+
+class TestWhoReadsTheLedger:
+    """Each app tells the ledger who may read the rows about its objects."""
+
+    def _row(self, obj, email="someone@example.org", recipient=None):
+        return Notification.objects.create(
+            kind=Kind.JD_REVIEW, milestone="m", object_type=obj._meta.label_lower,
+            object_id=obj.pk, recipient_email=email, recipient=recipient, subject="s",
+            body_text="b")
+
+    def test_rows_about_appointments_and_job_descriptions_follow_what_the_user_sees(
+        self, hr_north, outsider, north_appointment, south_appointment
+    ):
+        north_jd = JobDescription.objects.create(post=north_appointment.post, summary="s",
+                                                 reviewed_on=D(2026, 1, 1))
+        south_jd = JobDescription.objects.create(post=south_appointment.post, summary="s",
+                                                 reviewed_on=D(2026, 1, 1))
+        rows = {obj: self._row(obj) for obj in (north_appointment, south_appointment, north_jd,
+                                                 south_jd)}
+        assert set(Notification.objects.visible_to(hr_north)) == {rows[north_appointment],
+                                                                   rows[north_jd]}
+        assert set(Notification.objects.visible_to(outsider)) == {rows[south_appointment],
+                                                                   rows[south_jd]}
+
+    def test_rows_about_other_objects_are_read_only_by_their_recipient(self, hr_north, leader,
+                                                                       admin_user):
+        row = self._row(leader, email=leader.email, recipient=leader)
+        assert list(Notification.objects.visible_to(leader)) == [row]
+        assert list(Notification.objects.visible_to(hr_north)) == []
+        assert list(Notification.objects.visible_to(admin_user)) == [row]

@@ -64,7 +64,8 @@ def appoint(*, post, person, start_date, end_date=None, wte=None, honorarium_sha
 def extend(*, appointment, new_end_date, reason, agreed_by, agreed_on=None, by, bulk_change=None):
     """Move the end of the term later, keeping the old end on record as a numbered extension."""
     _lock_post(appointment.post_id)
-    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    appointment = (Appointment.objects.select_for_update(of=("self",))
+                   .select_related("post__role_type").get(pk=appointment.pk))
     errors = extension_errors(appointment, new_end_date)
     if not reason.strip():
         errors["reason"] = "Enter the reason for the extension."
@@ -101,6 +102,13 @@ def extension_errors(appointment, new_end_date):
         return {"new_end_date": (
             f"The new end date must be after the current end of the term "
             f"({appointment.end_date:%-d %B %Y})."
+        )}
+    role_type = appointment.post.role_type
+    latest = role_type.latest_extension_to(appointment.end_date)
+    if new_end_date > latest:
+        return {"new_end_date": (
+            f"{role_type} terms are extended by at most {role_type.max_extension_months} months "
+            f"at a time: the new end date can be {latest:%-d %B %Y} at the latest."
         )}
     return {}
 
@@ -211,7 +219,8 @@ def apply_bulk_change(*, appointments, kind, on_date, reason, agreed_by, agreed_
     progress = progress or (lambda done, total: None)
     ids = sorted(a.pk for a in appointments)
     locked = list(
-        Appointment.objects.select_for_update().filter(pk__in=ids).select_related("post", "person")
+        Appointment.objects.select_for_update(of=("self",)).filter(pk__in=ids)
+        .select_related("post__role_type", "person")
     )
     plan = plan_bulk_change(appointments=locked, kind=kind, on_date=on_date)
     errors = [f"{c.appointment}: {c.error}" for c in plan.errors]
@@ -230,42 +239,53 @@ def apply_bulk_change(*, appointments, kind, on_date, reason, agreed_by, agreed_
     )
     batch.appointments.set(locked)
     progress(0, len(locked))
-    now = timezone.now()
     if kind == BulkChange.Kind.EXTEND:
-        next_number = _next_extension_numbers(ids)
-        extensions = [
-            Extension(
-                appointment=a, number=next_number[a.pk], old_end_date=a.end_date,
-                new_end_date=on_date, reason=batch.reason, agreed_by=batch.agreed_by,
-                agreed_on=agreed_on, recorded_by=by, recorded_at=now, bulk_change=batch,
-            )
-            for a in locked
-        ]
-        for a in locked:
-            a.end_date = on_date
-        bulk_update_with_history(locked, Appointment, ["end_date"], default_user=by,
-                                 default_change_reason=f"Bulk extension #{batch.pk}")
-        # Checked after every end has moved, so co-leads extended together are seen together;
-        # a failure rolls the whole batch back.
-        _check_terms_fit(locked, progress)
-        bulk_create_with_history(extensions, Extension, default_user=by,
-                                 default_change_reason=f"Bulk extension #{batch.pk}")
+        _extend_all(locked, batch, by=by, progress=progress)
     else:
-        for a in locked:
-            a.scheduled_end_date = a.end_date
-            a.end_date = on_date
-            a.status = Appointment.Status.CEASED
-            a.end_reason = batch.reason
-            a.end_recorded_at = now
-            a.end_recorded_by = by
-        bulk_update_with_history(
-            locked, Appointment,
-            ["scheduled_end_date", "end_date", "status", "end_reason", "end_recorded_at",
-             "end_recorded_by"],
-            default_user=by, default_change_reason=f"Bulk cessation #{batch.pk}",
-        )
+        _cease_all(locked, batch, by=by)
     progress(len(locked), len(locked))
     return batch
+
+
+def _extend_all(appointments, batch, *, by, progress):
+    """Move every term's end to the batch's date, each with its numbered Extension."""
+    now = timezone.now()
+    next_number = _next_extension_numbers([a.pk for a in appointments])
+    extensions = [
+        Extension(
+            appointment=a, number=next_number[a.pk], old_end_date=a.end_date,
+            new_end_date=batch.on_date, reason=batch.reason, agreed_by=batch.agreed_by,
+            agreed_on=batch.agreed_on, recorded_by=by, recorded_at=now, bulk_change=batch,
+        )
+        for a in appointments
+    ]
+    for a in appointments:
+        a.end_date = batch.on_date
+    bulk_update_with_history(appointments, Appointment, ["end_date"], default_user=by,
+                             default_change_reason=f"Bulk extension #{batch.pk}")
+    # Checked after every end has moved, so co-leads extended together are seen together;
+    # a failure rolls the whole batch back.
+    _check_terms_fit(appointments, progress)
+    bulk_create_with_history(extensions, Extension, default_user=by,
+                             default_change_reason=f"Bulk extension #{batch.pk}")
+
+
+def _cease_all(appointments, batch, *, by):
+    """Every appointment ceases on the batch's date, for the batch's reason."""
+    now = timezone.now()
+    for a in appointments:
+        a.scheduled_end_date = a.end_date
+        a.end_date = batch.on_date
+        a.status = Appointment.Status.CEASED
+        a.end_reason = batch.reason
+        a.end_recorded_at = now
+        a.end_recorded_by = by
+    bulk_update_with_history(
+        appointments, Appointment,
+        ["scheduled_end_date", "end_date", "status", "end_reason", "end_recorded_at",
+         "end_recorded_by"],
+        default_user=by, default_change_reason=f"Bulk cessation #{batch.pk}",
+    )
 
 
 def _next_extension_numbers(appointment_ids):
@@ -296,7 +316,8 @@ def decide_term_end(*, appointment, outcome, proposed_end_date=None, note="", by
     """Record what happens at the end of the term. A proposed extension waits for the CMO/CNO
     office unless the decider is that office; re-advertising opens a vacancy on the post. A new
     decision replaces any earlier one about the same end date."""
-    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    appointment = (Appointment.objects.select_for_update(of=("self",))
+                   .select_related("post__role_type").get(pk=appointment.pk))
     Outcome, Status = TermEndDecision.Outcome, TermEndDecision.Status
     errors = {}
     if appointment.is_closed:

@@ -24,8 +24,8 @@ from ..forms import (
     AppointmentFilterForm,
     DecisionForm,
     DeclineForm,
-    UIEndForm,
-    UIExtendForm,
+    EndForm,
+    ExtendForm,
 )
 from ..models import Appointment, Extension, TermEndDecision
 
@@ -149,7 +149,7 @@ def _for_change(request, pk, queryset_method):
 @login_required
 def appointment_extend(request, pk):
     appointment = _for_change(request, pk, "extendable_by")
-    form = UIExtendForm(request.POST or None,
+    form = ExtendForm(request.POST or None,
                         initial={"agreed_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -172,7 +172,7 @@ def appointment_extend(request, pk):
 @login_required
 def appointment_end(request, pk):
     appointment = _for_change(request, pk, "editable_by")
-    form = UIEndForm(request.POST or None)
+    form = EndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         close = services.cease if data["how"] == "cease" else services.end_early

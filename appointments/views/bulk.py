@@ -3,7 +3,6 @@ All or nothing. Large batches run in the background and show their progress."""
 
 import secrets
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404
@@ -11,10 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ccpl.forms import DateField, NHSForm
-
 from .. import services
-from ..forms import AppointmentFilterForm
+from ..forms import AppointmentFilterForm, BulkChangeForm
 from ..models import Appointment, BulkChange
 from ..tasks import apply_bulk_change_task
 
@@ -22,20 +19,6 @@ BACKGROUND_OVER = 200  # batches larger than this run in the background
 PLAN_KEY = "bulk-plan:{user}:{token}"
 PROGRESS_KEY = "bulk-progress:{token}"
 KEEP_SECONDS = 60 * 60
-
-
-class BulkChangeForm(NHSForm):
-    kind = forms.ChoiceField(label="What should happen to these appointments?",
-                             widget=forms.RadioSelect, choices=BulkChange.Kind.choices,
-                             error_messages={"required": "Select extend or cease."})
-    on_date = DateField(label="New end date, or the day they cease",
-                        error_messages={"required": "Enter the date."})
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
-                             error_messages={"required": "Enter the reason for the change."})
-    agreed_by = forms.CharField(max_length=300, label="Agreed by",
-                                error_messages={"required": "Enter who agreed the change."})
-    agreed_on = DateField(label="Date agreed",
-                          error_messages={"required": "Enter the date it was agreed."})
 
 
 def _chosen(request, filter_form):
@@ -50,7 +33,7 @@ def bulk_change(request):
     if not Appointment.objects.extendable_by(user).exists():
         raise Http404
     filter_form = AppointmentFilterForm(request.GET or {}, user=user)
-    chosen = _chosen(request, filter_form).select_related("person", "post").order_by(
+    chosen = _chosen(request, filter_form).select_related("person", "post__role_type").order_by(
         "end_date", "pk")
     form = BulkChangeForm(request.POST or None, initial={"agreed_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():

@@ -1,5 +1,6 @@
 """Importing a spreadsheet: upload, preview every row, import only when there are no errors."""
 
+import io
 import secrets
 
 from django import forms
@@ -7,8 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from ccpl.exports import csv_response
@@ -29,14 +33,44 @@ class UploadForm(NHSForm):
                         "empty": "The file is empty."})
 
 
+class UploadSizeCap(FileUploadHandler):
+    """Stops keeping uploaded data as soon as the request's files together pass the import's
+    size limit, so a large upload is neither held in memory nor written to a temporary file
+    before it is refused. The rest is read and dropped; what reaches the form is an empty
+    stand-in that carries the size received, which the view refuses as too large."""
+
+    received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > imports.MAX_BYTES:
+            return None  # no handler after this one sees the chunk
+        return raw_data
+
+    def file_complete(self, file_size):
+        if self.received > imports.MAX_BYTES:
+            return UploadedFile(io.BytesIO(), name=self.file_name, size=self.received,
+                                content_type=self.content_type, charset=self.charset)
+        return None  # the handlers after this one keep the file
+
+
 def _require_importer(user):
     if not Organisation.objects.editable_by(user).exists():
         raise Http404
 
 
+# CSRF is checked inside, once the size cap is in place: the check reads the request body, and
+# upload handlers cannot change after that.
+@csrf_exempt
 @login_required
 def import_upload(request):
     _require_importer(request.user)
+    request.upload_handlers.insert(0, UploadSizeCap(request))
+    return _upload(request)
+
+
+@csrf_protect
+def _upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -85,8 +85,8 @@ def _edit(request, person, title, leader_only=False):
         person = services.save_person(person=form.instance, by=request.user)
         messages.success(request, f"{person.full_name} has been saved.")
         return redirect(person)
-    return render(request, "appointments/person_form.html", {
-        "form": form, "title": title, "person": person,
+    return render(request, "form_page.html", {
+        "form": form, "title": title, "button": "Save",
         "breadcrumbs": [("People", "/people/")] + (
             [(person.full_name, person.get_absolute_url())] if person.pk else []),
     })

@@ -20,7 +20,7 @@ def draw_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("appraisals", "0002_default_questionnaires"),
+        ("appraisals", "0003_cycle_history"),
     ]
 
     operations = [

@@ -295,7 +295,7 @@ def _write_bulk_changes(recorder, plan, at):
 
 
 def _appointment(a, post, person, by, at):
-    closed = a.status in (Appointment.Status.ENDED, Appointment.Status.CEASED)
+    closed = a.status in Appointment.CLOSED
     return Appointment(
         post=post, person=person, start_date=a.start, end_date=a.end,
         wte=Decimal(a.wte_hundredths) / 100, honorarium_share=Decimal(a.share),

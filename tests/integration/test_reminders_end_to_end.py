@@ -5,13 +5,11 @@ once, even when two sweeps run at once and when the worker is killed while sendi
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL. Skipped on the embedded default; in CI
 (CCPL_REQUIRE_SERVICES=1) a missing service fails the test instead."""
 
-import asyncio
 import datetime
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -30,6 +28,7 @@ from ..factories import (
     UserFactory,
     grant,
 )
+from .smtp import Sink
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -57,43 +56,6 @@ def _require_services():
         pytest.skip("; ".join(problems))
 
 
-class Sink:
-    """An SMTP server that keeps what it accepted. It accepts a message only if the sender is
-    still there when it is ready to say 250, like a real mail server."""
-
-    def __init__(self, delay_for=None, delay=0):
-        from aiosmtpd.controller import Controller
-
-        self.messages = []
-        self.started = threading.Event()
-        self.delay_for, self.delay = delay_for, delay
-        self.port = _free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server, session, envelope):
-        recipients = tuple(envelope.rcpt_tos)
-        if self.delay_for and self.delay_for in recipients and not self.started.is_set():
-            self.started.set()
-            await asyncio.sleep(self.delay)
-            if server.transport is None or server.transport.is_closing():
-                return "421 Sender went away"
-        self.messages.append(recipients)
-        return "250 Message accepted for delivery"
-
-    def __enter__(self):
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.controller.stop()
-
-    def has_all(self, expected):
-        return all(self.count(address) >= n for address, n in expected.items())
-
-    def count(self, address):
-        return sum(1 for recipients in self.messages if address in recipients)
-
-
 @pytest.fixture
 def register(db):
     _require_services()
@@ -107,14 +69,6 @@ def register(db):
                            end_date=datetime.date(2027, 3, 31))
     # What should arrive: one reminder to each leader; HR hears about each of the five terms.
     return {**{f"lead{n}@nhs.example": 1 for n in range(LEADS)}, "hr.e2e@example.org": LEADS}
-
-
-def _free_port():
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _env(sink):

@@ -2,7 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ccpl import reminders
+from ccpl import notifications
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
             except ValueError as error:
                 raise CommandError(f"--today must be a date like 2026-11-23, not {today!r}.") \
                     from error
-        result, dues = reminders.sweep(today=today, dry_run=dry_run)
+        result, dues = notifications.sweep(today=today, dry_run=dry_run)
         if dry_run:
             for due in dues:
                 self.stdout.write(f"{due.kind:18} {due.milestone:24} {due.email:40} {due.obj}")

@@ -2,19 +2,31 @@
 about, from the same permission-filtered QuerySets as the pages."""
 
 import datetime
+import re
 
 from django.conf import settings
 from django.utils import timezone
 
-from appointments.models import Appointment
 from roles.models import JobDescription, Post
+
+from .models import Appointment
 
 HORIZON_DAYS = 400
 
 
+# RFC 5545 § 3.3.11: a TEXT value holds no control character but HTAB, and a line break in it is
+# written as a backslash and an "n". Every way text can break a line (CR, LF, CRLF, and the
+# vertical tab, form feed, NEL and separators that lenient readers also split on) becomes that one
+# escaped break; any other control character is dropped, as are lone surrogates, which cannot be
+# written in UTF-8. So no text from a user can end a line or start a property of its own.
+_LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_FORBIDDEN = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _escape(text):
-    return (str(text).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    text = _FORBIDDEN.sub("", _LINE_BREAK.sub("\n", str(text)))
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\n", "\\n"))
 
 
 def _fold(line):

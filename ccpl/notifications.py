@@ -1,0 +1,305 @@
+"""The notification ledger: reminders and invitations that are never missed and never sent twice.
+
+The daily sweep works out what is due *today* — never scheduled weeks ahead — and writes one row
+per object, kind, milestone and recipient to the Notification ledger. The ledger's unique
+constraint makes a second sweep, a second beat or a re-run harmless. Each row is then sent by
+``deliver``, which holds a lock on the row while it talks to the mail server and marks it sent in
+the same transaction: a worker killed mid-send leaves the row unsent for the redelivered task, a
+duplicate task finds it sent or locked and does nothing. A mail server that does not answer
+never fails the change that made the e-mail due: the row waits, unsent, for the next try.
+
+The ledger knows nothing of the apps above it. Each app registers in ``REGISTRY``, from its
+``AppConfig.ready()``, what the sweep should find (its finders), what should happen each day
+before finding (its daily steps), who may read the rows about its objects, and — for 360° raters
+only — how to make a private link. A milestone is about a date (``90@2027-03-31``): when a term is
+extended, its new end date brings new milestones, and the old ones are never sent again.
+
+Private links are bound to a row by what it is about (its object type and kind), never by its
+text: an e-mail that carries one is rendered when it is sent, from its template, with the link as
+a context variable. Every other row is sent exactly as it was stored. No text that a user wrote is
+ever treated as a template.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from .models import Notification, User
+from .notification_registry import REGISTRY
+
+__all__ = ["REGISTRY", "Due", "chunks", "deliver", "notify_now", "queue_unsent", "record",
+           "record_and_send", "sweep"]
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+CHUNK = 2000
+
+
+@dataclass
+class Due:
+    """One notification that is due: about what, which milestone, to whom, with what context.
+    The context names the e-mail's ``subject`` and may name its ``template`` (the kind if not)."""
+
+    kind: str
+    milestone: str
+    obj: object
+    email: str
+    user: User | None = None
+    context: dict = field(default_factory=dict)
+
+    @property
+    def key(self):
+        return (self.kind, self.obj._meta.label_lower, self.obj.pk, self.milestone,
+                self.email.lower())
+
+
+def chunks(queryset, size=CHUNK):
+    """The queryset's rows in lists of ``size``, read with a server-side cursor, so a finder can
+    look up what it needs for a whole chunk in one query."""
+    chunk = []
+    for obj in queryset.iterator(chunk_size=size):
+        chunk.append(obj)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def digest_users():
+    """Ids of the users who chose one weekly summary instead of single reminders."""
+    return set(User.objects.filter(weekly_digest=True, is_active=True)
+               .values_list("pk", flat=True))
+
+
+def find_due(today):
+    """Everything every app says is due today."""
+    chose_digest = digest_users()
+    for finder in REGISTRY.finders:
+        yield from finder(today, chose_digest)
+
+
+# --- Writing the ledger ----------------------------------------------------------------------
+
+def render(due):
+    """Subject, plain text and HTML of a notification as the ledger keeps it. A private link is
+    never part of it: the templates say where the link will be."""
+    # One line, whatever a name or title holds: a line break in a header would fail every send.
+    subject = " ".join(due.context["subject"].split())
+    text, html = _bodies(due.context.get("template", due.kind),
+                         {**due.context, "private_link": None}, due.user)
+    return subject[:200], text, html
+
+
+def _bodies(template, context, recipient):
+    """Plain text and HTML from templates/ccpl/email/<template>.*; user text is only ever a
+    value in ``context``, escaped in the HTML."""
+    context = {**context, "site_url": settings.SITE_URL, "recipient": recipient,
+               "service_name": settings.CCPL_SERVICE_NAME}
+    return (render_to_string(f"ccpl/email/{template}.txt", context),
+            render_to_string(f"ccpl/email/{template}.html", context))
+
+
+def record(dues):
+    """Write the ledger rows for ``dues`` that are not there yet; returns how many were new.
+    Safe to run twice at once: the unique constraint lets only one row per key exist."""
+    new = 0
+    for batch in _batches(dues, 1000):
+        by_type = defaultdict(set)
+        for d in batch:
+            by_type[d.key[1]].add(d.obj.pk)
+        existing = set()
+        for object_type, ids in by_type.items():
+            existing |= {
+                (kind, object_type, object_id, milestone, email.lower())
+                for kind, object_id, milestone, email in Notification.objects.filter(
+                    object_type=object_type, object_id__in=ids
+                ).values_list("kind", "object_id", "milestone", "recipient_email")
+            }
+        rows, seen = [], set()
+        for d in batch:
+            if d.key in existing or d.key in seen:
+                continue
+            seen.add(d.key)
+            subject, text, html = render(d)
+            rows.append(Notification(
+                kind=d.kind, milestone=d.milestone, object_type=d.key[1], object_id=d.obj.pk,
+                recipient_email=d.email, recipient=d.user, subject=subject, body_text=text,
+                body_html=html,
+            ))
+        with transaction.atomic():
+            Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        new += len(rows)
+    return new
+
+
+def _batches(iterable, size):
+    batch = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass
+class SweepResult:
+    due: int
+    recorded: int
+    queued: int
+
+
+def sweep(*, today=None, dry_run=False, queue=True):
+    """Run each app's daily steps, find what is due today, record it in the ledger and queue
+    what is unsent (new, or left over from a failed delivery) for sending."""
+    today = today or timezone.localdate()
+    if dry_run:
+        dues = list(find_due(today))
+        return SweepResult(due=len(dues), recorded=0, queued=0), dues
+    for step in REGISTRY.daily_steps:
+        step(today)
+    counter = _Counter()
+    recorded = record(counter.count(find_due(today)))
+    queued = queue_unsent() if queue else 0
+    return SweepResult(due=counter.n, recorded=recorded, queued=queued), None
+
+
+class _Counter:
+    def __init__(self):
+        self.n = 0
+
+    def count(self, iterable):
+        for item in iterable:
+            self.n += 1
+            yield item
+
+
+def record_and_send(dues):
+    """Record ``dues`` in the caller's transaction (batched) and send the new rows once it
+    commits. For changes that make many notifications due at once (invitations)."""
+    dues = list(dues)
+    record(dues)
+    by_type = defaultdict(set)
+    for due in dues:
+        by_type[due.key[1]].add(due.obj.pk)
+    ids = []
+    for object_type, object_ids in by_type.items():
+        ids += list(Notification.objects.filter(
+            object_type=object_type, object_id__in=object_ids,
+            status=Notification.Status.QUEUED).values_list("pk", flat=True))
+    _send_on_commit(ids)
+    return len(ids)
+
+
+def notify_now(*, kind, milestone, obj, email, user=None, context):
+    """Record a notification that a change makes due (a cycle opened, say) in the caller's
+    transaction, and send it once that transaction commits."""
+    due = Due(kind, milestone, obj, email, user, context)
+    subject, text, html = render(due)
+    notification, created = Notification.objects.get_or_create(
+        kind=kind, object_type=due.key[1], object_id=obj.pk, milestone=milestone,
+        recipient_email=email.lower(),
+        defaults={"recipient": user, "subject": subject, "body_text": text, "body_html": html},
+    )
+    if created:
+        _send_on_commit([notification.pk])
+    return notification
+
+
+def queue_unsent():
+    """Queue every unsent row, new or left over from a failed or interrupted delivery. A row
+    queued twice is still sent once (see ``deliver``)."""
+    ids = list(Notification.objects.unsent().values_list("pk", flat=True).order_by("pk"))
+    _send_on_commit(ids)
+    return len(ids)
+
+
+def _send_on_commit(ids):
+    for pk in ids:
+        send_notification.delay_on_commit(pk)
+
+
+# --- Sending ---------------------------------------------------------------------------------
+
+def deliver(notification_id):
+    """Send one ledger row, at most once. Returns "sent", "skipped", "cancelled", "failed" or the
+    number of seconds to wait before trying again."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk=notification_id).unsent().first()
+        )
+        if notification is None:
+            return "skipped"  # sent already, failed for good, or being sent right now
+        notification.attempts += 1
+        text, html = notification.body_text, notification.body_html
+        with_link = REGISTRY.private_link_for(notification)
+        if with_link is not None:
+            context = with_link(notification.object_id, notification.kind)
+            if context is None:
+                notification.status = Notification.Status.CANCELLED
+                notification.last_error = ("The link is no longer needed: answered, declined, "
+                                           "withdrawn, or the password already chosen.")
+                notification.save(update_fields=["attempts", "status", "last_error"])
+                return "cancelled"
+            text, html = _bodies(context.get("template", notification.kind), context,
+                                 notification.recipient)
+        message = EmailMultiAlternatives(
+            subject=notification.subject, body=text, to=[notification.recipient_email],
+            headers={"X-CCPL-Notification": str(notification.pk)},
+        )
+        if html:
+            message.attach_alternative(html, "text/html")
+        try:
+            message.send()
+        except Exception as error:  # SMTP and socket errors alike: record, retry, show
+            notification.last_error = f"{type(error).__name__}: {error}"[:1000]
+            if notification.attempts >= MAX_ATTEMPTS:
+                notification.status = Notification.Status.FAILED
+                log.error("Notification %s failed for good: %s", notification.pk, error)
+            else:
+                notification.status = Notification.Status.RETRYING
+            notification.save(update_fields=["attempts", "last_error", "status"])
+            if notification.status == Notification.Status.FAILED:
+                return "failed"
+            return 60 * 2 ** (notification.attempts - 1)
+        notification.status = Notification.Status.SENT
+        notification.sent_at = timezone.now()
+        notification.last_error = ""
+        notification.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+        return "sent"
+
+
+# --- Celery tasks: take ids, call one function, safe to run twice ----------------------------
+# They live beside what they run, so the ledger can queue them without an import cycle;
+# ccpl/tasks.py names them for Celery's autodiscovery, and their names stay "ccpl.tasks.*" for
+# the beat schedule and for messages already in the broker.
+
+@shared_task(name="ccpl.tasks.sweep_reminders", acks_late=True, ignore_result=True)
+def sweep_reminders(today=None):
+    """The daily sweep (Celery beat). Finds what is due and queues it."""
+    result, _ = sweep(today=parse_date(today) if today else None)
+    return {"due": result.due, "recorded": result.recorded, "queued": result.queued}
+
+
+@shared_task(name="ccpl.tasks.send_notification", bind=True, acks_late=True,
+             ignore_result=True, max_retries=MAX_ATTEMPTS)
+def send_notification(self, notification_id):
+    """Send one row. When the mail server fails, a worker tries again after a wait; run in the
+    web process (no broker, tasks eager) it does not, because a retry there would run at once
+    and fail the user's request: the row stays unsent and the next sweep queues it again."""
+    outcome = deliver(notification_id)
+    if isinstance(outcome, int) and not self.request.is_eager:
+        raise self.retry(countdown=outcome)
+    return outcome
