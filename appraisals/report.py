@@ -77,18 +77,29 @@ class Report:
 
 def build(cycle):
     responses = list(Response.objects.filter(cycle=cycle).prefetch_related("answers"))
-    threshold = cycle.anonymity_threshold
     own = next((r for r in responses if r.is_self), None)
     others = [r for r in responses if not r.is_self]
-    counts = {g: sum(1 for r in others if r.group == g) for g in Group.values}
+    columns, group_of, notes = _columns(others, cycle.anonymity_threshold)
+    included = [r for r in others if r.pk in group_of]
+    rows = _rows(cycle, own, included, columns, group_of)
+    # Comments from every rater, the pooled and the left-out alike: they carry no group.
+    keep_doing = [text for _, text in comments(others, "keep_doing")]
+    do_differently = [text for _, text in comments(others, "do_differently")]
+    return Report(cycle=cycle, columns=columns, rows=rows, notes=notes, keep_doing=keep_doing,
+                  do_differently=do_differently, others_count=len(included),
+                  scale=[(int(v), label) for v, label in cycle.template_version.scale])
 
-    columns, included, notes = [], [], []
-    group_of = {}  # response pk → column key
+
+def _columns(others, threshold):
+    """The report's rater columns, which column each response counts in ({response pk: column
+    key}; responses left out are not there), and the notes that say what was pooled or left out.
+    The manager is always shown (and labelled as not anonymous); a group under the threshold is
+    pooled with the other small ones into "other raters", or left out if even the pool is."""
+    counts = {g: sum(1 for r in others if r.group == g) for g in Group.values}
+    columns, notes, group_of = [], [], {}
     if counts[Group.MANAGER]:
         columns.append(GroupColumn(Group.MANAGER, MANAGER_LABEL, counts[Group.MANAGER]))
-        for r in others:
-            if r.group == Group.MANAGER:
-                group_of[r.pk] = Group.MANAGER
+        group_of.update({r.pk: Group.MANAGER for r in others if r.group == Group.MANAGER})
     small = []
     for group in (Group.PEER, Group.TEAM, Group.PARTNER):
         n = counts[group]
@@ -106,8 +117,12 @@ def build(cycle):
     elif small:
         notes.append(f"{_names(small)}: fewer than {threshold} answered, so their ratings are "
                      "left out of the report to keep them anonymous.")
-    included = [r for r in others if r.pk in group_of]
+    return columns, group_of, notes
 
+
+def _rows(cycle, own, included, columns, group_of):
+    """One row per dimension: self against others, by column, and how the answers spread."""
+    scale_max = max(int(v) for v, _ in cycle.template_version.scale)
     rows = []
     for dimension in cycle.template_version.dimensions.prefetch_related("statements"):
         statement_ids = {s.pk for s in dimension.statements.all()}
@@ -124,18 +139,10 @@ def build(cycle):
             for answer in response.answers.all():
                 if answer.statement_id in statement_ids:
                     row.distribution[answer.value] = row.distribution.get(answer.value, 0) + 1
-        rows.append(row)
-
-    # Comments from every rater, the pooled and the left-out alike: they carry no group.
-    scale_max = max(int(v) for v, _ in cycle.template_version.scale)
-    for row in rows:
         row.self_width = _width(row.self_score, scale_max)
         row.others_width = _width(row.others_score, scale_max)
-    keep_doing = [text for _, text in comments(others, "keep_doing")]
-    do_differently = [text for _, text in comments(others, "do_differently")]
-    return Report(cycle=cycle, columns=columns, rows=rows, notes=notes, keep_doing=keep_doing,
-                  do_differently=do_differently, others_count=len(included),
-                  scale=[(int(v), label) for v, label in cycle.template_version.scale])
+        rows.append(row)
+    return rows
 
 
 def comments(responses, field):
