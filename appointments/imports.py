@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from ccpl.forms import EARLIEST, LATEST
 from roles.models import Organisation, Post, RoleType, System
 
 from . import services
@@ -361,8 +362,13 @@ def _decimal(text, column, error):
     except InvalidOperation:
         error(column, f"'{text}' is not a number.")
         return None
-    if value < 0 or not value.is_finite():
+    # NaN before the comparison: Decimal("NaN") < 0 raises InvalidOperation.
+    if not value.is_finite() or value < 0:
         error(column, "Enter a number of 0 or more.")
+        return None
+    # No column holds ten digits before the point, and 1E+999999999 overflows any sum.
+    if value.adjusted() >= 10:
+        error(column, f"'{text}' is too large.")
         return None
     return value
 
@@ -372,9 +378,14 @@ def _date(text, column, error):
         return None
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.datetime.strptime(text, pattern).date()
+            value = datetime.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+        # The same bounds as the forms' dates: a term added to 9999-12-01 overflows.
+        if not EARLIEST <= value <= LATEST:
+            error(column, f"'{text}' is not between {EARLIEST.year} and {LATEST.year}.")
+            return None
+        return value
     error(column, f"'{text}' is not a real date; use YYYY-MM-DD or DD/MM/YYYY.")
     return None
 
