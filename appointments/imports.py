@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from ccpl.forms import EARLIEST, LATEST
 from roles.models import Organisation, Post, RoleType, System
 
 from . import services
@@ -434,6 +435,10 @@ def _decimal(text, column, error):
     if not value.is_finite() or value < 0:  # NaN cannot even be compared with 0
         error(column, "Enter a number of 0 or more.")
         return None
+    # No column holds ten digits before the point, and 1E+999999999 overflows any sum.
+    if value.adjusted() >= 10:
+        error(column, f"'{text}' is too large.")
+        return None
     return value
 
 
@@ -442,9 +447,14 @@ def _date(text, column, error):
         return None
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.datetime.strptime(text, pattern).date()
+            value = datetime.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+        # The same bounds as the forms' dates: a term added to 9999-12-01 overflows.
+        if not EARLIEST <= value <= LATEST:
+            error(column, f"'{text}' is not between {EARLIEST.year} and {LATEST.year}.")
+            return None
+        return value
     error(column, f"'{text}' is not a real date; use YYYY-MM-DD or DD/MM/YYYY.")
     return None
 

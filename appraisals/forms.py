@@ -44,6 +44,7 @@ class QuestionnaireForm(NHSForm):
         choices = [(str(v), label) for v, label in version.scale] + [
             (self.NOT_OBSERVED, version.not_observed_label)]
         initial_answers = initial_answers or {}
+        self.statements = {}  # field name → statement id
         self.dimensions = []
         for dimension in version.dimensions.prefetch_related("statements"):
             names = []
@@ -55,6 +56,7 @@ class QuestionnaireForm(NHSForm):
                     widget=forms.RadioSelect,
                     initial=self.NOT_OBSERVED if value is None else
                     (str(value) if value != "" else None))
+                self.statements[name] = statement.pk
                 names.append(name)
             self.dimensions.append((dimension, names))
         self.fields["keep_doing"] = forms.CharField(
@@ -66,10 +68,13 @@ class QuestionnaireForm(NHSForm):
         self.dress_fields()
 
     def answers(self):
+        """Statement id → the point of the scale chosen (None for "not observed"), for the
+        statements answered. The values are the scale's own, checked by the choice fields."""
         answers = {}
-        for name, value in self.cleaned_data.items():
-            if name.startswith("s") and name[1:].isdigit() and value:
-                answers[int(name[1:])] = None if value == self.NOT_OBSERVED else int(value)
+        for name, statement in self.statements.items():
+            value = self.cleaned_data.get(name)
+            if value:
+                answers[statement] = None if value == self.NOT_OBSERVED else int(value)
         return answers
 
     def grouped_fields(self):

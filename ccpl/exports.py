@@ -1,14 +1,18 @@
 """CSV and Excel downloads. A spreadsheet must never run what it was given: any text cell that
-starts like a formula (= + - @, tab or carriage return) is escaped with a leading apostrophe."""
+starts like a formula (= + - @, tab or carriage return) is escaped with a leading apostrophe.
+Control characters that XML cannot hold (an XLSX file is XML) are left out of every cell."""
 
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 from django.http import HttpResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# C0 controls other than tab, line feed and carriage return: not allowed in XML 1.0.
+NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -21,7 +25,7 @@ def safe_cell(value):
         return "Yes" if value else "No"
     if isinstance(value, int | float | Decimal | datetime.date):
         return value
-    text = str(value)
+    text = NOT_IN_XML.sub("", str(value))  # first: "\x01=1+1" must not become a formula
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text

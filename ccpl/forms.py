@@ -7,6 +7,7 @@ NHS date input (day, month, year). Django admin is untouched: it renders its own
 """
 
 import datetime
+import re
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
@@ -68,6 +69,14 @@ class DateInput(forms.MultiWidget):
         return context
 
 
+DAY_OR_MONTH = re.compile(r"[0-9]{1,2}")
+YEAR = re.compile(r"[0-9]{4}")
+# Dates a register of appointments can mean. Far enough from the calendar's ends (1 and 9999)
+# that adding a term, a reminder period or an anniversary to one can never overflow.
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(2199, 12, 31)
+
+
 class DateField(forms.MultiValueField):
     """A date typed as day, month and year, with the NHS service manual's error messages."""
 
@@ -90,14 +99,22 @@ class DateField(forms.MultiValueField):
         if missing:
             raise forms.ValidationError(
                 f"The {label} must include a {' and a '.join(missing)}.", code="incomplete")
-        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
+        # ASCII digits only, at most 2 for the day and month: str.isdigit() also says yes to
+        # "²", which int() refuses, and a day of 10**30 overflows datetime.date().
+        if not (DAY_OR_MONTH.fullmatch(day) and DAY_OR_MONTH.fullmatch(month)
+                and YEAR.fullmatch(year)):
             raise forms.ValidationError(f"The {label} must be a real date, with a 4-digit year.",
                                         code="invalid")
         try:
-            return datetime.date(int(year), int(month), int(day))
-        except (ValueError, OverflowError) as error:  # a day or month too big for C's int
+            value = datetime.date(int(year), int(month), int(day))
+        except ValueError as error:  # 31 February
             raise forms.ValidationError(f"The {label} must be a real date.",
                                         code="invalid") from error
+        if not EARLIEST <= value <= LATEST:
+            raise forms.ValidationError(
+                f"The {label} must be between {EARLIEST.year} and {LATEST.year}.",
+                code="out_of_range")
+        return value
 
 
 WIDGET_CLASSES = {

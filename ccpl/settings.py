@@ -100,7 +100,15 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(exist_ok=True)
     # A real file for the test database too, so --reuse-db keeps it between runs.
     DATABASES["default"]["TEST"]["NAME"] = str(VAR_DIR / "test.sqlite3")
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # Two requests writing at once (a double click) wait for each other instead of failing
+    # with "database is locked": a write transaction takes the lock when it begins (a deferred
+    # one that read first cannot wait for it: SQLite refuses it at once), others wait for it up
+    # to the timeout, and in WAL mode readers never wait for a writer.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 

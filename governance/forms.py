@@ -43,9 +43,12 @@ class ActionForm(NHSModelForm):
         self.fields["priority"].empty_label = None
         posts = Post.objects.filter(system=framework.system_id).established().order_by("title")
         bodies = Body.objects.filter(system=framework.system_id)
+        # The owners this form offers, by the value of their choice: the answer is looked up
+        # here, never parsed into a query.
+        self.owners = {f"body:{b.pk}": b for b in bodies} | {f"post:{p.pk}": p for p in posts}
         self.fields["owner"].choices = [("", "Select an owner")] + [
-            ("Bodies", [(f"body:{b.pk}", b.name) for b in bodies]),
-            ("Posts", [(f"post:{p.pk}", p.title) for p in posts]),
+            ("Bodies", [(key, b.name) for key, b in self.owners.items() if isinstance(b, Body)]),
+            ("Posts", [(key, p.title) for key, p in self.owners.items() if isinstance(p, Post)]),
         ]
         if self.instance.pk:
             owner = self.instance.owner
@@ -54,10 +57,7 @@ class ActionForm(NHSModelForm):
         self.dress_fields()
 
     def clean_owner(self):
-        kind, _, pk = self.cleaned_data["owner"].partition(":")
-        model = {"post": Post, "body": Body}.get(kind)
-        owner = model.objects.filter(pk=pk, system=self.framework.system_id).first() \
-            if model and pk.isdigit() else None
+        owner = self.owners.get(self.cleaned_data["owner"])
         if owner is None:
             raise forms.ValidationError("Select who owns the action.")
         return owner

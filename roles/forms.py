@@ -54,13 +54,22 @@ class PostFilterForm(NHSForm):
         self.fields["system"].queryset = systems
         hosts = Organisation.objects.filter(
             pk__in=Post.objects.visible_to(user).values("host_organisation"))
-        chosen = self.data.get("system", "")
-        if chosen.isdigit():
-            hosts = hosts.filter(systems=int(chosen))
+        chosen = self._chosen_system()
+        if chosen is not None:
+            hosts = hosts.filter(systems=chosen)
         elif hosts.count() > self.MAX_ORGANISATION_CHOICES:
             hosts = hosts.none()
             self.fields["organisation"].help_text = "Choose a system first."
         self.fields["organisation"].queryset = hosts
+
+    def _chosen_system(self):
+        """The system the filter names, read by its own field (the organisation choices depend
+        on it, so it is needed before the form is validated); None if it names none the user
+        may see."""
+        try:
+            return self.fields["system"].clean(self["system"].data)
+        except forms.ValidationError:
+            return None
 
     def filter(self, posts):
         if not self.is_valid():
@@ -178,6 +187,10 @@ class CriterionForm(NHSForm):
 
 
 class BaseCriterionFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": "A person specification can have at most %(num)d criteria.",
+    }
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
         if "DELETE" in form.fields:
@@ -196,9 +209,13 @@ class BaseCriterionFormSet(forms.BaseFormSet):
             raise forms.ValidationError(NO_ESSENTIAL, code="no_essential")
 
 
+# A person specification has a dozen criteria or so. The bound also caps the rows a crafted
+# TOTAL_FORMS can make the server build (Django's own cap is 2,000: seconds a request).
+MAX_CRITERIA = 60
+
 CriterionFormSet = forms.formset_factory(
     CriterionForm, formset=BaseCriterionFormSet, extra=3, can_delete=True,
-    can_delete_extra=False,
+    can_delete_extra=False, max_num=MAX_CRITERIA, absolute_max=MAX_CRITERIA, validate_max=True,
 )
 
 
