@@ -1,5 +1,7 @@
 from django.urls import path
 
+from ccpl import converters  # noqa: F401 (registers the <token:…> converter)
+
 from .views import (
     appointments,
     bulk,
@@ -16,7 +18,7 @@ app_name = "appointments"
 urlpatterns = [
     path("", dashboard.home, name="dashboard"),
     path("users/invite/", invitations.invite, name="invite"),
-    path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar-feed"),
+    path("calendar/<token:token>.ics", calendar.calendar_feed, name="calendar-feed"),
     path("posts/", posts.post_list, name="post-list"),
     path("posts/<int:pk>/", posts.post_detail, name="post-detail"),
     path("people/", people.person_list, name="person-list"),
@@ -35,8 +37,8 @@ urlpatterns = [
     path("decisions/<int:pk>/agree/", appointments.decision_agree, name="decision-agree"),
     path("decisions/<int:pk>/decline/", appointments.decision_decline, name="decision-decline"),
     path("appointments/bulk/", bulk.bulk_change, name="bulk"),
-    path("appointments/bulk/<str:token>/confirm/", bulk.bulk_confirm, name="bulk-confirm"),
-    path("appointments/bulk/<str:token>/progress/", bulk.bulk_progress, name="bulk-progress"),
+    path("appointments/bulk/<token:token>/confirm/", bulk.bulk_confirm, name="bulk-confirm"),
+    path("appointments/bulk/<token:token>/progress/", bulk.bulk_progress, name="bulk-progress"),
     path("appointments/bulk/result/<int:pk>/", bulk.bulk_result, name="bulk-result"),
     path("recruitment/", recruitment.vacancy_list, name="vacancy-list"),
     path("recruitment/new/", recruitment.vacancy_create, name="vacancy-create"),
@@ -54,5 +56,5 @@ urlpatterns = [
          name="vacancy-withdraw"),
     path("import/", imports.import_upload, name="import"),
     path("import/template.csv", imports.import_template, name="import-template"),
-    path("import/<str:token>/confirm/", imports.import_confirm, name="import-confirm"),
+    path("import/<token:token>/confirm/", imports.import_confirm, name="import-confirm"),
 ]

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from ccpl import converters  # noqa: F401 (registers the <token:…> converter)
+
 from . import views
 
 app_name = "appraisals"
@@ -23,5 +25,5 @@ urlpatterns = [
     path("appraisals/<int:pk>/release/", views.release, name="release"),
     path("appraisals/<int:pk>/outcome/", views.record_outcome, name="outcome"),
     path("appraisals/<int:pk>/sign-off/", views.sign_off, name="sign-off"),
-    path("r/<str:token>/", views.rater_page, name="rater"),
+    path("r/<token:token>/", views.rater_page, name="rater"),
 ]

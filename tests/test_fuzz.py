@@ -49,7 +49,7 @@ from django.db import connection, transaction
 from django.forms import BaseForm
 from django.forms.formsets import BaseFormSet
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, resolve, reverse
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -719,7 +719,10 @@ def test_made_up_addresses_are_not_found_rather_than_a_server_error(signed_in):
         if not pattern.kwargs:
             continue
         for made_up in ("0", "99999999999999999999", str(2 ** 63), "9" * 400):
-            url = reverse(name, kwargs=dict.fromkeys(pattern.kwargs, made_up))
+            try:
+                url = reverse(name, kwargs=dict.fromkeys(pattern.kwargs, made_up))
+            except NoReverseMatch:  # the address itself refuses it (a token's length)
+                continue
             problem = exchange(client, "get", url, {}, tables) or exchange(
                 client, "post", url, {}, tables)
             if problem:

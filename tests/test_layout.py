@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.urls import Resolver404, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ["ccpl", "roles", "appointments", "appraisals", "governance", "devdata"]
@@ -66,3 +67,13 @@ def test_an_import_inside_a_function_says_why(app):
         for line, text in _imports_inside_functions(path)
     ]
     assert not undocumented, "\n".join(undocumented)
+
+
+@pytest.mark.parametrize("path", ["/appointments/bulk/{}/confirm/", "/import/{}/confirm/",
+                                  "/r/{}/", "/calendar/{}.ics"])
+def test_a_private_address_takes_only_a_token_of_a_tokens_length(path):
+    """Nothing longer than a real token reaches a lookup or a cache key."""
+    resolve(path.format("a" * 43))
+    for made_up in ("a" * 87, "abc", "a/b" * 10, "ab%00cdefgh"):
+        with pytest.raises(Resolver404):
+            resolve(path.format(made_up))
