@@ -63,7 +63,8 @@ def appointment_list(request):
         return respond(f"appointments-{today}", EXPORT_HEADER, rows)
     page = Paginator(appointments, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "appointments/appointment_list.html", {
-        "form": form, "page_obj": page, "appointments": page.object_list, "today": today,
+        "form": form, "downloads": True, "page_obj": page, "appointments": page.object_list,
+        "today": today,
         "can_appoint": Post.objects.editable_by(request.user).exists(),
         "can_import": Organisation.objects.editable_by(request.user).exists(),
         "can_bulk": Appointment.objects.extendable_by(request.user).exists(),

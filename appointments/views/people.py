@@ -15,7 +15,7 @@ from roles.models import Organisation
 
 from .. import hooks, services
 from ..forms import EqualityForm, PersonFilterForm, PersonForm
-from ..models import Appointment, EqualityProfile, Person, Profession
+from ..models import Appointment, EqualityProfile, Person
 
 PAGE_SIZE = 25
 
@@ -28,10 +28,8 @@ def person_list(request):
         Prefetch("appointments", to_attr="held",
                  queryset=Appointment.objects.in_force().select_related("post")))
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    chosen = form.cleaned_data if form.is_valid() else {}
     return render(request, "appointments/person_list.html", {
-        "page_obj": page, "people": page.object_list, "q": chosen.get("q", ""),
-        "profession": chosen.get("profession", ""), "professions": Profession.choices,
+        "form": form, "page_obj": page, "people": page.object_list,
         "can_create": Organisation.objects.editable_by(request.user).exists(),
         **list_links(request, form.chosen_sort, ["name", "profession"]),
     })

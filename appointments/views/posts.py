@@ -45,7 +45,7 @@ def post_list(request):
     page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
     sort = (form.cleaned_data.get("sort") if form.is_valid() else "") or "title"
     return render(request, "appointments/post_list.html", {
-        "form": form, "page_obj": page, "posts": page.object_list,
+        "form": form, "downloads": True, "page_obj": page, "posts": page.object_list,
         **list_links(request, sort, ["title", "organisation", "wte"]),
         "can_create": Organisation.objects.editable_by(request.user).exists(),
     })
