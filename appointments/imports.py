@@ -13,11 +13,12 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from ccpl.forms import EARLIEST, LATEST
 from roles.models import Organisation, Post, RoleType, System
+from roles.services import save_post
 
 from . import services
 from .models import Appointment, Person, Profession
@@ -385,11 +386,11 @@ def _post(system, host, role_type, get, wte, honorarium, job_share, by, error):
     if action != "unchanged":
         try:
             post.full_clean()
+            save_post(post=post, by=by)
         except ValidationError as problem:
             _record(problem, POST_FIELDS, error)
-            return post, action
-        post._history_user = by
-        post.save()
+        except PermissionDenied:
+            error("post_reference", f"{post} is hosted by an organisation you cannot edit.")
     return post, action
 
 
@@ -410,11 +411,12 @@ def _person(get, profession, body, employer, by, error):
     if action != "unchanged":
         try:
             person.full_clean()
+            services.save_person(person=person, by=by)
         except ValidationError as problem:
             _record(problem, PERSON_FIELDS, error)
-            return person, action
-        person._history_user = by
-        person.save()
+        except PermissionDenied:
+            error("work_email", f"{get('work_email')} is someone whose record you cannot "
+                                "change.")
     return person, action
 
 

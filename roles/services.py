@@ -18,10 +18,10 @@ REVIEWED_IN_FUTURE = "The date reviewed must be today or in the past."
 
 
 @transaction.atomic
-def save_post(*, post, functions, statutory_duties, by):
-    """Save a new or changed post (its fields already set and validated by the form) with its
-    functions and statutory duties, and ``by`` in its history. HR add posts to, and change the
-    posts of, the systems and organisations they edit."""
+def save_post(*, post, by, functions=None, statutory_duties=None):
+    """Save a new or changed post (its fields already set) with ``by`` in its history, and its
+    functions and statutory duties when given. HR add posts to, and change the posts of, the
+    systems and organisations they edit."""
     if post.pk and not Post.objects.editable_by(by).filter(pk=post.pk).exists():
         raise PermissionDenied("You cannot change this post.")
     if not post.pk and not Organisation.objects.editable_by(by).exists():
@@ -29,8 +29,10 @@ def save_post(*, post, functions, statutory_duties, by):
     post.full_clean()
     post._history_user = by
     post.save()
-    post.functions.set(functions)
-    post.statutory_duties.set(statutory_duties)
+    if functions is not None:
+        post.functions.set(functions)
+    if statutory_duties is not None:
+        post.statutory_duties.set(statutory_duties)
     return post
 
 

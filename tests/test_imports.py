@@ -25,7 +25,7 @@ from appointments import imports
 from appointments.models import Appointment, Person
 from roles.models import Post
 
-from .factories import RoleTypeFactory
+from .factories import PersonFactory, RoleTypeFactory
 from .pages import Client
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +104,19 @@ def test_two_rows_that_collide_are_caught_within_the_file(hr_north, north_trust,
 def test_a_system_out_of_reach_is_an_error(outsider, north_trust, catalogue):
     report = imports.preview([row()], by=outsider)
     assert report.errors[0][:2] == (2, "system")
+
+
+def test_a_row_cannot_change_a_person_out_of_reach(hr_north, north_trust, south_trust,
+                                                   catalogue):
+    """An import goes through the same services as the pages: it finds people by e-mail
+    anywhere, but changes only those the importer may edit."""
+    south = PersonFactory(work_email="south.lead@nhs.example", given_name="Sam",
+                          substantive_employer=south_trust)
+    report = imports.preview([row(work_email="south.lead@nhs.example", given_name="Renamed")],
+                             by=hr_north)
+    assert [(n, column) for n, column, _ in report.errors] == [(2, "work_email")]
+    south.refresh_from_db()
+    assert south.given_name == "Sam"
 
 
 def test_importing_the_same_file_twice_changes_nothing(hr_north, north_trust, catalogue):
