@@ -99,12 +99,15 @@ def _last_notification():
     return Notification.objects.aggregate(last=Max("pk"))["last"] or 0
 
 
+NOT_SENT = "Demo data: about a step dated in the past, so never sent."
+
+
 class _Dated:
     """Dates what each step of a past cycle writes on the day it happened: the time the step
-    stamps on the cycle, the rows it adds to the cycle's history (with who took the step), and
-    the e-mails it puts in the ledger (recorded as sent that day, so nobody is e-mailed now
-    about last year). The services stamp the time they run; these rows are put back to the
-    day."""
+    stamps on the cycle and the rows it adds to the cycle's history (with who took the step).
+    The services stamp the time they run; these rows are put back to the day. The e-mails a
+    step puts in the ledger are dated that day too, and cancelled, not sent: nobody is e-mailed
+    now about last year, and the ledger does not claim an e-mail went that never did."""
 
     def __init__(self):
         self.cycle = None
@@ -120,7 +123,7 @@ class _Dated:
         self.history = max(written.values_list("history_id", flat=True), default=self.history)
         written.update(history_date=when, history_user=by, **stamped)
         Notification.objects.filter(pk__gt=self.notifications).update(
-            created_at=when, sent_at=when, status=Notification.Status.SENT)
+            created_at=when, status=Notification.Status.CANCELLED, last_error=NOT_SENT)
         self.notifications = _last_notification()
         return result
 
