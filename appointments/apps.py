@@ -6,11 +6,18 @@ class AppointmentsConfig(AppConfig):
 
     def ready(self):
         # Imported here, not at the top: Django loads apps.py before any app's models.
+        from ccpl.context_processors import add_page
         from ccpl.notifications import REGISTRY
 
-        from . import reminders
+        from . import reminders, services
 
         REGISTRY.add_readers("appointments.appointment", reminders.ids_visible_to)
         REGISTRY.add_finder(reminders.term_endings)
         REGISTRY.add_finder(reminders.terms_ended_without_decision)
         REGISTRY.add_finder(reminders.weekly_digests)
+        add_page("Dashboard", "appointments:dashboard", order=10)
+        add_page("Posts", "appointments:post-list", order=20)
+        add_page("People", "appointments:person-list", order=30)
+        add_page("Appointments", "appointments:appointment-list", order=40)
+        add_page("Recruitment", "appointments:vacancy-list", order=50)
+        add_page("Invite", "appointments:invite", order=90, shown_to=services.may_invite)

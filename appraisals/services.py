@@ -6,7 +6,7 @@ from collections import Counter
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
@@ -106,8 +106,15 @@ def _tell(cycle, kind, milestone, user, *, subject, template):
 # --- The leader: self-assessment and nominations ----------------------------------------------
 
 def _require(condition, message):
+    """A rule about when (the stage, what has been done): refused as a ValidationError."""
     if not condition:
         raise ValidationError(message)
+
+
+def _must_be(condition, message):
+    """A rule about who: refused as PermissionDenied, however the step was reached."""
+    if not condition:
+        raise PermissionDenied(message)
 
 
 def answers_errors(cycle, answers, submit):
@@ -129,7 +136,7 @@ def answers_errors(cycle, answers, submit):
 @transaction.atomic
 def save_self_assessment(*, cycle, answers, keep_doing="", do_differently="", submit, by):
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    _require(by.pk == cycle.leader.user_id, "Only the leader completes the self-assessment.")
+    _must_be(by.pk == cycle.leader.user_id, "Only the leader completes the self-assessment.")
     _require(cycle.self_submitted_at is None, "The self-assessment has already been submitted.")
     _require(cycle.is_in_progress, "This appraisal is closed.")
     problems = answers_errors(cycle, answers, submit)
@@ -171,7 +178,7 @@ def nomination_gaps(cycle, raters=None):
 def nominate(*, cycle, group, name, email, organisation="", by):
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     can = cycle.actions_for(by)
-    _require(can.is_leader or can.is_appraiser,
+    _must_be(can.is_leader or can.is_appraiser,
              "Only the leader or the appraiser can nominate raters.")
     _require(can.nominate, "Nominations can no longer be changed.")
     is_appraiser, is_leader = can.is_appraiser, can.is_leader
@@ -202,7 +209,10 @@ def nominate(*, cycle, group, name, email, organisation="", by):
 @transaction.atomic
 def remove_nomination(*, rater, by):
     cycle = Cycle.objects.select_for_update().get(pk=rater.cycle_id)
-    _require(cycle.actions_for(by).nominate, "Nominations can no longer be changed.")
+    can = cycle.actions_for(by)
+    _must_be(can.is_leader or can.is_appraiser,
+             "Only the leader or the appraiser can remove a nomination.")
+    _require(can.nominate, "Nominations can no longer be changed.")
     _require(rater.status == Rater.Status.NOMINATED, "This rater has already been invited.")
     rater.delete()
 
@@ -211,7 +221,7 @@ def remove_nomination(*, rater, by):
 def submit_nominations(*, cycle, by):
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     can = cycle.actions_for(by)
-    _require(can.is_leader, "Only the leader submits their nominations.")
+    _must_be(can.is_leader, "Only the leader submits their nominations.")
     _require(can.submit_nominations, "The nominations have already been submitted.")
     gaps = nomination_gaps(cycle)
     if gaps:
@@ -231,7 +241,7 @@ def approve_nominations(*, cycle, by):
     """Approve the raters and invite each of them with a private link."""
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     can = cycle.actions_for(by)
-    _require(can.is_appraiser, "Only the appraiser approves the raters.")
+    _must_be(can.is_appraiser, "Only the appraiser approves the raters.")
     _require(can.approve_nominations, "There are no nominations waiting for approval.")
     gaps = nomination_gaps(cycle)
     if gaps:
@@ -328,7 +338,7 @@ def revoke_rater(*, rater, by):
     would tell the appraiser and HR who has answered."""
     rater = Rater.objects.select_for_update().select_related("cycle").get(pk=rater.pk)
     can = rater.cycle.actions_for(by)
-    _require(can.is_appraiser or can.is_hr, "Only the appraiser or HR can withdraw a link.")
+    _must_be(can.is_appraiser or can.is_hr, "Only the appraiser or HR can withdraw a link.")
     _require(can.withdraw_links, "Links can be withdrawn only while raters are answering.")
     _require(rater.link_sent, "Only a link that has been sent can be withdrawn.")
     rater.status = Rater.Status.REVOKED
@@ -342,9 +352,10 @@ def revoke_rater(*, rater, by):
 def close_cycle(*, cycle, by=None):
     """No more answers: links stop working and the report goes to the appraiser."""
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    _require(cycle.is_in_progress, "This appraisal is already closed.")
     if by is not None:  # None: the daily sweep, on the closing date
-        _require(cycle.actions_for(by).close, "Only the appraiser or HR can close the appraisal.")
+        can = cycle.actions_for(by)
+        _must_be(can.is_appraiser or can.is_hr, "Only the appraiser or HR can close the appraisal.")
+    _require(cycle.is_in_progress, "This appraisal is already closed.")
     cycle.stage = Stage.CLOSED
     cycle.closed_at = timezone.now()
     cycle.save(update_fields=["stage", "closed_at"])
@@ -366,7 +377,7 @@ def close_due_cycles(today):
 def redact(*, response, field, reason, by):
     response = Response.objects.select_for_update().select_related("cycle").get(pk=response.pk)
     can = response.cycle.actions_for(by)
-    _require(can.is_appraiser, "Only the appraiser can remove a comment.")
+    _must_be(can.is_appraiser, "Only the appraiser can remove a comment.")
     _require(can.redact, "Comments can be removed only before the report is released.")
     _require(not response.is_self, "The leader's own comments are not redacted.")
     _require(field in Response.COMMENT_FIELDS, "That is not a comment.")
@@ -386,7 +397,7 @@ def redact(*, response, field, reason, by):
 def release_report(*, cycle, by):
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     can = cycle.actions_for(by)
-    _require(can.is_appraiser, "Only the appraiser releases the report.")
+    _must_be(can.is_appraiser, "Only the appraiser releases the report.")
     _require(can.release, "The report can be released once the appraisal is closed.")
     cycle.stage = Stage.RELEASED
     cycle.released_at = timezone.now()
@@ -400,7 +411,7 @@ def release_report(*, cycle, by):
 def record_outcome(*, cycle, meeting_on, outcome, objectives, development_actions, by):
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     can = cycle.actions_for(by)
-    _require(can.is_appraiser, "Only the appraiser records the outcome.")
+    _must_be(can.is_appraiser, "Only the appraiser records the outcome.")
     _require(can.record_outcome, "Record the outcome after releasing the report.")
     errors = {}
     if outcome not in Cycle.Outcome.values:
@@ -422,14 +433,14 @@ def record_outcome(*, cycle, meeting_on, outcome, objectives, development_action
 @transaction.atomic
 def sign_off(*, cycle, by):
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    _must_be(by.pk in (cycle.appraiser_id, cycle.leader.user_id),
+             "Only the leader and the appraiser sign off the appraisal.")
     _require(cycle.outcome, "The outcome has not been recorded yet.")
     now = timezone.now()
     if by.pk == cycle.appraiser_id:
         cycle.appraiser_signed_at = cycle.appraiser_signed_at or now
-    elif by.pk == cycle.leader.user_id:
-        cycle.leader_signed_at = cycle.leader_signed_at or now
     else:
-        raise ValidationError("Only the leader and the appraiser sign off the appraisal.")
+        cycle.leader_signed_at = cycle.leader_signed_at or now
     if cycle.appraiser_signed_at and cycle.leader_signed_at:
         cycle.stage = Stage.SIGNED_OFF
     cycle.save()

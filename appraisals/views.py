@@ -33,6 +33,18 @@ def _cycle(request, pk, queryset=None):
             "template_version__template"), pk=pk)
 
 
+def _cycle_as(request, pk, *roles):
+    """The cycle, for a user who is one of ``roles`` to it ("leader", "appraiser", "hr"). To
+    anyone else a step answers 404, as a page they may not see would, whatever else of the
+    cycle they may see: a refused step writes nothing and never looks like a success. The
+    services check the same roles, and the stage."""
+    cycle = _cycle(request, pk)
+    can = cycle.actions_for(request.user)
+    if not any(getattr(can, f"is_{role}") for role in roles):
+        raise Http404
+    return cycle
+
+
 def _cycle_page(request, cycle, **forms):
     """The cycle page, with ``forms`` (a nomination or outcome form with its errors) in place of
     the blank ones the user's actions would show."""
@@ -134,7 +146,7 @@ def self_assessment(request, pk):
 @login_required
 @require_POST
 def nominate(request, pk):
-    cycle = _cycle(request, pk)
+    cycle = _cycle_as(request, pk, "leader", "appraiser")
     form = NominationForm(request.POST)
     if form.is_valid():
         try:
@@ -144,9 +156,6 @@ def nominate(request, pk):
         else:
             messages.success(request, f"{rater.name} has been added.")
             return redirect(cycle)
-    can = cycle.actions_for(request.user)
-    if not (can.is_leader or can.is_appraiser):
-        raise Http404
     return _cycle_page(request, cycle, nomination_form=form)
 
 
@@ -162,15 +171,15 @@ def _post_action(request, cycle, action, success):
     return redirect(cycle)
 
 
-def _rater(request, pk, rater_pk):
-    cycle = _cycle(request, pk)
+def _rater(request, pk, rater_pk, *roles):
+    cycle = _cycle_as(request, pk, *roles)
     return cycle, get_object_or_404(cycle.raters, pk=rater_pk)
 
 
 @login_required
 @require_POST
 def remove_nomination(request, pk, rater_pk):
-    cycle, rater = _rater(request, pk, rater_pk)
+    cycle, rater = _rater(request, pk, rater_pk, "leader", "appraiser")
     return _post_action(request, cycle,
                         lambda: services.remove_nomination(rater=rater, by=request.user),
                         f"{rater.name} has been removed.")
@@ -179,7 +188,7 @@ def remove_nomination(request, pk, rater_pk):
 @login_required
 @require_POST
 def revoke(request, pk, rater_pk):
-    cycle, rater = _rater(request, pk, rater_pk)
+    cycle, rater = _rater(request, pk, rater_pk, "appraiser", "hr")
     return _post_action(request, cycle,
                         lambda: services.revoke_rater(rater=rater, by=request.user),
                         f"{rater.name}'s link has been withdrawn.")
@@ -188,7 +197,7 @@ def revoke(request, pk, rater_pk):
 @login_required
 @require_POST
 def submit_nominations(request, pk):
-    cycle = _cycle(request, pk)
+    cycle = _cycle_as(request, pk, "leader")
     return _post_action(request, cycle,
                         lambda: services.submit_nominations(cycle=cycle, by=request.user),
                         "Your nominations have gone to your appraiser for approval.")
@@ -197,7 +206,7 @@ def submit_nominations(request, pk):
 @login_required
 @require_POST
 def approve_nominations(request, pk):
-    cycle = _cycle(request, pk)
+    cycle = _cycle_as(request, pk, "appraiser")
     return _post_action(request, cycle,
                         lambda: services.approve_nominations(cycle=cycle, by=request.user),
                         "The raters have been approved and invited.")
@@ -206,7 +215,7 @@ def approve_nominations(request, pk):
 @login_required
 @require_POST
 def close(request, pk):
-    cycle = _cycle(request, pk)
+    cycle = _cycle_as(request, pk, "appraiser", "hr")
     return _post_action(request, cycle, lambda: services.close_cycle(cycle=cycle, by=request.user),
                         "The appraisal is closed and the report has gone to the appraiser.")
 
@@ -214,7 +223,7 @@ def close(request, pk):
 @login_required
 @require_POST
 def release(request, pk):
-    cycle = _cycle(request, pk)
+    cycle = _cycle_as(request, pk, "appraiser")
     return _post_action(request, cycle,
                         lambda: services.release_report(cycle=cycle, by=request.user),
                         "The report has been released to the leader.")
@@ -223,7 +232,7 @@ def release(request, pk):
 @login_required
 @require_POST
 def sign_off(request, pk):
-    cycle = _cycle(request, pk)
+    cycle = _cycle_as(request, pk, "leader", "appraiser")
     return _post_action(request, cycle, lambda: services.sign_off(cycle=cycle, by=request.user),
                         "You have signed off the appraisal.")
 

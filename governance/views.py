@@ -37,6 +37,7 @@ def index(request):
     return render(request, "governance/index.html", {
         "body_count": Body.objects.visible_to(request.user).count(),
         "framework_count": Framework.objects.visible_to(request.user).count(),
+        "sees_investment": _investment_systems(request.user).exists(),
         "breadcrumbs": [],
     })
 
@@ -97,8 +98,14 @@ def seat_remove(request, pk, seat_pk):
 
 # --- investment by function ------------------------------------------------------------------
 
+def _investment_systems(user):
+    """The systems whose investment the user may see; with none, the page answers 404 (a
+    leader or an appraiser sees appointments, not a system)."""
+    return System.objects.visible_to(user)
+
+
 def _chosen_system(request):
-    systems = System.objects.visible_to(request.user)
+    systems = _investment_systems(request.user)
     form = SystemChoiceForm(request.GET or None, systems=systems)
     if form.is_bound and form.is_valid():
         return form, form.cleaned_data["system"]

@@ -178,7 +178,7 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
         action = Action.objects.create(priority=priority, reference="1.1", text="Publish",
                                        term="short", owner_body=body, due_on=D(2027, 3, 31))
         vacancy = Vacancy.objects.create(post=PostFactory(host_organisation=trust,
-                                                          system=system))
+                                                          system=system), opened_by=admin_user)
         objects[side] = {"post": post, "person": person, "appointment": appointment,
                          "decision": decision, "bulk_change": batch, "cycle": cycle,
                          "rater": rater, "response": response, "body": body, "seat": seat,

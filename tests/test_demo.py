@@ -7,13 +7,17 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.urls import reverse
 
 from appointments.models import Appointment, Extension, Person
-from ccpl.models import User
+from appraisals.models import Cycle, Rater
+from ccpl.models import Notification, User
 from devdata import demo as demo_register
 from governance import plan
 from governance.models import Body, Framework
 from roles.models import EstablishmentBudget, Post, System
+
+from .test_navigation import links
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -122,3 +126,61 @@ def test_the_demo_reproduces_the_twenty_action_plan():
     sel = Body.objects.get(system__short_name="SEL",
                            name="Clinical and Care Professional Leadership Group")
     assert sel.seats.filter(role="co_chair").count() == 2
+
+
+def test_the_demo_leader_reads_last_years_report_beside_this_years_appraisal(demo, client):
+    leader = User.objects.get(email="leader@example.org")
+    last_year, this_year = Cycle.objects.filter(
+        appointment__person__user=leader).order_by("opened_on")
+    assert this_year.is_in_progress and this_year.opened_on == D(2026, 11, 23)
+    assert last_year.stage == Cycle.Stage.SIGNED_OFF
+    assert last_year.outcome == Cycle.Outcome.SATISFACTORY
+    assert last_year.opened_on == D(2025, 11, 23) and last_year.closes_on == D(2026, 1, 4)
+    assert last_year.appraiser == this_year.appraiser
+    # Its history tells when each step happened and who took it, in order, all last year or
+    # early this year; and nobody is e-mailed today about it (nor was, whatever the ledger).
+    history = list(last_year.history.order_by("history_date", "history_id"))
+    days = [h.history_date.date() for h in history]
+    assert days == sorted(days) and days[0] == D(2025, 11, 23) and days[-1] < D(2026, 3, 1)
+    assert [h.stage for h in history][-1] == Cycle.Stage.SIGNED_OFF
+    assert {h.history_user for h in history} >= {leader, last_year.appraiser}
+    assert last_year.self_submitted_at < last_year.nominations_approved_at \
+        < last_year.closed_at < last_year.released_at < last_year.appraiser_signed_at
+    raters = Rater.objects.filter(cycle=last_year)
+    ledger = Notification.objects.filter(
+        object_type="appraisals.cycle", object_id=last_year.pk) | Notification.objects.filter(
+        object_type="appraisals.rater", object_id__in=raters.values("pk"))
+    assert ledger.count() >= 10
+    assert set(ledger.values_list("status", flat=True)) == {"cancelled"}
+    assert all(n.created_at.date() < D(2026, 3, 1) for n in ledger)
+    # The leader finds the report from their appointment and reads it, and its PDF.
+    client.force_login(leader)
+    appointment = client.get(last_year.appointment.get_absolute_url()).content.decode()
+    assert last_year.get_absolute_url() in appointment
+    cycle_page = client.get(last_year.get_absolute_url()).content.decode()
+    assert reverse("appraisals:report", args=[last_year.pk]) in cycle_page
+    report = client.get(reverse("appraisals:report", args=[last_year.pk]))
+    assert report.status_code == 200
+    assert "Listens before deciding" in report.content.decode()
+    document = client.get(reverse("appraisals:report-pdf", args=[last_year.pk]))
+    assert document.status_code == 200 and document["Content-Type"] == "application/pdf"
+    assert document.content.startswith(b"%PDF")
+    # This year's has no report yet.
+    assert client.get(reverse("appraisals:report", args=[this_year.pk])).status_code == 404
+
+
+def test_every_front_page_link_opens_for_every_demo_account(demo, client):
+    """The header, the dashboard and the governance page of the demo as each of its accounts
+    sees them: every link opens."""
+    failures = []
+    for email in ["admin@example.org", "hr@example.org", "cmo@example.org",
+                  "leader@example.org", "appraiser@example.org"]:
+        client.force_login(User.objects.get(email=email))
+        followed = set()
+        for start in (reverse("appointments:dashboard"), reverse("governance:index")):
+            for href in sorted(links(client.get(start).content.decode()) - followed):
+                followed.add(href)
+                status = client.get(href).status_code
+                if status != 200:
+                    failures.append(f"{href} (linked from {start}) as {email}: {status}")
+    assert not failures, "\n".join(failures)

@@ -1,18 +1,23 @@
 """One demo account per kind of user, for the embedded demo only. Staff accounts are enrolled
 in TOTP with a published demo secret; `manage.py totp_code EMAIL` prints the current code."""
 
+import datetime
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from appointments.models import Appointment
 from appointments.services import grant_appointment_view
 from appraisals import services
-from appraisals.models import Rater, Statement
+from appraisals.models import Cycle, Rater, Statement
 from ccpl import access
-from ccpl.models import User
+from ccpl.models import Notification, User
 from roles.models import System
 
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -67,12 +72,129 @@ def load(builder):
             TOTP.activate(user, DEMO_TOTP_SECRET)
         lines.append(f"{email}: created ({kind})")
     if any(line.endswith("(leader)") for line in lines):
+        _last_years_cycle(builder, leader_appointment)
         _demo_cycle(builder, leader_appointment)
-        lines.append("a 360° appraisal in progress for leader@example.org")
+        lines.append("last year's 360° appraisal, signed off, and this year's in progress for "
+                     "leader@example.org")
     return lines
 
 
 RATERS = [("manager", 1), ("peer", 3), ("team", 3), ("partner", 3)]
+
+
+def _nominate_all(cycle, leader, prefix):
+    n = 0
+    for group, count in RATERS:
+        for _ in range(count):
+            n += 1
+            services.nominate(cycle=cycle, group=group, name=f"Demo rater {n}",
+                              email=f"{prefix}{n}@example.org", by=leader)
+
+
+def _at(day, hour=10):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def _last_notification():
+    return Notification.objects.aggregate(last=Max("pk"))["last"] or 0
+
+
+NOT_SENT = "Demo data: about a step dated in the past, so never sent."
+
+
+class _Dated:
+    """Dates what each step of a past cycle writes on the day it happened: the time the step
+    stamps on the cycle and the rows it adds to the cycle's history (with who took the step).
+    The services stamp the time they run; these rows are put back to the day. The e-mails a
+    step puts in the ledger are dated that day too, and cancelled, not sent: nobody is e-mailed
+    now about last year, and the ledger does not claim an e-mail went that never did."""
+
+    def __init__(self):
+        self.cycle = None
+        self.history = 0
+        self.notifications = _last_notification()
+
+    def step(self, day, run, *, by, stamp=None):
+        result = run()
+        self.cycle = self.cycle or result
+        when, stamped = _at(day), {stamp: _at(day)} if stamp else {}
+        Cycle.objects.filter(pk=self.cycle.pk).update(**stamped)
+        written = self.cycle.history.filter(history_id__gt=self.history)
+        self.history = max(written.values_list("history_id", flat=True), default=self.history)
+        written.update(history_date=when, history_user=by, **stamped)
+        Notification.objects.filter(pk__gt=self.notifications).update(
+            created_at=when, status=Notification.Status.CANCELLED, last_error=NOT_SENT)
+        self.notifications = _last_notification()
+        return result
+
+
+LAST_YEARS_COMMENTS = [
+    ("Listens before deciding", ""), ("Made the winter plan make sense to everyone", ""),
+    ("", "Could delegate more"), ("Brings data to every discussion", ""),
+    ("", "Sometimes hard to reach between meetings"), ("Champions the nurses' voice", ""),
+    ("Follows through on what is agreed", "Could share the reasons for decisions earlier"),
+    ("Steady in a crisis", ""), ("", ""),
+]
+
+
+def _last_years_cycle(builder, appointment):
+    """The leader's 360° appraisal of last year, from opening to sign-off, taken through the
+    services by its people (nine of ten raters answered, the report released, a satisfactory
+    outcome signed off by both), each step dated on the day it happened, so the leader has a
+    report to read beside this year's appraisal."""
+    appointment.person.refresh_from_db()
+    leader = appointment.person.user
+    appraiser = services.default_appraiser(appointment)
+    opened = builder.today - relativedelta(years=1)
+    closes = opened + Cycle.DEFAULT_LENGTH
+    dated = _Dated()
+    # Open until tomorrow while its raters answer (a link works only until the closing date);
+    # the closing date it had goes back on the cycle and its history once they have.
+    cycle = dated.step(opened, lambda: services.open_cycle(
+        appointment=appointment, by=builder.loader, appraiser=appraiser, today=opened,
+        closes_on=builder.today + datetime.timedelta(days=1)), by=builder.loader)
+    statements = list(Statement.objects.filter(dimension__version=cycle.template_version))
+    r = builder.random
+    dated.step(opened + datetime.timedelta(days=3), lambda: services.save_self_assessment(
+        cycle=cycle, answers={s.pk: r.choice([2, 3, 3]) for s in statements},
+        keep_doing="Getting the borough teams talking to each other",
+        do_differently="Saying no to some of the meetings I am asked to chair", submit=True,
+        by=leader), by=leader, stamp="self_submitted_at")
+    _nominate_all(cycle, leader, "demo.rater.last.year")
+    dated.step(opened + datetime.timedelta(days=5),
+               lambda: services.submit_nominations(cycle=cycle, by=leader), by=leader,
+               stamp="nominations_submitted_at")
+    invited = opened + datetime.timedelta(days=7)
+    dated.step(invited, lambda: services.approve_nominations(cycle=cycle, by=appraiser),
+               by=appraiser, stamp="nominations_approved_at")
+    cycle.raters.update(invited_at=_at(invited))
+    raters = cycle.raters.order_by("pk")[:len(LAST_YEARS_COMMENTS)]  # one did not answer
+    for rater, (keep_doing, do_differently) in zip(raters, LAST_YEARS_COMMENTS, strict=True):
+        services.save_rater_answers(
+            rater=rater, answers={s.pk: r.choice([None, 2, 3, 3, 4]) for s in statements},
+            keep_doing=keep_doing, do_differently=do_differently, submit=True)
+    Cycle.objects.filter(pk=cycle.pk).update(closes_on=closes)
+    cycle.history.update(closes_on=closes)
+    # Closed by the daily sweep, the day after its closing date.
+    dated.step(closes + datetime.timedelta(days=1), lambda: services.close_cycle(cycle=cycle),
+               by=None, stamp="closed_at")
+    released = closes + datetime.timedelta(days=8)
+    dated.step(released, lambda: services.release_report(cycle=cycle, by=appraiser),
+               by=appraiser, stamp="released_at")
+    meeting = released + datetime.timedelta(days=14)
+    dated.step(meeting, lambda: services.record_outcome(
+        cycle=cycle, meeting_on=meeting, outcome=Cycle.Outcome.SATISFACTORY,
+        objectives="Lead the borough's winter plan with the primary care networks.\n"
+                   "Bring one more partner organisation onto the place board.",
+        development_actions="Coaching on delegation; shadow a trust board.", by=appraiser),
+        by=appraiser, stamp="outcome_recorded_at")
+    dated.step(meeting + datetime.timedelta(days=2),
+               lambda: services.sign_off(cycle=cycle, by=leader), by=leader,
+               stamp="leader_signed_at")
+    dated.step(meeting + datetime.timedelta(days=3),
+               lambda: services.sign_off(cycle=cycle, by=appraiser), by=appraiser,
+               stamp="appraiser_signed_at")
+    return cycle
 
 
 def _demo_cycle(builder, appointment):
@@ -87,12 +209,7 @@ def _demo_cycle(builder, appointment):
         cycle=cycle, answers={s.pk: r.choice([3, 3, 4]) for s in statements},
         keep_doing="Building trust with the borough teams", submit=True,
         by=appointment.person.user)
-    n = 0
-    for group, count in RATERS:
-        for _ in range(count):
-            n += 1
-            services.nominate(cycle=cycle, group=group, name=f"Demo rater {n}",
-                              email=f"demo.rater{n}@example.org", by=appointment.person.user)
+    _nominate_all(cycle, appointment.person.user, "demo.rater")
     services.submit_nominations(cycle=cycle, by=appointment.person.user)
     services.approve_nominations(cycle=cycle, by=appraiser)
     comments = ["Always makes time for the team", "Chairs meetings so everyone is heard",
