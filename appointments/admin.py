@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from ccpl import audit
 from ccpl.admin import ListedInline, RecordAdminMixin
 from roles.admin import PostAdmin, warn_if_over_budget
 from roles.models import Post
@@ -25,15 +26,20 @@ from .models import (
 )
 
 
+def sees_equality_data(user):
+    return user.has_perm("appointments.view_equality_data")
+
+
 class EqualityInline(admin.StackedInline):
-    """Shown only to those allowed to see individual equality data."""
+    """Shown only to those allowed to see individual equality data; each time it is shown, an
+    audit event records who saw whose (PersonAdmin.change_view)."""
 
     model = EqualityProfile
     can_delete = True
     extra = 0
 
     def _allowed(self, request):
-        return request.user.has_perm("appointments.view_equality_data")
+        return sees_equality_data(request.user)
 
     def has_view_permission(self, request, obj=None):
         return self._allowed(request)
@@ -80,6 +86,14 @@ class PersonAdmin(SimpleHistoryAdmin):
     @admin.display(description="appointments", ordering="appointment_count")
     def appointment_count(self, obj):
         return obj.appointment_count
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and sees_equality_data(request.user):
+            person = Person.objects.filter(pk=object_id, equality__isnull=False).first()
+            if person is not None:
+                audit.record(action=audit.Action.EQUALITY_VIEWED, by=request.user, obj=person)
+        return response
 
 
 class HolderInline(ListedInline):

@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from appointments.models import Appointment
-from ccpl import pdf
+from ccpl import audit, pdf
 from ccpl.middleware import mfa_exempt
 from ccpl.models import User
 
@@ -262,16 +262,20 @@ def _report_cycle(request, pk):
 
 
 @login_required
+@require_safe
 @never_cache
 def report_page(request, pk):
     cycle = _report_cycle(request, pk)
     can_redact = cycle.actions_for(request.user).redact
-    return render(request, "appraisals/report.html", {
+    response = render(request, "appraisals/report.html", {
         "cycle": cycle, "report": report.build(cycle),
         "can_redact": can_redact,
         "comments": _comments(cycle) if can_redact else [],
         "breadcrumbs": [("The 360° appraisal", cycle.get_absolute_url())],
     })
+    # Who read which cycle's report; nothing about its raters (docs/adr/0008).
+    audit.record(action=audit.Action.REPORT_VIEWED, by=request.user, obj=cycle)
+    return response
 
 
 def _comments(cycle):
@@ -285,6 +289,7 @@ def _comments(cycle):
 
 
 @login_required
+@require_safe
 @never_cache
 def report_pdf(request, pk):
     cycle = _report_cycle(request, pk)
@@ -292,7 +297,7 @@ def report_pdf(request, pk):
                               {"cycle": cycle, "report": report.build(cycle)})
     response = HttpResponse(document, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="360-report-{cycle.pk}.pdf"'
-    return response
+    return audit.downloaded(request, response, obj=cycle)
 
 
 @login_required

@@ -1,8 +1,10 @@
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.db.models import Max
 
-from .models import Notification, User
+from .models import AuditEvent, Notification, User
 
 
 class ListedInline(admin.TabularInline):
@@ -70,3 +72,103 @@ class NotificationAdmin(RecordAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "status", "created_at"]
     search_fields = ["recipient_email", "subject"]
     date_hierarchy = "created_at"
+
+
+class ObjectTypeFilter(admin.SimpleListFilter):
+    """The kinds of record the events are about, by their names (appraisals.cycle reads as
+    "360° cycle")."""
+
+    title = "kind of record"
+    parameter_name = "object_type"
+
+    def lookups(self, request, model_admin):
+        types = (AuditEvent.objects.exclude(object_type="").order_by("object_type")
+                 .values_list("object_type", flat=True).distinct())
+        return [(label, _model_name(label)) for label in types]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(object_type=self.value())
+        return queryset
+
+
+def _model_name(label):
+    try:
+        return str(apps.get_model(label)._meta.verbose_name).capitalize()
+    except (LookupError, ValueError):
+        return label
+
+
+class ObjectFilter(admin.SimpleListFilter):
+    """One record of the chosen kind: every event about it. Offered once a kind is chosen; an
+    address can name the record directly (?object_type=appraisals.cycle&object_id=12)."""
+
+    title = "record"
+    parameter_name = "object_id"
+    SHOWN = 100
+
+    def lookups(self, request, model_admin):
+        kind = request.GET.get(ObjectTypeFilter.parameter_name)
+        if not kind:
+            return []
+        objects = (AuditEvent.objects.filter(object_type=kind, object_id__isnull=False)
+                   .values("object_id").annotate(name=Max("object_repr"))
+                   .order_by("name", "object_id")[: self.SHOWN])
+        return [(str(row["object_id"]), f"{row['name']} ({row['object_id']})")
+                for row in objects]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        number = _record_number(value)
+        return queryset.none() if number is None else queryset.filter(object_id=number)
+
+
+BIGGEST_ID = 2**63 - 1
+
+
+def _record_number(text):
+    """The number typed, if it can be a record's id (ASCII digits that fit the column)."""
+    if text.isascii() and text.isdigit() and int(text) <= BIGGEST_ID:
+        return int(text)
+    return None
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log: read by administrators, filtered by who acted and by the record acted on,
+    never added to, changed or deleted here (nor anywhere: the model refuses it)."""
+
+    list_display = ["at", "action", "by", "object_type", "object_id", "object_repr", "detail"]
+    list_filter = ["action", ("by", admin.RelatedOnlyFieldListFilter), ObjectTypeFilter,
+                   ObjectFilter]
+    list_select_related = ["by"]
+    date_hierarchy = "at"
+    search_fields = ["object_repr"]  # the search box; get_search_results says how it is read
+    search_help_text = ("Search by the e-mail address of who acted, the number of a record, or "
+                        "the start of a record's name.")
+    fields = ["at", "action", "by", "object_type", "object_id", "object_repr", "detail"]
+    readonly_fields = fields
+
+    def get_search_results(self, request, queryset, search_term):
+        """Each kind of search is one lookup on an index: the e-mail address (stored lower
+        case) exactly, a record's number exactly, the start of a record's name."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if "@" in term:
+            return queryset.filter(by__email=term.lower()), False
+        number = _record_number(term)
+        if number is not None:
+            return queryset.filter(object_id=number), False
+        return queryset.filter(object_repr__startswith=term), False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -162,3 +162,89 @@ class Notification(models.Model):
         return {self.Status.SENT: "green", self.Status.FAILED: "red",
                 self.Status.CANCELLED: "grey"}.get(self.status, "yellow")
 
+
+
+class AppendOnly(Exception):
+    """An audit event was about to be changed or removed: a mistake in the code, never a user's."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Audit events are appended, never changed: a bulk update or delete is refused like a
+    change to one row."""
+
+    def update(self, **kwargs):
+        raise AppendOnly("Audit events are never changed.")
+
+    def delete(self):
+        raise AppendOnly("Audit events are never removed.")
+
+    def about(self, obj):
+        return self.filter(object_type=obj._meta.label_lower, object_id=obj.pk)
+
+
+class AuditEvent(models.Model):
+    """Something done that the change history does not show but an auditor must be able to
+    see: register data leaving the register (a CSV or Excel export, a PDF), a 360° report read,
+    individual equality data shown, and the decisions and overrides of approvals. Written by
+    ``ccpl.audit.record``, never changed or removed: not through the model, a QuerySet, nor the
+    admin (docs/adr/0005).
+
+    It names who acted and what they acted on, never what the object held: a 360° report read is
+    the reader and the cycle, nothing about its raters (docs/adr/0008)."""
+
+    class Action(models.TextChoices):
+        EXPORTED = "exported", "Exported to a spreadsheet"
+        PDF_DOWNLOADED = "pdf_downloaded", "PDF downloaded"
+        REPORT_VIEWED = "report_viewed", "360° report read"
+        EQUALITY_VIEWED = "equality_viewed", "Individual equality data shown"
+        AGREED = "agreed", "Agreed"
+        REFUSED = "refused", "Refused"
+        AGREEMENT_RECORDED = "agreement_recorded", "Agreement made outside the register recorded"
+        OVERRIDDEN = "overridden", "Overridden by an administrator"
+
+    at = models.DateTimeField("when", default=timezone.now, editable=False)
+    action = models.CharField(max_length=30, choices=Action.choices)
+    # PROTECT: an account with audit events is deactivated, never deleted, so the record keeps
+    # who acted (and deleting it would otherwise have to change these rows).
+    by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events",
+        db_index=False,  # audit_by_idx (by, at) serves it
+        verbose_name="who", help_text="Who acted; empty when nobody was signed in.",
+    )
+    object_type = models.CharField(
+        max_length=60, blank=True, help_text="The kind of record, e.g. appraisals.cycle."
+    )
+    object_id = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Empty for an export of many records."
+    )
+    object_repr = models.CharField(
+        "object", max_length=200, blank=True, db_index=True,
+        help_text="The record's name when the event happened.",
+    )
+    detail = models.TextField(blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        # Read in the admin; never added, changed or deleted there.
+        default_permissions = ["view"]
+        indexes = [
+            models.Index(fields=["at"], name="audit_at_idx"),
+            models.Index(fields=["by", "at"], name="audit_by_idx"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["object_id"], name="audit_object_id_idx"),
+        ]
+
+    def __str__(self):
+        what = f" — {self.object_repr}" if self.object_repr else ""
+        return f"{self.get_action_display()}{what}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnly("Audit events are never changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("Audit events are never removed.")

@@ -10,10 +10,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from appointments.models import Appointment
-from ccpl import access, pdf
+from ccpl import access, audit, pdf
 from ccpl.exports import csv_response
 from ccpl.lists import list_links
 from roles.models import Post, System
@@ -124,9 +124,10 @@ def investment_view(request):
     if request.GET.get("export") == "csv":
         header = ["Function", *[label for _, label in result.levels], "WTE", "Share of WTE (%)",
                   "Honoraria (£ a year)", "Share of honoraria (%)"]
-        return csv_response(f"investment-{system.short_name}-{timezone.localdate()}", header, [
-            [row["name"], *row["levels"], row["wte"], row["wte_share"], row["honoraria"],
-             row["honoraria_share"]] for row in rows])
+        return audit.downloaded(request, csv_response(
+            f"investment-{system.short_name}-{timezone.localdate()}", header, [
+                [row["name"], *row["levels"], row["wte"], row["wte_share"], row["honoraria"],
+                 row["honoraria_share"]] for row in rows]), obj=system)
     return render(request, "governance/investment.html", {
         "form": form, "system": system, "result": result, "rows": rows,
         "chart": result.chart(), "level_totals": result.level_totals(),
@@ -183,8 +184,9 @@ def action_plan(request, pk):
                          action.get_term_display(), str(action.owner), action.due_on,
                          action.get_status_display(), action.rag[0],
                          update.note if update else "", update.on if update else ""])
-        return csv_response(f"action-plan-{framework.system.short_name}-{timezone.localdate()}",
-                            header, rows)
+        return audit.downloaded(request, csv_response(
+            f"action-plan-{framework.system.short_name}-{timezone.localdate()}", header, rows),
+            obj=framework)
     return render(request, "governance/action_plan.html", {
         **context,
         "can_edit": framework.can_edit,
@@ -193,13 +195,14 @@ def action_plan(request, pk):
 
 
 @login_required
+@require_safe
 def action_plan_pdf(request, pk):
     framework = _framework(request, pk)
     document = pdf.render_pdf("governance/action_plan_pdf.html", _plan_context(framework))
     response = HttpResponse(document, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="action-plan-{framework.system.short_name}.pdf"')
-    return response
+    return audit.downloaded(request, response, obj=framework)
 
 
 @login_required

@@ -12,6 +12,7 @@ from appointments.models import Appointment, TermEndDecision, Vacancy
 from appraisals.models import Rater, Response
 from appraisals.services import open_cycle
 from ccpl import access
+from ccpl.models import AuditEvent
 from governance.models import Action, Body, Framework, Priority, Seat
 from roles.models import JobDescription
 
@@ -137,6 +138,14 @@ RULES = {
 PUBLIC = {"appointments:calendar-feed", "appraisals:rater"}
 # Pages open to everyone, about every system.
 OPEN = {name for name, (_, _, reach) in RULES.items() if "anonymous" in reach}
+# Pages whose every opening is an audit event (docs/adr/0005): one, naming who opened it; no
+# other page, and no refused opening, writes one. (Exports are the list pages with ?export=,
+# walked in test_every_export_is_recorded_once_and_a_refused_one_not_at_all.)
+AUDITED = {"governance:action-plan-pdf", "appraisals:report", "appraisals:report-pdf"}
+# The list pages that export, with the kind of object their address names (as in RULES).
+EXPORTS = {"appointments:post-list": ["csv", "xlsx"],
+           "appointments:appointment-list": ["csv", "xlsx"],
+           "governance:investment": ["csv"], "governance:action-plan": ["csv"]}
 
 
 @pytest.fixture
@@ -231,7 +240,13 @@ def test_every_url_answers_each_kind_of_user_as_it_should(client, world, persona
         sides = ("north", "south") if kind not in (None, "calendar", "token") else ("north",)
         for side in sides:
             url = _url(name, kind, objects[side], user)
+            seen = _last_audit_event()
             response = client.get(url)
+            recorded = list(AuditEvent.objects.filter(pk__gt=seen))
+            audited = name in AUDITED and response.status_code == 200
+            if len(recorded) != audited or any(e.by != user for e in recorded):
+                failures.append(f"{name} ({side}) as {persona}: {response.status_code} wrote "
+                                f"{len(recorded)} audit events, expected {int(audited)}")
             if side == "north":
                 in_reach = persona in reach
             else:  # the outsider is HR in the south, with the same rights there as hr here
@@ -251,6 +266,39 @@ def test_every_url_answers_each_kind_of_user_as_it_should(client, world, persona
                 failures.append(f"{name} ({side}) as {persona}: {response.status_code}, "
                                 f"expected {sorted(expected)}")
     assert not failures, "\n".join(failures)
+
+
+def _last_audit_event():
+    return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+@pytest.mark.parametrize("persona", ["admin", "hr", "cmo", "leader", "appraiser", "outsider",
+                                     "anonymous"])
+def test_every_export_is_recorded_once_and_a_refused_one_not_at_all(client, world, persona):
+    users, objects = world
+    user = users[persona]
+    if user is not None:
+        client.force_login(user)
+    failures, exports = [], 0
+    for name, formats in EXPORTS.items():
+        kind, _, reach = RULES[name]
+        for side, export in [(side, export) for side in ("north", "south") for export in formats]:
+            target = objects[side]
+            url = _url(name, kind, target, user) + f"?export={export}"
+            if name == "governance:investment":
+                url += f"&system={target['system'].pk}"
+            seen = _last_audit_event()
+            response = client.get(url)
+            recorded = list(AuditEvent.objects.filter(pk__gt=seen))
+            exported = response.status_code == 200 and not response["Content-Type"].startswith(
+                "text/html")
+            exports += exported
+            if exported != (len(recorded) == 1) or len(recorded) > 1 or any(
+                    (e.by, e.action) != (user, AuditEvent.Action.EXPORTED) for e in recorded):
+                failures.append(f"{name} ({side}, {export}) as {persona}: "
+                                f"{response.status_code}, {len(recorded)} audit events")
+    assert not failures, "\n".join(failures)
+    assert exports or persona == "anonymous"
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, world):

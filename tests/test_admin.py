@@ -40,7 +40,8 @@ from appraisals.models import (
     Response,
     Statement,
 )
-from ccpl.models import Notification
+from ccpl import audit
+from ccpl.models import AuditEvent, Notification
 from governance.models import Action, ActionUpdate, Body, Framework, Priority, Seat
 from roles.models import Criterion, Function, JobDescription, Post, StatutoryDuty
 
@@ -184,6 +185,8 @@ def _world(by):
         object_type="appointments.appointment", object_id=appointment.pk,
         recipient_email=by.email,
         defaults={"recipient": by, "subject": "A term ends soon", "body_text": "It ends."})
+    audit.record(action=AuditEvent.Action.AGREED, by=by, obj=appointment,
+                 detail="Agreed at the executive group, minute 14/2026")
     Group.objects.create(name="HR officers")
     EmailAddress.objects.create(user=by, email=by.email, verified=True, primary=True)
 

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ccpl import audit
 from ccpl.exports import csv_response, xlsx_response
 from ccpl.history import with_changes
 from ccpl.lists import list_links
@@ -60,7 +61,8 @@ def appointment_list(request):
                  a.wte, a.honorarium_share, a.get_status_display(), a.extension_count]
                 for a in appointments.iterator(chunk_size=2000))
         respond = csv_response if export == "csv" else xlsx_response
-        return respond(f"appointments-{today}", EXPORT_HEADER, rows)
+        return audit.downloaded(request, respond(f"appointments-{today}", EXPORT_HEADER, rows),
+                                obj=Appointment)
     page = Paginator(appointments, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "appointments/appointment_list.html", {
         "form": form, "downloads": True, "page_obj": page, "appointments": page.object_list,

@@ -7,7 +7,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from ccpl import access
+from ccpl import access, audit
 from ccpl.exports import csv_response, xlsx_response
 from ccpl.history import with_changes
 from ccpl.lists import list_links
@@ -41,7 +41,7 @@ def post_list(request):
                  min((a.end_date for a in p.holders), default=None)]
                 for p in posts.iterator(chunk_size=2000))
         respond = csv_response if export == "csv" else xlsx_response
-        return respond(f"posts-{today}", EXPORT_HEADER, rows)
+        return audit.downloaded(request, respond(f"posts-{today}", EXPORT_HEADER, rows), obj=Post)
     page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
     sort = (form.cleaned_data.get("sort") if form.is_valid() else "") or "title"
     return render(request, "appointments/post_list.html", {
