@@ -130,7 +130,7 @@ BIGGEST_ID = 2**63 - 1
 
 def _record_number(text):
     """The number typed, if it can be a record's id (ASCII digits that fit the column)."""
-    if text.isascii() and text.isdigit() and int(text) <= BIGGEST_ID:
+    if text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= BIGGEST_ID:
         return int(text)
     return None
 

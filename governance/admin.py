@@ -22,9 +22,9 @@ class BodyAdmin(SimpleHistoryAdmin):
 
 @admin.register(Seat)
 class SeatAdmin(SimpleHistoryAdmin):
-    list_display = ["body", "post", "role", "capability"]
+    list_display = ["body", "post", "role", "voting", "capability"]
     list_select_related = ["body", "post"]
-    list_filter = ["role", "body__system"]
+    list_filter = ["role", "voting", "body__system"]
     search_fields = ["body__name", "post__title", "capability"]
     autocomplete_fields = ["body", "post"]
 
@@ -52,13 +52,19 @@ class ActionUpdateInline(admin.TabularInline):
 
 @admin.register(Action)
 class ActionAdmin(SimpleHistoryAdmin):
-    list_display = ["reference", "text", "priority", "term", "owner_post", "owner_body",
-                    "due_on", "status"]
-    list_select_related = ["priority__framework", "owner_post", "owner_body"]
+    list_display = ["reference", "text", "priority", "term", "owners", "due_on", "status"]
+    list_select_related = ["priority__framework"]
     list_filter = ["term", "status", "priority__framework__system"]
     search_fields = ["reference", "text"]
-    autocomplete_fields = ["owner_post", "owner_body"]
+    autocomplete_fields = ["owner_posts", "owner_bodies"]
     inlines = [ActionUpdateInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("owner_posts", "owner_bodies")
+
+    @admin.display(description="owners")
+    def owners(self, obj):
+        return obj.owner_names
 
     def save_formset(self, request, form, formset, change):
         updates = formset.save(commit=False)

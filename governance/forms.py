@@ -1,12 +1,13 @@
 """Forms for governance: actions and their updates, seats on bodies, and the filters."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from ccpl.forms import DateField, NHSForm, NHSModelForm
 from roles.models import Post, System
 
-from .models import Action, Body, Seat, Status
+from .models import NO_OWNER, Action, Body, Seat, Status
 
 
 class SystemChoiceForm(NHSForm):
@@ -18,22 +19,48 @@ class SystemChoiceForm(NHSForm):
         self.fields["system"].queryset = systems
 
 
+class RecordsById(forms.ModelMultipleChoiceField):
+    """Records chosen by id: a value that cannot be an id (not plain digits, or past the largest
+    id a table holds) is refused as not on the list before it reaches a query, where SQLite
+    would fail on it."""
+
+    LARGEST_ID = 2**63 - 1
+
+    def clean(self, value):
+        for chosen in value if isinstance(value, list | tuple) else []:
+            text = str(chosen)
+            if not (text.isascii() and text.isdigit() and len(text) <= 19
+                    and int(text) <= self.LARGEST_ID):
+                raise ValidationError(self.error_messages["invalid_choice"],
+                                      code="invalid_choice", params={"value": text})
+        return super().clean(value)
+
+
 class ActionForm(NHSModelForm):
+    """An action with its owners: one or more posts and bodies of the framework's system (the
+    owners are saved by ``services.save_action``, not by the form)."""
+
     due_on = DateField(label="Due date", error_messages={"required": "Enter the due date."})
-    owner = forms.ChoiceField(label="Owner", help_text="The post or body that owns the action.",
-                              error_messages={"required": "Select who owns the action.",
-                                              "invalid_choice": "Select who owns the action."})
 
     class Meta:
         model = Action
-        fields = ["priority", "reference", "text", "term", "due_on"]
-        widgets = {"term": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 3})}
-        labels = {"text": "Action", "term": "Term"}
+        fields = ["priority", "reference", "text", "term", "due_on", "owner_posts",
+                  "owner_bodies"]
+        field_classes = {"owner_posts": RecordsById, "owner_bodies": RecordsById}
+        widgets = {"term": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 3}),
+                   "owner_posts": forms.CheckboxSelectMultiple,
+                   "owner_bodies": forms.CheckboxSelectMultiple}
+        labels = {"text": "Action", "term": "Term", "owner_posts": "Posts that own it",
+                  "owner_bodies": "Bodies that own it"}
+        help_texts = {"owner_posts": "An action can be owned jointly: choose every post and "
+                                     "body that owns it."}
         error_messages = {
             "priority": {"required": "Select the priority."},
             "reference": {"required": "Enter the reference, for example 1.2."},
             "text": {"required": "Describe the action."},
             "term": {"required": "Select the term."},
+            "owner_posts": {"invalid_choice": "Select posts from the list."},
+            "owner_bodies": {"invalid_choice": "Select bodies from the list."},
         }
 
     def __init__(self, *args, framework, **kwargs):
@@ -41,32 +68,21 @@ class ActionForm(NHSModelForm):
         self.framework = framework
         self.fields["priority"].queryset = framework.priorities.all()
         self.fields["priority"].empty_label = None
-        posts = Post.objects.filter(system=framework.system_id).established().order_by("title")
-        bodies = Body.objects.filter(system=framework.system_id)
-        # The owners this form offers, by the value of their choice: the answer is looked up
-        # here, never parsed into a query.
-        self.owners = {f"body:{b.pk}": b for b in bodies} | {f"post:{p.pk}": p for p in posts}
-        self.fields["owner"].choices = [("", "Select an owner")] + [
-            ("Bodies", [(key, b.name) for key, b in self.owners.items() if isinstance(b, Body)]),
-            ("Posts", [(key, p.title) for key, p in self.owners.items() if isinstance(p, Post)]),
-        ]
-        if self.instance.pk:
-            owner = self.instance.owner
-            kind = "post" if self.instance.owner_post_id else "body"
-            self.initial["owner"] = f"{kind}:{owner.pk}"
+        # The system's established posts and its bodies; a post disestablished since it took
+        # the action on stays offered while it owns it.
+        owned = self.instance.owner_posts.all() if self.instance.pk else Post.objects.none()
+        self.fields["owner_posts"].queryset = Post.objects.filter(
+            Q(pk__in=Post.objects.filter(system=framework.system_id).established().values("pk"))
+            | Q(pk__in=owned.values("pk"))).order_by("title", "pk")
+        self.fields["owner_bodies"].queryset = Body.objects.filter(
+            system=framework.system_id).order_by("name")
         self.dress_fields()
-
-    def clean_owner(self):
-        owner = self.owners.get(self.cleaned_data["owner"])
-        if owner is None:
-            raise forms.ValidationError("Select who owns the action.")
-        return owner
 
     def clean(self):
         data = super().clean()
-        owner = data.get("owner")
-        self.instance.owner_post = owner if isinstance(owner, Post) else None
-        self.instance.owner_body = owner if isinstance(owner, Body) else None
+        if ("owner_posts" in data and "owner_bodies" in data
+                and not data["owner_posts"] and not data["owner_bodies"]):
+            self.add_error("owner_posts", NO_OWNER)
         reference, priority = data.get("reference"), data.get("priority")
         if reference and priority and Action.objects.filter(
             priority=priority, reference=reference
@@ -75,14 +91,11 @@ class ActionForm(NHSModelForm):
                                         f"{reference}.")
         return data
 
-    def _update_errors(self, errors):
-        """The model names the owner's two columns; the form has one field for both."""
-        if hasattr(errors, "error_dict"):
-            for key in ("owner_post", "owner_body"):
-                moved = errors.error_dict.pop(key, [])
-                if moved and "owner" not in self._errors:
-                    errors.error_dict.setdefault("owner", []).extend(moved)
-        super()._update_errors(errors)
+    @property
+    def owners(self):
+        """The owners chosen, as the service takes them."""
+        return {"owner_posts": self.cleaned_data["owner_posts"],
+                "owner_bodies": self.cleaned_data["owner_bodies"]}
 
 
 class UpdateForm(NHSForm):
@@ -97,9 +110,9 @@ class UpdateForm(NHSForm):
 class SeatForm(NHSModelForm):
     class Meta:
         model = Seat
-        fields = ["post", "role", "capability"]
+        fields = ["post", "role", "capability", "voting"]
         widgets = {"role": forms.RadioSelect}
-        labels = {"role": "Role on the body"}
+        labels = {"role": "Role on the body", "voting": "Whoever holds the post has a vote"}
         error_messages = {"post": {"required": "Select the post that fills the seat."},
                           "role": {"required": "Select the role on the body."}}
 

@@ -79,7 +79,9 @@ class Body(models.Model):
 
 
 class Seat(models.Model):
-    """A place on a body held by a post, with the post's role there and the capability it brings."""
+    """A place on a body held by a post, with the post's role there, the capability it brings, and
+    whether its holder votes (a trust's Chief Medical Officer is a voting member of the board;
+    someone in attendance never votes)."""
 
     class Role(models.TextChoices):
         CHAIR = "chair", "Chair"
@@ -94,26 +96,43 @@ class Seat(models.Model):
         max_length=200, blank=True,
         help_text="What the post brings to the body, e.g. quality and safety, population health.",
     )
+    voting = models.BooleanField(
+        "has a vote", default=False,
+        help_text="Whoever holds the post votes on the body's decisions.",
+    )
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["body", "role", "post__title"]
         constraints = [
             models.UniqueConstraint(fields=["body", "post"], name="seat_one_per_post"),
+            models.CheckConstraint(
+                condition=~Q(role="attendee", voting=True), name="seat_attendee_does_not_vote",
+                violation_error_message="Someone in attendance does not vote.",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.post} — {self.get_role_display()}, {self.body}"
+        return f"{self.post} — {self.role_text}, {self.body}"
 
     @property
     def chairs(self):
         """Chairs or co-chairs the body."""
         return self.role in (self.Role.CHAIR, self.Role.CO_CHAIR)
 
+    @property
+    def role_text(self):
+        """The role as the body's papers say it: "Member (voting)"."""
+        role = self.get_role_display()
+        return f"{role} (voting)" if self.voting else role
+
     def clean(self):
         super().clean()
         if self.body_id and self.post_id and self.body.system_id != self.post.system_id:
             raise ValidationError({"post": "The post belongs to another system."})
+        if self.voting and self.role == self.Role.ATTENDEE:
+            raise ValidationError({"voting": "Someone in attendance does not vote: choose "
+                                             "member, chair or co-chair."})
 
 
 class Framework(models.Model):
@@ -182,26 +201,32 @@ RAG = {
 }
 
 
+NO_OWNER = "Select at least one post or body to own the action."
+
+
 class ActionQuerySet(SystemScopedQuerySet):
     system_field = "priority__framework__system"
 
 
 class Action(models.Model):
-    """One action of the plan, owned by a post or by a body."""
+    """One action of the plan, owned by one or more posts and bodies of the framework's system:
+    many are owned jointly ("CMO / CNO" is two posts), some by a body, some by both ("Directors
+    of People with the CMO and CNO"). Owners are set by ``services.save_action``, which requires
+    at least one."""
 
     priority = models.ForeignKey(Priority, on_delete=models.CASCADE, related_name="actions")
     reference = models.CharField(max_length=10, help_text="e.g. 1.2")
     text = models.TextField("action")
     term = models.CharField(max_length=6, choices=Term.choices)
-    owner_post = models.ForeignKey(
-        Post, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
+    owner_posts = models.ManyToManyField(
+        Post, blank=True, related_name="actions", verbose_name="posts that own it"
     )
-    owner_body = models.ForeignKey(
-        Body, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
+    owner_bodies = models.ManyToManyField(
+        Body, blank=True, related_name="actions", verbose_name="bodies that own it"
     )
     due_on = models.DateField("due date")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[owner_posts, owner_bodies])
 
     objects = ActionQuerySet.as_manager()
 
@@ -209,20 +234,26 @@ class Action(models.Model):
         ordering = ["priority", "reference", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["priority", "reference"], name="action_reference"),
-            models.CheckConstraint(
-                condition=Q(owner_post__isnull=False, owner_body__isnull=True)
-                | Q(owner_post__isnull=True, owner_body__isnull=False),
-                name="action_one_owner",
-                violation_error_message="An action is owned by a post or by a body.",
-            ),
         ]
 
     def __str__(self):
         return f"{self.reference} {self.text[:60]}"
 
     @property
-    def owner(self):
-        return self.owner_post or self.owner_body
+    def owners(self):
+        """The posts then the bodies that own the action, each by name (reads what
+        ``prefetch_related("owner_posts", "owner_bodies")`` fetched)."""
+        posts = sorted(self.owner_posts.all(), key=lambda post: (post.title, post.pk))
+        bodies = sorted(self.owner_bodies.all(), key=lambda body: (body.name, body.pk))
+        return [*posts, *bodies]
+
+    @property
+    def owner_names(self):
+        """The owners as a sentence: "Chief Medical Officer and Chief Nursing Officer"."""
+        names = [str(owner) for owner in self.owners]
+        if len(names) < 2:
+            return "".join(names) or "No owner recorded"
+        return f"{', '.join(names[:-1])} and {names[-1]}"
 
     @property
     def rag(self):
@@ -230,15 +261,6 @@ class Action(models.Model):
 
     def is_overdue(self, on=None):
         return self.status != Status.COMPLETE and self.due_on < (on or timezone.localdate())
-
-    def clean(self):
-        super().clean()
-        if bool(self.owner_post_id) == bool(self.owner_body_id):
-            raise ValidationError({"owner_post": "Choose a post or a body to own the action."})
-        system_id = self.priority.framework.system_id if self.priority_id else None
-        owner = self.owner
-        if system_id and owner is not None and owner.system_id != system_id:
-            raise ValidationError({"owner_post": "The owner belongs to another system."})
 
 
 class ActionUpdate(models.Model):

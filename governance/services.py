@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Action, ActionUpdate, Body, Framework, Status
+from .models import NO_OWNER, Action, ActionUpdate, Body, Framework, Status
 
 
 def _must_keep(queryset, obj, by):
@@ -32,12 +32,28 @@ def remove_seat(*, seat, by):
 
 
 @transaction.atomic
-def save_action(*, action, by):
-    """Save a new or changed action of a framework's plan (validated by the form)."""
-    _must_keep(Framework.objects, action.priority.framework, by)
-    action.full_clean()
+def save_action(*, action, owner_posts, owner_bodies, by):
+    """Save a new or changed action of a framework's plan (its fields validated by the form)
+    with the posts and bodies that own it: at least one, all of the framework's system. An
+    owner left out no longer owns it; the history keeps who did."""
+    framework = action.priority.framework
+    _must_keep(Framework.objects, framework, by)
+    owner_posts, owner_bodies = list(owner_posts), list(owner_bodies)
+    errors = {}
+    try:
+        action.full_clean()
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if not owner_posts and not owner_bodies:
+        errors["owner_posts"] = [NO_OWNER]
+    elif any(owner.system_id != framework.system_id for owner in [*owner_posts, *owner_bodies]):
+        errors["owner_posts"] = ["Every owner must be a post or body of this system."]
+    if errors:
+        raise ValidationError(errors)
     action._history_user = by
     action.save()
+    action.owner_posts.set(owner_posts)
+    action.owner_bodies.set(owner_bodies)
     return action
 
 

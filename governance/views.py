@@ -149,8 +149,9 @@ def _plan_context(framework):
     latest = ActionUpdate.objects.order_by("-on", "-recorded_at", "-pk")
     actions = list(
         Action.objects.filter(priority__framework=framework)
-        .select_related("priority", "owner_post", "owner_body")
-        .prefetch_related(Prefetch("updates", queryset=latest, to_attr="latest_updates"))
+        .select_related("priority")
+        .prefetch_related("owner_posts", "owner_bodies",
+                          Prefetch("updates", queryset=latest, to_attr="latest_updates"))
     )
     rows, totals = plan.summary(framework)
     by_priority = []
@@ -175,13 +176,13 @@ def action_plan(request, pk):
     framework = _framework(request, pk)
     context = _plan_context(framework)
     if request.GET.get("export") == "csv":
-        header = ["Priority", "Reference", "Action", "Term", "Owner", "Due", "Status", "RAG",
+        header = ["Priority", "Reference", "Action", "Term", "Owners", "Due", "Status", "RAG",
                   "Latest update", "Latest update on"]
         rows = []
         for action in context["actions"]:
             update = action.latest_updates[0] if action.latest_updates else None
             rows.append([action.priority.number, action.reference, action.text,
-                         action.get_term_display(), str(action.owner), action.due_on,
+                         action.get_term_display(), action.owner_names, action.due_on,
                          action.get_status_display(), action.rag[0],
                          update.note if update else "", update.on if update else ""])
         return audit.downloaded(request, csv_response(
@@ -222,9 +223,13 @@ def action_edit(request, pk):
 def _edit_action(request, framework, action, title):
     form = ActionForm(request.POST or None, instance=action, framework=framework)
     if request.method == "POST" and form.is_valid():
-        action = services.save_action(action=form.instance, by=request.user)
-        messages.success(request, f"Action {action.reference} has been saved.")
-        return redirect("governance:action-detail", pk=action.pk)
+        try:
+            action = services.save_action(action=form.instance, **form.owners, by=request.user)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"Action {action.reference} has been saved.")
+            return redirect("governance:action-detail", pk=action.pk)
     return render(request, "form_page.html", {
         "form": form, "title": title, "caption": framework.name, "button": "Save action",
         "breadcrumbs": [*PLAN_CRUMBS,
@@ -236,7 +241,8 @@ def _edit_action(request, framework, action, title):
 def action_detail(request, pk):
     action = get_object_or_404(
         Action.objects.visible_to(request.user)
-        .select_related("priority__framework__system", "owner_post", "owner_body")
+        .select_related("priority__framework__system")
+        .prefetch_related("owner_posts", "owner_bodies")
         .annotate(can_edit=access.flag(Action.objects.editable_by(request.user))), pk=pk)
     can_edit = action.can_edit
     form = UpdateForm(request.POST or None, initial={"on": timezone.localdate(),

@@ -145,12 +145,14 @@ class PostAdmin(SimpleHistoryAdmin):
                    "job_share_allowed"]
     list_select_related = ["role_type", "system", "host_organisation"]
     search_fields = ["title", "reference", "host_organisation__name"]
-    autocomplete_fields = ["host_organisation", "responsible_to", "budget", "role_type"]
+    autocomplete_fields = ["host_organisation", "responsible_to", "also_accountable_to",
+                           "budget", "role_type"]
     filter_horizontal = ["functions", "statutory_duties"]
     readonly_fields = ["pas"]
     fieldsets = [
         (None, {"fields": ["title", "reference", "role_type", "system", "host_organisation",
-                           "responsible_to", "spatial_level", "functions"]}),
+                           "responsible_to", "also_accountable_to", "spatial_level",
+                           "functions"]}),
         ("Establishment", {"fields": ["wte", "pas", "budget", "job_share_allowed",
                                       "default_term_months", "created_on",
                                       "disestablished_on"]}),

@@ -414,6 +414,14 @@ class Post(models.Model):
     responsible_to = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports",
     )
+    # A second line of accountability beside the line management: seed 001's place directors
+    # are responsible to the CMO and report to their borough's director of integration too.
+    # Appraisal and approvals follow responsible_to only; this is shown, not acted on.
+    also_accountable_to = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="also_accountable_for",
+        help_text="Other posts the holder answers to, beside the post they are responsible to "
+                  "(e.g. a place director to the borough's director of integration).",
+    )
     job_share_allowed = models.BooleanField(default=False)
     functions = models.ManyToManyField(Function, blank=True, related_name="posts")
     spatial_level = models.CharField(
@@ -429,7 +437,7 @@ class Post(models.Model):
     )
     created_on = models.DateField(default=datetime.date.today)
     disestablished_on = models.DateField(null=True, blank=True)
-    history = HistoricalRecords(m2m_fields=[functions, statutory_duties])
+    history = HistoricalRecords(m2m_fields=[functions, statutory_duties, also_accountable_to])
 
     objects = PostQuerySet.as_manager()
 

@@ -185,7 +185,8 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
         framework = Framework.objects.create(system=system, name=f"{side} framework")
         priority = Priority.objects.create(framework=framework, number=1, title="Voice")
         action = Action.objects.create(priority=priority, reference="1.1", text="Publish",
-                                       term="short", owner_body=body, due_on=D(2027, 3, 31))
+                                       term="short", due_on=D(2027, 3, 31))
+        action.owner_bodies.add(body)
         vacancy = Vacancy.objects.create(post=PostFactory(host_organisation=trust,
                                                           system=system), opened_by=admin_user)
         objects[side] = {"post": post, "person": person, "appointment": appointment,

@@ -162,7 +162,8 @@ def action_body(reference):
     def body(objs, user):
         return {"priority": objs["action"].priority_id, "reference": reference,
                 "text": "Report to the board", "term": "short",
-                **date_fields("due_on", D(2027, 3, 31)), "owner": f"body:{objs['body'].pk}"}
+                **date_fields("due_on", D(2027, 3, 31)), "owner_bodies": [objs["body"].pk],
+                "owner_posts": [objs["post"].pk]}
     return body
 
 
@@ -605,9 +606,9 @@ FOREIGN = {
     "appraisals:cycle-create": lambda south: {"appraiser": south["cycle"].appraiser_id},
     "governance:seat-add": lambda south: {"post": south["vacancy"].post_id},
     "governance:action-create": lambda south: {"priority": south["action"].priority_id,
-                                               "owner": f"body:{south['body'].pk}"},
+                                               "owner_bodies": [south["body"].pk]},
     "governance:action-edit": lambda south: {"priority": south["action"].priority_id,
-                                             "owner": f"body:{south['body'].pk}"},
+                                             "owner_posts": [south["post"].pk]},
 }
 
 

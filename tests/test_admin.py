@@ -84,7 +84,9 @@ def _rows(n):
                                              overseen_by=body)
         priority = Priority.objects.create(framework=framework, number=1, title="Voice")
         action = Action.objects.create(priority=priority, reference="1.1", text="Publish",
-                                       term="short", owner_post=post, due_on=D(2027, 1, 1))
+                                       term="short", due_on=D(2027, 1, 1))
+        action.owner_posts.add(post)
+        action.owner_bodies.add(body)
         ActionUpdate.objects.create(action=action, status="on_track", note="ok")
         vacancy = Vacancy.objects.create(post=post, appointment=appointment)
         ApplicantCount.objects.create(vacancy=vacancy, profession="nurse", applied=3)
@@ -176,8 +178,8 @@ def _world(by):
                                          overseen_by=board)
     priority = Priority.objects.create(framework=framework, number=1, title="Patient voice")
     action = Action.objects.create(priority=priority, reference="1.1", term="short",
-                                   text="Publish the register", owner_post=post,
-                                   due_on=D(2027, 1, 1))
+                                   text="Publish the register", due_on=D(2027, 1, 1))
+    action.owner_posts.add(post, cmo_post)
     ActionUpdate.objects.create(action=action, status="on_track", note="Draft shared", by=by)
 
     Notification.objects.get_or_create(

@@ -14,7 +14,7 @@ from appraisals.models import Cycle, Rater
 from ccpl.models import Notification, User
 from devdata import demo as demo_register
 from governance import plan
-from governance.models import Body, Framework
+from governance.models import Action, Body, Framework, Seat
 from roles.models import EstablishmentBudget, Post, System
 
 from .test_navigation import links
@@ -65,12 +65,82 @@ def test_the_london_extension_waves(demo):
     assert set(ceased.values_list("end_date", flat=True)) == {D(2022, 10, 31)}
 
 
-def test_an_over_allocated_budget_is_reported(demo):
-    directors = EstablishmentBudget.objects.get(name="Clinical and Care Directors")
+def test_the_london_envelopes_are_the_seeds(demo):
+    """Seed 001: deputy medical directors 2 WTE; clinical and care directors 2 WTE across five
+    roles (one for each borough, 0.4 each: the envelope used exactly, not over); clinical leads
+    5 WTE. The medicines and digital directors have no envelope in the seed, nor here."""
+    budgets = {b.name: b for b in EstablishmentBudget.objects.filter(system__short_name="NCL")}
+    deputies = budgets["Deputy Medical Directors"].allocation()
+    assert (deputies.envelope, deputies.established) == (Decimal("2.00"), Decimal("2.00"))
+    directors = budgets["Clinical and Care Directors"]
     allocation = directors.allocation()
-    assert allocation.envelope == Decimal("2.00")
-    assert allocation.established == Decimal("2.40")
-    assert allocation.is_over
+    assert (allocation.envelope, allocation.established, allocation.allocated) == (
+        Decimal("2.00"), Decimal("2.00"), Decimal("2.00"))
+    assert not allocation.is_over and allocation.remaining == 0
+    assert sorted(directors.posts.values_list("title", flat=True)) == [
+        f"Clinical and Care Director — {borough} place" for borough in
+        ["Barnet", "Camden", "Enfield", "Haringey", "Islington"]]
+    assert set(directors.posts.values_list("wte", flat=True)) == {Decimal("0.40")}
+    across = Post.objects.filter(system__short_name="NCL", budget=None,
+                                 title__startswith="Clinical and Care Director")
+    assert sorted(across.values_list("title", flat=True)) == [
+        "Clinical and Care Director — Digital", "Clinical and Care Director — Medicines"]
+    leads = budgets["Clinical Leads"].allocation()
+    assert leads.envelope == Decimal("5.00") and not leads.is_over
+    assert not any(budget.allocation().is_over for budget in budgets.values())
+
+
+def test_place_directors_are_also_accountable_to_their_boroughs_director_of_integration(
+        demo, client):
+    directors = Post.objects.filter(system__short_name="NCL",
+                                    title__startswith="Clinical and Care Director",
+                                    title__endswith=" place")
+    assert directors.count() == 5
+    for director in directors:
+        borough = director.title.removeprefix("Clinical and Care Director — ").removesuffix(
+            " place")
+        assert director.responsible_to.title == "Chief Medical Officer"
+        assert [p.title for p in director.also_accountable_to.all()] == [
+            f"Director of Integration — {borough}"]
+    integration = Post.objects.filter(title__startswith="Director of Integration")
+    assert integration.count() == 5 and not integration.filter(is_published=True).exists()
+    assert not Post.objects.vacant().filter(pk__in=integration).exists()
+    client.force_login(User.objects.get(email="hr@example.org"))
+    page = client.get(directors.get(title__contains="Camden").get_absolute_url())
+    assert "Also accountable to" in page.content.decode()
+    assert "Director of Integration — Camden" in page.content.decode()
+
+
+def test_most_of_the_plan_is_owned_jointly_as_in_the_seed(demo, client):
+    """Seed 002: "CMO / CNO" owns ten actions jointly; the directors of people own 2.3 with the
+    CMO and CNO."""
+    framework = Framework.objects.get(system__short_name="GLOS")
+    actions = {a.reference: a for a in Action.objects.filter(priority__framework=framework)
+               .prefetch_related("owner_posts", "owner_bodies")}
+    joint = sorted(ref for ref, a in actions.items()
+                   if a.owner_names == "Chief Medical Officer and Chief Nursing Officer")
+    assert joint == ["1.1", "1.2", "1.3", "2.1", "2.4", "3.1", "3.3", "4.3", "5.2", "5.4"]
+    assert actions["2.3"].owner_names == ("Chief Medical Officer, Chief Nursing Officer and "
+                                          "Directors of People")
+    assert actions["5.1"].owner_names == "ICS Strategic Executive"
+    assert all(a.owners for a in actions.values())
+    client.force_login(User.objects.get(email="admin@example.org"))
+    export = client.get(reverse("governance:action-plan", args=[framework.pk]),
+                        {"export": "csv"}).content.decode("utf-8-sig")
+    assert "Chief Medical Officer and Chief Nursing Officer" in export
+
+
+def test_the_trust_cmo_holds_a_voting_seat_on_the_board(demo, client):
+    """Seed 004: an executive, voting member of the trust's board of directors."""
+    cmo = Post.objects.get(system__short_name="HW", title="Chief Medical Officer")
+    board = Body.objects.get(system__short_name="HW", kind="board")
+    seat = Seat.objects.get(body=board, post=cmo)
+    assert seat.voting and seat.role == "member"
+    client.force_login(User.objects.get(email="admin@example.org"))
+    assert ">Voting<" in client.get(board.get_absolute_url()).content.decode()
+    holder = Appointment.objects.in_force().get(post=cmo).person
+    person_page = client.get(holder.get_absolute_url()).content.decode()
+    assert f"{board.name}</a> — member (voting), as Chief Medical Officer" in person_page
 
 
 def test_terms_end_soon_and_posts_stand_vacant(demo):

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -67,6 +68,29 @@ class TestSeats:
         assert response.status_code == 302
         seat = Seat.objects.get()
         assert seat.history.first().history_user == cmo_office
+
+    def test_a_voting_seat_is_shown_on_the_body_and_on_the_holders_page(
+            self, client, hr_north, board, north_appointment):
+        response = as_user(client, hr_north).post(
+            reverse("governance:seat-add", args=[board.pk]),
+            {"post": north_appointment.post_id, "role": "member", "voting": "on"})
+        assert response.status_code == 302
+        seat = Seat.objects.get()
+        assert seat.voting and seat.role_text == "Member (voting)"
+        body_page = client.get(board.get_absolute_url()).content.decode()
+        assert ">Voting<" in body_page
+        person_page = client.get(north_appointment.person.get_absolute_url()).content.decode()
+        assert "System Quality Board</a> — member (voting), as" in person_page
+
+    def test_someone_in_attendance_does_not_vote(self, client, hr_north, board, north_post):
+        response = as_user(client, hr_north).post(
+            reverse("governance:seat-add", args=[board.pk]),
+            {"post": north_post.pk, "role": "attendee", "voting": "on"})
+        assert response.status_code == 200
+        assert "Someone in attendance does not vote" in response.content.decode()
+        assert not Seat.objects.exists()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Seat.objects.create(body=board, post=north_post, role="attendee", voting=True)
 
     def test_a_seat_needs_a_post_of_the_same_system(self, client, hr_north, board, south_post):
         response = as_user(client, hr_north).post(
@@ -165,7 +189,7 @@ def framework(north, board, north_post):
     for reference, priority, term in [("1.1", one, "short"), ("1.2", one, "short"),
                                       ("1.3", one, "medium"), ("2.1", two, "long")]:
         Action.objects.create(priority=priority, reference=reference, text=f"Do {reference}",
-                              term=term, owner_body=board, due_on=D(2027, 6, 30))
+                              term=term, due_on=D(2027, 6, 30)).owner_bodies.add(board)
     return framework
 
 
@@ -175,13 +199,37 @@ class TestActionPlan:
         assert [row.counts for row in rows] == [[2, 1, 0], [0, 0, 1]]
         assert total.counts == [2, 1, 1] and total.total == 4
 
-    def test_an_action_is_owned_by_a_post_or_a_body_not_both(self, framework, board,
-                                                             north_post):
-        action = Action(priority=framework.priorities.first(), reference="1.9", text="x",
-                        term="short", due_on=D(2027, 1, 1), owner_body=board,
-                        owner_post=north_post)
-        with pytest.raises(ValidationError):
-            action.full_clean()
+    def test_an_action_is_owned_jointly_by_posts_and_bodies(self, framework, board,
+                                                           north_post, cmo_office):
+        cno = PostFactory(host_organisation=north_post.host_organisation, system=north_post.system,
+                          title="Chief Nursing Officer")
+        north_post.title = "Chief Medical Officer"
+        north_post.save()
+        action = governance.save_action(
+            action=Action(priority=framework.priorities.first(), reference="1.9", text="x",
+                          term="short", due_on=D(2027, 1, 1)),
+            owner_posts=[cno, north_post], owner_bodies=[board], by=cmo_office)
+        assert action.owners == [north_post, cno, board]
+        assert action.owner_names == ("Chief Medical Officer, Chief Nursing Officer and "
+                                      "System Quality Board")
+        # The history keeps the owners of each version.
+        assert set(action.history.first().owner_posts.values_list("post", flat=True)) == {
+            north_post.pk, cno.pk}
+        action = governance.save_action(action=action, owner_posts=[north_post],
+                                        owner_bodies=[], by=cmo_office)
+        assert action.owner_names == "Chief Medical Officer"
+
+    @pytest.mark.parametrize("owners", ["none", "another system's"])
+    def test_an_action_needs_an_owner_of_its_own_system(self, framework, cmo_office,
+                                                        south_post, owners):
+        chosen = [south_post] if owners != "none" else []
+        with pytest.raises(ValidationError) as refused:
+            governance.save_action(
+                action=Action(priority=framework.priorities.first(), reference="1.9", text="x",
+                              term="short", due_on=D(2027, 1, 1)),
+                owner_posts=chosen, owner_bodies=[], by=cmo_office)
+        assert "owner_posts" in refused.value.message_dict
+        assert not Action.objects.filter(reference="1.9").exists()
 
     def test_progress_moves_the_status_and_is_dated(self, framework, cmo_office):
         action = Action.objects.get(reference="1.1")
@@ -225,31 +273,46 @@ class TestActionPlan:
         data = {"priority": framework.priorities.first().pk, "reference": "1.4",
                 "text": "Publish the register", "term": "medium",
                 **date_fields("due_on", D(2027, 9, 30))}
-        refused = client.post(url, {**data, "owner": f"post:{south_post.pk}"})
-        assert refused.status_code == 200 and "Select who owns the action" in \
+        refused = client.post(url, {**data, "owner_posts": [south_post.pk]})
+        assert refused.status_code == 200 and "Select posts from the list" in \
             refused.content.decode()
+        nobody = client.post(url, data)
+        assert "Select at least one post or body to own the action" in nobody.content.decode()
         duplicate = client.post(url, {**data, "reference": "1.1",
-                                      "owner": f"post:{north_post.pk}"})
+                                      "owner_posts": [north_post.pk]})
         assert "already has an action 1.1" in duplicate.content.decode()
         assert Action.objects.count() == 4
-        assert client.post(url, {**data, "owner": f"post:{north_post.pk}"}).status_code == 302
-        assert Action.objects.get(reference="1.4").owner == north_post
+        board = framework.overseen_by
+        assert client.post(url, {**data, "owner_posts": [north_post.pk],
+                                 "owner_bodies": [board.pk]}).status_code == 302
+        action = Action.objects.get(reference="1.4")
+        assert action.owners == [north_post, board]
+        page = client.get(reverse("governance:action-detail", args=[action.pk])).content.decode()
+        assert f'href="{north_post.get_absolute_url()}">{north_post.title}</a>' in page
+        assert f'href="{board.get_absolute_url()}">{board.name}</a>' in page
 
-    def test_the_board_report_exports(self, client, framework, cmo_office):
-        governance.record_update(action=Action.objects.get(reference="2.1"),
-                                 status=Status.OFF_TRACK, note="Funding not agreed",
-                                 on=D(2026, 11, 1), by=cmo_office)
+    def test_the_board_report_exports(self, client, framework, cmo_office, north_post):
+        joint = Action.objects.get(reference="2.1")
+        joint.owner_posts.add(north_post)
+        governance.record_update(action=joint, status=Status.OFF_TRACK,
+                                 note="Funding not agreed", on=D(2026, 11, 1), by=cmo_office)
         as_user(client, cmo_office)
         export = client.get(reverse("governance:action-plan", args=[framework.pk]),
                             {"export": "csv"})
         rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+        assert rows[0][4] == "Owners"
         assert [r[1] for r in rows[1:]] == ["1.1", "1.2", "1.3", "2.1"]
+        assert rows[4][4] == f"{north_post.title} and System Quality Board"
+        assert rows[1][4] == "System Quality Board"
         assert rows[4][6:9] == ["Off track", "Red", "Funding not agreed"]
+        page = client.get(reverse("governance:action-plan", args=[framework.pk]))
+        assert f"{north_post.title} and System Quality Board" in page.content.decode()
         pdf = client.get(reverse("governance:action-plan-pdf", args=[framework.pk]))
         assert pdf["Content-Type"] == "application/pdf"
         text = " ".join(" ".join(p.extract_text().split())
                         for p in PdfReader(io.BytesIO(pdf.content)).pages)
         assert "Total actions (4)" in text and "Funding not agreed" in text
+        assert f"{north_post.title} and System Quality Board" in text
 
     def test_the_plan_costs_the_same_whatever_its_size(self, client, framework, cmo_office,
                                                        board):
@@ -259,8 +322,10 @@ class TestActionPlan:
         priority = framework.priorities.last()
         for n in range(5):
             action = Action.objects.create(priority=priority, reference=f"2.{n + 2}", text="x",
-                                           term="medium", owner_body=board,
-                                           due_on=D(2027, 1, 1))
+                                           term="medium", due_on=D(2027, 1, 1))
+            action.owner_bodies.add(board)
+            action.owner_posts.add(PostFactory(host_organisation=board.system.organisations
+                                               .first(), system=board.system))
             governance.record_update(action=action, status="on_track", note="ok", by=cmo_office)
         assert queries(client, url) == few
 

@@ -117,6 +117,24 @@ class TestPosts:
         assert "Extension 1" in page
         assert 'role="img"' in page
 
+    def test_detail_says_whom_else_the_holder_answers_to(self, client, hr_north, north_trust,
+                                                         admin_user):
+        cmo = PostFactory(host_organisation=north_trust, title="Chief Medical Officer")
+        borough = PostFactory(host_organisation=north_trust, title="Director of Integration")
+        director = PostFactory(host_organisation=north_trust, title="Place Director",
+                               responsible_to=cmo)
+        url = director.get_absolute_url()
+        assert "Also accountable to" not in as_user(client, hr_north).get(url).content.decode()
+        director._history_user = admin_user
+        director.also_accountable_to.add(borough)
+        page = client.get(url).content.decode()
+        assert "Chief Medical Officer" in page
+        assert "Also accountable to</dt>" in page and "Director of Integration" in page
+        # The history keeps it, and who added it.
+        version = director.history.first()
+        assert version.history_user == admin_user
+        assert [row.to_post_id for row in version.also_accountable_to.all()] == [borough.pk]
+
 
 class TestAppointing:
     def test_appoint_with_an_end_before_the_start_is_refused(self, client, hr_north,

@@ -69,6 +69,7 @@ def post_detail(request, pk):
     return render(request, "appointments/post_detail.html", {
         "post": post,
         "wte": wte_text(post.wte),
+        "also_accountable_to": post.also_accountable_to.order_by("title"),
         "current": [a for a in appointments if a.is_in_force(today)],
         "past": [a for a in appointments if a.end_date < today],
         "future": [a for a in appointments if a.start_date > today],

@@ -1,7 +1,8 @@
 """Governance and recruitment for the demo worlds: the Gloucestershire council and its 20-action
-plan (the counts by priority and term of its framework), the south-east London boards and
-leadership group whose seats are filled by the function leads, and north-central London's phased
-recruitment to its new leadership model.
+plan (the counts by priority and term of its framework, and its owners, most of them the CMO and
+CNO jointly), the south-east London boards and leadership group whose seats are filled by the
+function leads, the Wye Valley trust board on which the Chief Medical Officer votes, and
+north-central London's phased recruitment to its new leadership model.
 
 Loaded once per system: a system that already has governance bodies is left alone."""
 
@@ -22,47 +23,49 @@ PRIORITIES = [
     "Dedicated leadership development for clinical and care professional leads",
     "Transparent recruitment and a diverse talent pipeline for future leaders",
 ]
-# (reference, term, owner, action, status)
+# (reference, term, owners, action, status), as seed 002's plan gives them: "CMO / CNO" owns
+# jointly, "Directors of People (with CMO and CNO)" is three owners.
 ACTIONS = [
-    ("1.1", "short", "cmo", "Publish who holds the clinical and care professional lead roles and "
-     "where they take part in decision making, with a yearly diversity analysis.", "complete"),
-    ("1.2", "short", "cmo", "Review the purpose, membership and links of the clinical and care "
+    ("1.1", "short", "cmo cno", "Publish who holds the clinical and care professional lead roles "
+     "and where they take part in decision making, with a yearly diversity analysis.",
+     "complete"),
+    ("1.2", "short", "cmo cno", "Review the purpose, membership and links of the clinical and care "
      "groups, the professional council included.", "complete"),
-    ("1.3", "medium", "cmo", "Build two-way communication with the leads, such as a virtual "
+    ("1.3", "medium", "cmo cno", "Build two-way communication with the leads, such as a virtual "
      "practitioner forum.", "on_track"),
     ("1.4", "medium", "council", "Help under-represented professions build their own voice, "
      "following the allied health professions' model.", "at_risk"),
     ("1.5", "medium", "icb", "Make sure the clinical and care voice runs through the five-year "
      "strategy.", "on_track"),
-    ("2.1", "long", "cmo", "Run a yearly temperature check of the leads against the five "
+    ("2.1", "long", "cmo cno", "Run a yearly temperature check of the leads against the five "
      "priorities and share the results.", "not_started"),
     ("2.2", "medium", "programme_board", "Review how programme groups co-produce with people "
      "with lived experience.", "on_track"),
-    ("2.3", "short", "people", "Agree shared values and behaviours for leaders, for use in job "
-     "descriptions and appraisals.", "complete"),
-    ("2.4", "long", "cmo", "Work with local government on supporting collaboration between "
+    ("2.3", "short", "people cmo cno", "Agree shared values and behaviours for leaders, for use "
+     "in job descriptions and appraisals.", "complete"),
+    ("2.4", "long", "cmo cno", "Work with local government on supporting collaboration between "
      "leads and elected members.", "not_started"),
-    ("3.1", "medium", "cmo", "Design the long-term structure of leadership roles, with aligned "
+    ("3.1", "medium", "cmo cno", "Design the long-term structure of leadership roles, with aligned "
      "terms and role descriptions at several levels.", "off_track"),
     ("3.2", "medium", "finance", "Publish named link roles in analytics, finance and programme "
      "teams for each transformation programme.", "at_risk"),
-    ("3.3", "medium", "cmo", "Recruit to the remaining leadership vacancies from a wider range "
+    ("3.3", "medium", "cmo cno", "Recruit to the remaining leadership vacancies from a wider range "
      "of professions, with shadowing for aspiring leaders.", "on_track"),
     ("4.1", "medium", "people", "Set out the learning and development offer within the people "
      "strategy.", "on_track"),
     ("4.2", "medium", "people", "Review and strengthen mentoring and coaching for current and "
      "aspiring leaders.", "on_track"),
-    ("4.3", "medium", "cmo", "Strengthen induction, objectives and appraisal for the leads, with "
-     "clear accountability.", "at_risk"),
+    ("4.3", "medium", "cmo cno", "Strengthen induction, objectives and appraisal for the leads, "
+     "with clear accountability.", "at_risk"),
     ("4.4", "long", "people", "Make development opportunities easy to find, in a simple guide "
      "or web page.", "not_started"),
     ("5.1", "medium", "executive", "Make every advertised leadership role accountable to the "
      "CMO/CNO, who approve recruitment.", "complete"),
-    ("5.2", "long", "cmo", "Review the standard job description every year, towards "
+    ("5.2", "long", "cmo cno", "Review the standard job description every year, towards "
      "values-based recruitment from diverse professions.", "not_started"),
     ("5.3", "medium", "executive", "Advertise every leadership role openly with the standard job "
      "description, to all professions.", "on_track"),
-    ("5.4", "long", "cmo", "Learn from recruitment and from leaders who leave, to shape future "
+    ("5.4", "long", "cmo cno", "Learn from recruitment and from leaders who leave, to shape future "
      "roles.", "not_started"),
 ]
 MONTHS = {"short": 6, "medium": 12, "long": 18}
@@ -75,6 +78,9 @@ def load(b):
     sel = System.objects.filter(short_name="SEL").first()
     if sel and not sel.bodies.exists():
         _south_east_london(b, sel)
+    hw = System.objects.filter(short_name="HW").first()
+    if hw and not hw.bodies.exists():
+        _trust_board(b, hw)
     ncl = System.objects.filter(short_name="NCL").first()
     if ncl and not Vacancy.objects.filter(post__system=ncl).exists():
         _north_central_london_recruitment(b, ncl)
@@ -85,17 +91,24 @@ def _body(b, system, name, kind, reports_to=None, level="system", purpose=""):
                         spatial_level=level, purpose=purpose))
 
 
-def _seat(b, body, post, role=Seat.Role.MEMBER, capability=""):
-    return b._save(Seat(body=body, post=post, role=role, capability=capability))
+def _seat(b, body, post, role=Seat.Role.MEMBER, capability="", voting=False):
+    return b._save(Seat(body=body, post=post, role=role, capability=capability, voting=voting))
+
+
+def _chief(b, system, title, profession):
+    """The system's chief officer of that title, made and appointed if the world has none."""
+    post = Post.objects.filter(system=system, title=title).first()
+    if post is None:
+        icb = system.organisations.get(kind="icb")
+        post = b.post(system, icb, title, title, 1,
+                      functions=["System-wide clinical and care strategy"])
+        b.appoint(post, b.person(profession, icb), b.ending_in(700, years=5))
+    return post
 
 
 def _gloucestershire(b, glos):
-    icb_org = glos.organisations.get(kind="icb")
-    cmo = Post.objects.filter(system=glos, title="Chief Medical Officer").first()
-    if cmo is None:
-        cmo = b.post(glos, icb_org, "Chief Medical Officer", "Chief Medical Officer", 1,
-                     functions=["System-wide clinical and care strategy"])
-        b.appoint(cmo, b.person("doctor", icb_org), b.ending_in(700, years=5))
+    cmo = _chief(b, glos, "Chief Medical Officer", "doctor")
+    cno = _chief(b, glos, "Chief Nursing Officer", "nurse")
     icb = _body(b, glos, "Integrated Care Board", K.BOARD)
     executive = _body(b, glos, "ICS Strategic Executive", K.COMMITTEE, reports_to=icb)
     council = _body(b, glos, "Clinical and Care Professional Council", K.COUNCIL,
@@ -104,8 +117,10 @@ def _gloucestershire(b, glos):
     programme_board = _body(b, glos, "Clinical Programme Board", K.BOARD, reports_to=executive)
     people = _body(b, glos, "Directors of People", K.GROUP, reports_to=executive)
     finance = _body(b, glos, "Directors of Finance and Strategy", K.GROUP, reports_to=executive)
-    _seat(b, icb, cmo, capability="Executive clinical leadership")
+    _seat(b, icb, cmo, capability="Executive clinical leadership", voting=True)
+    _seat(b, icb, cno, capability="Executive nursing leadership", voting=True)
     _seat(b, executive, cmo)
+    _seat(b, executive, cno)
     posts = Post.objects.filter(system=glos)
     _seat(b, council, posts.get(title__startswith="Chair, Clinical and Care"), Seat.Role.CHAIR)
     _seat(b, council, cmo, Seat.Role.CO_CHAIR)
@@ -121,15 +136,16 @@ def _gloucestershire(b, glos):
                                   name="Clinical and care professional leadership framework"))
     priorities = [b._save(Priority(framework=framework, number=n, title=title))
                   for n, title in enumerate(PRIORITIES, start=1)]
-    owners = {"cmo": cmo, "council": council, "icb": icb, "programme_board": programme_board,
-              "people": people, "finance": finance, "executive": executive}
-    for index, (reference, term, owner_key, text, status) in enumerate(ACTIONS):
-        owner = owners[owner_key]
+    owners = {"cmo": cmo, "cno": cno, "council": council, "icb": icb,
+              "programme_board": programme_board, "people": people, "finance": finance,
+              "executive": executive}
+    for index, (reference, term, keys, text, status) in enumerate(ACTIONS):
+        chosen = [owners[key] for key in keys.split()]
         action = b._save(Action(
             priority=priorities[int(reference[0]) - 1], reference=reference, text=text,
-            term=term, due_on=adopted + relativedelta(months=MONTHS[term]),
-            owner_post=owner if isinstance(owner, Post) else None,
-            owner_body=owner if isinstance(owner, Body) else None))
+            term=term, due_on=adopted + relativedelta(months=MONTHS[term])))
+        action.owner_posts.set([owner for owner in chosen if isinstance(owner, Post)])
+        action.owner_bodies.set([owner for owner in chosen if isinstance(owner, Body)])
         if status != Status.NOT_STARTED:
             _updates(b, action, status, index)
 
@@ -165,8 +181,8 @@ def _south_east_london(b, sel):
     engagement = _body(b, sel, "Patient and Public Engagement Group", K.GROUP, reports_to=icb)
     programmes = _body(b, sel, "Clinical Programme Board", K.BOARD, reports_to=icb)
     networks = _body(b, sel, "Clinical Networks Board", K.NETWORK, reports_to=quality)
-    _seat(b, icb, cmo, capability="Executive clinical leadership")
-    _seat(b, icb, cno, capability="Executive nursing leadership")
+    _seat(b, icb, cmo, capability="Executive clinical leadership", voting=True)
+    _seat(b, icb, cno, capability="Executive nursing leadership", voting=True)
     _seat(b, group, cmo, Seat.Role.CO_CHAIR)
     _seat(b, group, cno, Seat.Role.CO_CHAIR)
     _seat(b, quality, cno, Seat.Role.CO_CHAIR, "Quality and safety")
@@ -181,6 +197,26 @@ def _south_east_london(b, sel):
         _seat(b, programmes, post, capability=post.title.split("— ")[-1])
     for post in posts.filter(title__startswith="Clinical Network Lead"):
         _seat(b, networks, post, capability="Care standards")
+
+
+def _trust_board(b, hw):
+    """Seed 004: the trust's Chief Medical Officer is an executive, voting member of its board
+    of directors, and co-chairs the committee that assures the board on clinical governance."""
+    trust = hw.organisations.get(kind="acute")
+    posts = Post.objects.filter(system=hw, host_organisation=trust)
+    chief_executive = posts.get(title="Chief Executive")
+    cmo = posts.get(title="Chief Medical Officer")
+    board = _body(b, hw, f"{trust.name} Board of Directors", K.BOARD, level="organisation",
+                  purpose="The trust's unitary board: executive and non-executive directors "
+                          "who decide together and answer for the trust.")
+    committee = _body(b, hw, "Clinical Governance Committee", K.COMMITTEE, reports_to=board,
+                      level="organisation",
+                      purpose="Gives the board assurance on quality, patient safety and "
+                              "clinical risk.")
+    _seat(b, board, chief_executive, capability="Accounting officer", voting=True)
+    _seat(b, board, cmo, capability="Executive clinical leadership; Caldicott Guardian and "
+                                    "Responsible Officer", voting=True)
+    _seat(b, committee, cmo, Seat.Role.CO_CHAIR, "Clinical governance", voting=True)
 
 
 def _north_central_london_recruitment(b, ncl):

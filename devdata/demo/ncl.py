@@ -1,8 +1,10 @@
-"""A London ICS moving to a new leadership model: the old clinical leads all extended to 31
-October 2022, some further to 31 December 2022 or 31 March 2023 to keep work in flight, the rest
-ceasing on 31 October 2022; then deputy medical directors (2 WTE), clinical and care directors
-(2 WTE across five place roles, plus a medicines role that takes the envelope over) and clinical
-leads (5 WTE) recruited in phases."""
+"""A London ICS moving to a new leadership model (seed 001): the old clinical leads all extended
+to 31 October 2022, some further to 31 December 2022 or 31 March 2023 to keep work in flight, the
+rest ceasing on 31 October 2022; then, recruited in phases, deputy medical directors (2 WTE),
+clinical and care directors (2 WTE across five roles, one for each borough at 0.4 WTE, so the
+envelope is exactly used: each is responsible to the CMO and also accountable to the borough's
+director of integration) with a medicines and a digital director across the system, whom the
+seed gives no envelope, and clinical leads (5 WTE)."""
 
 import datetime
 from decimal import Decimal
@@ -62,7 +64,8 @@ def load(b):
 
     _legacy(b, ncl, icb, employers, cmo)
     _deputies(b, ncl, icb, employers, cmo)
-    directors = _directors(b, ncl, icb, employers, cmo)
+    integration = _directors_of_integration(b, ncl, icb)
+    directors = _directors(b, ncl, icb, employers, cmo, integration)
     _leads(b, ncl, icb, employers, directors)
 
 
@@ -115,29 +118,50 @@ def _deputies(b, ncl, icb, employers, cmo):
             b.appoint(post, person, b.ending_in(250))
 
 
-def _directors(b, ncl, icb, employers, cmo):
+def _directors_of_integration(b, ncl, icb):
+    """Each borough's director of integration, to whom its place director is also accountable:
+    executive posts, not leadership roles of the model, so not on the published register."""
+    posts = {}
+    for index, borough in enumerate(BOROUGHS):
+        post = b.post(ncl, icb, f"Director of Integration — {borough}", "Executive Director", 1,
+                      spatial_level="place", is_published=False)
+        b.appoint(post, b.person("other", icb), b.ending_in(500 + 60 * index, years=5))
+        posts[borough] = post
+    return posts
+
+
+def _directors(b, ncl, icb, employers, cmo, integration):
+    """The seed's five director roles share 2 WTE, one for each borough: 5 x 0.4 fills the
+    envelope exactly. The medicines and digital directors work across the system; the seed
+    sets them no envelope, and neither does the demo."""
     budget = b.budget(ncl, "Clinical and Care Directors", 2)
     directors = {}
-    roles = [*(f"{borough} place" for borough in BOROUGHS), "Medicines"]
-    for index, role in enumerate(roles):
-        post = b.post(ncl, icb, f"Clinical and Care Director — {role}",
+    for index, borough in enumerate(BOROUGHS):
+        post = b.post(ncl, icb, f"Clinical and Care Director — {borough} place",
                       "Clinical and Care Director", Decimal("0.40"), budget=budget,
-                      responsible_to=cmo, spatial_level="place" if "place" in role else "system",
+                      responsible_to=cmo, spatial_level="place",
                       functions=["System-wide clinical and care strategy",
                                  "Population health and inequalities"])
-        profession = ["doctor", "nurse", "ahp", "social_worker", "doctor", "pharmacist"][index]
+        post.also_accountable_to.set([integration[borough]])
+        profession = ["doctor", "nurse", "ahp", "social_worker", "doctor"][index]
         person = b.person(profession, employers[index % len(employers)])
-        if index < 5:
-            # Started with the new model in January 2023 and extended once since.
-            appointment = b.appoint(post, person, D(2023, 1, 9))
-            services.extend(
-                appointment=appointment, new_end_date=EXTENDED_TO[index],
-                reason="Extended after a satisfactory annual appraisal.",
-                agreed_by="Appointee, Chief Medical Officer and host employer",
-                agreed_on=D(2025, 11, 3), by=b.loader)
-        else:
-            appointment = b.appoint(post, person, b.ending_in(45))
-        directors[role] = appointment
+        # Started with the new model in January 2023 and extended once since.
+        appointment = b.appoint(post, person, D(2023, 1, 9))
+        services.extend(
+            appointment=appointment, new_end_date=EXTENDED_TO[index],
+            reason="Extended after a satisfactory annual appraisal.",
+            agreed_by="Appointee, Chief Medical Officer and host employer",
+            agreed_on=D(2025, 11, 3), by=b.loader)
+        directors[f"{borough} place"] = appointment
+    for role, profession, days, function in [
+        ("Medicines", "pharmacist", 45, "System-wide clinical and care strategy"),
+        ("Digital", "healthcare_scientist", 300, "Continuous improvement and innovation"),
+    ]:
+        post = b.post(ncl, icb, f"Clinical and Care Director — {role}",
+                      "Clinical and Care Director", Decimal("0.40"), responsible_to=cmo,
+                      functions=[function])
+        person = b.person(profession, employers[len(directors) % len(employers)])
+        directors[role] = b.appoint(post, person, b.ending_in(days))
     return directors
 
 
@@ -156,6 +180,6 @@ def _leads(b, ncl, icb, employers, directors):
         b.appoint(post, person, b.ending_in(days))
     # A lead who left: the post has stood empty since.
     vacant = b.post(ncl, icb, "Clinical Lead — Digital", "Clinical Lead", Decimal("0.40"),
-                    responsible_to=directors["Medicines"].post,
+                    responsible_to=directors["Digital"].post,
                     functions=["Continuous improvement and innovation"])
     b.appoint(vacant, b.person("doctor", employers[0]), D(2023, 4, 1), D(2026, 3, 31))

@@ -132,14 +132,14 @@ def test_the_cmo_office_records_progress_on_the_action_plan(journey, north, nort
     lead = PostFactory(host_organisation=north_trust, system=north,
                        title="Clinical Lead for Leadership")
     action = Action.objects.create(priority=first, reference="1.1", term="short",
-                                   text="Publish the role descriptions", owner_post=lead,
-                                   due_on=D(2027, 3, 31))
+                                   text="Publish the role descriptions", due_on=D(2027, 3, 31))
+    action.owner_posts.add(lead)
     Action.objects.create(priority=first, reference="1.2", term="medium",
-                          text="Mentor nurses and AHPs into system roles", owner_body=board,
-                          due_on=D(2027, 9, 30))
+                          text="Mentor nurses and AHPs into system roles",
+                          due_on=D(2027, 9, 30)).owner_bodies.add(board)
     Action.objects.create(priority=second, reference="2.1", term="long",
-                          text="Place leads in every neighbourhood", owner_body=board,
-                          due_on=D(2028, 3, 31))
+                          text="Place leads in every neighbourhood",
+                          due_on=D(2028, 3, 31)).owner_bodies.add(board)
     page = journey.page
 
     sign_in(journey, cmo_office.email)
