@@ -391,8 +391,6 @@ class ApprovalPartyForm(forms.ModelForm):
         data = super().clean()
         users = data.get("users") or []
         if data.get("decided_by") == ApprovalParty.DecidedBy.USERS:
-            if not users:
-                self.add_error("users", "Name at least one user who decides for this party.")
             unguarded = [u for u in users if not (u.is_superuser or access.holds_any_grant(u))]
             if unguarded:
                 self.add_error("users", "Give these users a grant on the register first, so "

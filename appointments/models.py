@@ -882,7 +882,8 @@ class ApprovalParty(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="approval_parties",
         help_text="Who may decide for this party, when it is decided by the users named here. "
                   "Each must hold a grant on the register, so they sign in with an "
-                  "authenticator app.")
+                  "authenticator app. With nobody named, the party's agreement can only be "
+                  "recorded from outside the register (where the route allows) or overridden.")
     position = models.PositiveSmallIntegerField(default=0)
     history = HistoricalRecords(m2m_fields=[users])
 

@@ -11,8 +11,10 @@ these; nothing else writes these tables.
 
 from .approvals import (
     BulkExtension,
+    add_deciders,
     agree_extension,
     apply_bulk_extension,
+    configure_route,
     decide,
     decide_for,
     decline_extension,
@@ -74,5 +76,5 @@ __all__ = [
     "apply_bulk_extension", "decide", "decide_for", "override", "plan_bulk_extension",
     "record_outside_agreement", "request_appointment", "request_extension",
     "request_for_decision", "request_for_vacancy", "route_for", "gate_failures",
-    "may_change_subject",
+    "may_change_subject", "add_deciders", "configure_route",
 ]

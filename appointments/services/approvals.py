@@ -84,6 +84,45 @@ def route_for(system, subject):
     return route
 
 
+@transaction.atomic
+def configure_route(*, system, subject, parties, allows_outside_agreement=False,
+                    appraisal_gate=False, escalate_after_days=7, by):
+    """Set who must agree ``subject`` in ``system``, as an administrator does on the route's
+    admin page: ``parties`` is a list of (name, how it is decided, users who decide for it).
+    A party already asked on a request stays; its decisions keep their name."""
+    route = route_for(system, subject)
+    route.allows_outside_agreement = allows_outside_agreement
+    route.appraisal_gate = appraisal_gate
+    route.escalate_after_days = escalate_after_days
+    route.full_clean()
+    _save(route, by)
+    kept = []
+    for position, (name, decided_by, users) in enumerate(parties):
+        party = route.parties.filter(name=name).first() or ApprovalParty(route=route, name=name)
+        party.decided_by, party.position = decided_by, position
+        party.full_clean()
+        _save(party, by)
+        party.users.set(users)
+        kept.append(party.pk)
+    unused = route.parties.exclude(pk__in=kept)
+    if unused.filter(decisions__isnull=False).exists():
+        raise ValidationError({"parties": "A party that has been asked to decide stays on the "
+                                          "route."})
+    unused.delete()
+    return route
+
+
+@transaction.atomic
+def add_deciders(*, system, subject, party, users, by):
+    """Name more users who decide for ``party`` on the system's route for ``subject``."""
+    party = ApprovalParty.objects.get(route=route_for(system, subject), name=party)
+    if party.decided_by != ApprovalParty.DecidedBy.USERS:
+        raise ValidationError({"users": f"{party} is not decided by named users."})
+    party._history_user = by
+    party.users.add(*users)
+    return party
+
+
 # --- Opening a request -----------------------------------------------------------------------
 
 def _open(*, route, by, agree_own=True, **fields):
