@@ -690,3 +690,40 @@ class TestPages:
         page = as_user(client, hr_north).get(asked.get_absolute_url()).content.decode()
         assert "Chief Medical Officer" in page and "Chief Nursing Officer" in page
         assert "Minutes 9" in page and "Still to decide" in page
+
+
+# --- configuring a route in the admin --------------------------------------------------------
+
+class TestTheAdmin:
+    def _post(self, client, north, users, **extra):
+        return client.post(reverse("admin:appointments_approvalroute_add"), {
+            "system": north.pk, "subject": "extension", "escalate_after_days": "5",
+            "allows_outside_agreement": "on",
+            "parties-TOTAL_FORMS": "2", "parties-INITIAL_FORMS": "0",
+            "parties-MIN_NUM_FORMS": "1", "parties-MAX_NUM_FORMS": "1000",
+            "parties-0-name": "Chief Medical Officer", "parties-0-decided_by": "users",
+            "parties-0-users": [users[0].pk], "parties-0-position": "0",
+            "parties-1-name": "Chief Nursing Officer", "parties-1-decided_by": "users",
+            "parties-1-users": [users[1].pk], "parties-1-position": "1", **extra})
+
+    def test_an_administrator_sets_a_joint_route(self, client, admin_user, north, cmo_office,
+                                                cno):
+        response = self._post(as_user(client, admin_user), north, [cmo_office, cno])
+        assert response.status_code == 302
+        route = ApprovalRoute.objects.get(system=north, subject="extension")
+        assert route.party_names() == ["Chief Medical Officer", "Chief Nursing Officer"]
+        assert route.allows_outside_agreement and route.escalate_after_days == 5
+
+    def test_a_decider_without_a_grant_is_refused(self, client, admin_user, north, cmo_office):
+        stranger = UserFactory(email="no.grant@example.org")
+        response = self._post(as_user(client, admin_user), north, [cmo_office, stranger])
+        assert response.status_code == 200
+        assert "no.grant@example.org" in response.content.decode()
+        assert not ApprovalRoute.objects.exists()
+
+    def test_the_gate_is_for_extensions_only(self, client, admin_user, north, cmo_office, cno):
+        response = self._post(as_user(client, admin_user), north, [cmo_office, cno],
+                              subject="recruitment", appraisal_gate="on")
+        assert response.status_code == 200
+        assert "The appraisal check applies to extensions only." in response.content.decode()
+        assert not ApprovalRoute.objects.exists()
