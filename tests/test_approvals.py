@@ -690,6 +690,7 @@ class TestPages:
         page = as_user(client, hr_north).get(asked.get_absolute_url()).content.decode()
         assert "Chief Medical Officer" in page and "Chief Nursing Officer" in page
         assert "Minutes 9" in page and "Still to decide" in page
+        assert "E-mails sent about this request" in page and "cno.office@example.org" in page
 
 
 # --- configuring a route in the admin --------------------------------------------------------

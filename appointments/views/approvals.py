@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from ccpl import access
+from ccpl.models import Notification
 
 from .. import services
 from ..forms import OutsideAgreementForm, OverrideForm, PartyDecisionForm
@@ -45,11 +46,17 @@ def _done(request, asked, action):
 
 @login_required
 def approval_detail(request, pk):
+    """The request and each party's decision; for HR, the office and the deciders, the
+    e-mails it has sent (each party once, the office once if a party was late)."""
     user = request.user
     asked = _request_for(user, pk)
-    actions = asked.actions_for(user, may_change=services.may_change_subject(user, asked))
-    return render(request, "appointments/approval_detail.html",
-                  _context(asked, user, actions=actions))
+    may_change = services.may_change_subject(user, asked)
+    actions = asked.actions_for(user, may_change=may_change)
+    staff = may_change or PartyDecision.objects.of_decider(user).filter(request=asked).exists()
+    return render(request, "appointments/approval_detail.html", _context(
+        asked, user, actions=actions,
+        notifications=Notification.objects.about(asked).select_related("recipient")[:50]
+        if staff else []))
 
 
 @login_required
