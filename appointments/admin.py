@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch
@@ -7,19 +8,23 @@ from django.urls import path, reverse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from ccpl import audit
+from ccpl import access, audit
 from ccpl.admin import ListedInline, RecordAdminMixin
 from roles.admin import PostAdmin, warn_if_over_budget
 from roles.models import Post
 
 from . import services
-from .forms import BulkChangeForm, EndForm, ExtendForm
+from .forms import BulkChangeForm, EndForm, ExtendForm, how_agreed
 from .models import (
     ApplicantCount,
     Appointment,
+    ApprovalParty,
+    ApprovalRequest,
+    ApprovalRoute,
     BulkChange,
     EqualityProfile,
     Extension,
+    PartyDecision,
     Person,
     TermEndDecision,
     Vacancy,
@@ -235,14 +240,23 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         return appointment
 
     def extend_view(self, request, pk):
+        """The browser's extend page: asked of the route's parties, recorded from an outside
+        agreement, or overridden by the administrator with a reason."""
         appointment = self._get_for_change(request, pk)
 
         def extend(data):
-            extension = services.extend(appointment=appointment, by=request.user, **data)
+            asked = services.request_extension(
+                appointment=appointment, new_end_date=data["new_end_date"],
+                reason=data["reason"], **how_agreed(data), by=request.user)
+            if not asked.extension_id:
+                return (f"The extension has been asked for: "
+                        f"{', '.join(asked.route.party_names())} will decide.")
+            extension = asked.extension
             return (f"Extended to {extension.new_end_date:%-d %B %Y} (extension "
                     f"{extension.number}; the term ended {extension.old_end_date:%-d %B %Y}).")
 
-        form = ExtendForm(_posted(request), initial={"agreed_on": timezone.localdate()})
+        route = ApprovalRoute.of(appointment.post.system, ApprovalRoute.Subject.EXTENSION)
+        form = ExtendForm(_posted(request), user=request.user, route=route)
         return self._action(request, appointment, form, extend, title="Extend the term",
                             warnings=services.extension_warnings(appointment))
 
@@ -278,17 +292,26 @@ class AppointmentAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Extend or cease the selected appointments (with a preview)")
     def bulk_change(self, request, queryset):
-        appointments = list(queryset.select_related("person", "post").order_by("end_date", "pk"))
+        appointments = list(queryset.select_related("person", "post__system", "post__role_type")
+                            .order_by("end_date", "pk"))
         submitted = "preview" in request.POST or "apply" in request.POST
-        form = BulkChangeForm(request.POST if submitted else None,
-                              initial={"agreed_on": timezone.localdate()})
+        form = BulkChangeForm(request.POST if submitted else None, user=request.user)
         plan = None
         if form.is_bound and form.is_valid():
             data = form.cleaned_data
+            extend = data["kind"] == BulkChange.Kind.EXTEND
             if "apply" in request.POST:
                 try:
-                    batch = services.apply_bulk_change(appointments=appointments, by=request.user,
-                                                       **data)
+                    if extend:
+                        batch = services.apply_bulk_extension(
+                            appointments=appointments, on_date=data["on_date"],
+                            reason=data["reason"], **how_agreed(data), by=request.user)
+                    else:
+                        batch = services.apply_bulk_change(
+                            appointments=appointments, kind=data["kind"],
+                            on_date=data["on_date"], reason=data["reason"],
+                            agreed_by=data["agreed_by"], agreed_on=data["agreed_on"],
+                            by=request.user)
                 except ValidationError as error:
                     form.add_service_errors(error)
                 else:
@@ -297,9 +320,13 @@ class AppointmentAdmin(SimpleHistoryAdmin):
                         f"appointments changed (bulk change {batch.pk}).", messages.SUCCESS,
                     )
                     return None
-            plan = services.plan_bulk_change(
-                appointments=appointments, kind=data["kind"], on_date=data["on_date"]
-            )
+            if extend:
+                plan = services.plan_bulk_extension(
+                    appointments=appointments, on_date=data["on_date"],
+                    how=how_agreed(data)["how"], by=request.user)
+            else:
+                plan = services.plan_bulk_change(
+                    appointments=appointments, kind=data["kind"], on_date=data["on_date"])
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -364,3 +391,73 @@ class VacancyAdmin(SimpleHistoryAdmin):
     search_fields = ["post__title", "advert_reference"]
     autocomplete_fields = ["post", "appointment"]
     inlines = [ApplicantCountInline]
+
+
+# --- Approval routes: configured here; requests and decisions are records --------------------
+
+class ApprovalPartyForm(forms.ModelForm):
+    class Meta:
+        model = ApprovalParty
+        fields = ["name", "decided_by", "users", "position"]
+
+    def clean(self):
+        data = super().clean()
+        users = data.get("users") or []
+        if data.get("decided_by") == ApprovalParty.DecidedBy.USERS:
+            unguarded = [u for u in users if not (u.is_superuser or access.holds_any_grant(u))]
+            if unguarded:
+                self.add_error("users", "Give these users a grant on the register first, so "
+                                        "they sign in with an authenticator app: "
+                               + ", ".join(u.email for u in unguarded) + ".")
+        elif users:
+            self.add_error("users", "Name users only for a party decided by the users named.")
+        return data
+
+
+class ApprovalPartyInline(admin.TabularInline):
+    model = ApprovalParty
+    form = ApprovalPartyForm
+    extra = 0
+    min_num = 1
+    autocomplete_fields = ["users"]
+
+
+@admin.register(ApprovalRoute)
+class ApprovalRouteAdmin(SimpleHistoryAdmin):
+    """Who must agree what, per system. A system with no route for a subject follows the
+    default one (its CMO/CNO office alone), written here the first time it is needed."""
+
+    list_display = ["system", "subject", "parties", "allows_outside_agreement",
+                    "appraisal_gate", "escalate_after_days"]
+    list_filter = ["subject", "allows_outside_agreement", "appraisal_gate", "system"]
+    list_select_related = ["system"]
+    search_fields = ["system__name", "system__short_name", "parties__name"]
+    inlines = [ApprovalPartyInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("parties")
+
+    @admin.display(description="parties")
+    def parties(self, obj):
+        return ", ".join(party.name for party in obj.parties.all())
+
+
+class PartyDecisionInline(ListedInline):
+    model = PartyDecision
+    fields = ["name", "status", "decided_by", "decided_at", "agreed_on", "outside", "evidence",
+              "note", "gate_override_reason"]
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("decided_by")
+
+
+@admin.register(ApprovalRequest)
+class ApprovalRequestAdmin(RecordAdminMixin, SimpleHistoryAdmin):
+    list_display = ["pk", "subject", "route", "status", "how", "requested_by", "requested_at"]
+    list_select_related = ["route__system", "requested_by"]
+    list_filter = ["subject", "status", "how", "route__system"]
+    inlines = [PartyDecisionInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -9,12 +9,15 @@ class AppointmentsConfig(AppConfig):
         from ccpl.context_processors import add_page
         from ccpl.notifications import REGISTRY
 
-        from . import reminders, services
+        from . import approval_reminders, reminders, services
 
         REGISTRY.add_readers("appointments.appointment", reminders.ids_visible_to)
         REGISTRY.add_finder(reminders.term_endings)
         REGISTRY.add_finder(reminders.terms_ended_without_decision)
         REGISTRY.add_finder(reminders.weekly_digests)
+        REGISTRY.add_readers("appointments.approvalrequest", approval_reminders.ids_visible_to)
+        REGISTRY.add_finder(approval_reminders.awaiting_decisions)
+        REGISTRY.add_finder(approval_reminders.overdue_decisions)
         add_page("Dashboard", "appointments:dashboard", order=10)
         add_page("Posts", "appointments:post-list", order=20)
         add_page("People", "appointments:person-list", order=30)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from roles.models import EstablishmentBudget, Post
 
-from .models import Appointment, TermEndDecision, Vacancy
+from .models import Appointment, ApprovalRequest, ApprovalRoute, PartyDecision
 
 LIST_LIMIT = 10
 WINDOWS = (30, 90, 180)
@@ -61,8 +61,9 @@ def build(user, today=None):
     return {
         "today": today,
         **_terms(appointments, posts, today),
-        "awaiting": _extensions_to_agree(user, appointments),
-        "to_approve": _recruitment_to_approve(user),
+        "awaiting": _awaiting(user, ApprovalRoute.Subject.EXTENSION),
+        "to_approve": _awaiting(user, ApprovalRoute.Subject.RECRUITMENT),
+        "appointments_to_agree": _awaiting(user, ApprovalRoute.Subject.APPOINTMENT),
         "budgets": _budgets(user, today),
         "pools": _honorarium_pools(posts, today),
         "own_appointments": list(
@@ -91,28 +92,23 @@ def _terms(appointments, posts, today):
     }
 
 
-def _extensions_to_agree(user, appointments):
-    """[(proposed extension, whether this user may agree it)]."""
-    awaiting = list(
-        TermEndDecision.objects.awaiting_agreement()
-        .filter(appointment__in=appointments.values("pk"))
-        .select_related("appointment__person", "appointment__post", "decided_by")
-        .order_by("appointment__end_date", "pk")[:LIST_LIMIT])
-    can_agree = set(
-        Appointment.objects.approvable_by(user)
-        .filter(pk__in=[d.appointment_id for d in awaiting]).values_list("pk", flat=True))
-    return [(d, d.appointment_id in can_agree) for d in awaiting]
-
-
-def _recruitment_to_approve(user):
-    """[(vacancy awaiting approval to recruit, whether this user may give it)]."""
-    to_approve = list(
-        Vacancy.objects.visible_to(user).awaiting_approval()
-        .select_related("post__host_organisation").order_by("opened_on", "pk")[:LIST_LIMIT])
-    can_approve = set(
-        Vacancy.objects.approvable_by(user).filter(pk__in=[v.pk for v in to_approve])
-        .values_list("pk", flat=True)) if to_approve else set()
-    return [(v, v.pk in can_approve) for v in to_approve]
+def _awaiting(user, subject):
+    """[(party still to decide, whether this user may take the decision)] on the requests
+    about ``subject`` the user can see, those they may take first: one row per party, so a
+    joint route shows each of its parties."""
+    visible = ApprovalRequest.objects.visible_to(user).filter(subject=subject).pending()
+    mine = PartyDecision.objects.decidable_by(user).filter(request__subject=subject)
+    related = ["request__requested_by", "request__appointment__person",
+               "request__appointment__post", "request__vacancy__post__host_organisation",
+               "request__post", "request__person"]
+    rows = list(mine.select_related(*related).order_by("request__requested_at", "pk")
+                [:LIST_LIMIT])
+    taken = {d.pk for d in rows}
+    if len(rows) < LIST_LIMIT:
+        rows += list(PartyDecision.objects.awaiting().filter(request__in=visible.values("pk"))
+                     .exclude(pk__in=taken).select_related(*related)
+                     .order_by("request__requested_at", "pk")[:LIST_LIMIT - len(rows)])
+    return [(d, d.pk in taken) for d in rows]
 
 
 def _budgets(user, today):

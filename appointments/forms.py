@@ -2,13 +2,73 @@
 input; the services in services.py hold the rules."""
 
 from django import forms
+from django.db import models
 from django.db.models import Q
 
+from ccpl import access
 from ccpl.forms import DateField, NHSForm, NHSModelForm
 from roles.models import Organisation, Post, RoleType, System
 
-from .models import Appointment, BulkChange, EqualityProfile, Person, Profession, TermEndDecision
+from .models import (
+    Appointment,
+    ApprovalRoute,
+    BulkChange,
+    EqualityProfile,
+    Person,
+    Profession,
+    TermEndDecision,
+)
+from .services.approvals import HOW_CHOICES, OUTSIDE, OVERRIDE, REQUEST
 from .services.people import Invitation, system_grantable_by
+
+# --- How a change is agreed ------------------------------------------------------------------
+
+def add_how_fields(form, *, user, allows_outside, date_field=True):
+    """Let the user choose how a change is agreed, when they have a choice: asked of the
+    route's parties (always), recorded from an agreement made outside the register (where a
+    route allows it), or overridden (administrators). The services check the choice again."""
+    offered = {REQUEST, *([OUTSIDE] if allows_outside else []),
+               *([OVERRIDE] if access.is_admin(user) else [])}
+    if len(offered) == 1:
+        return
+    form.fields["how"] = forms.ChoiceField(
+        label="How is it agreed?", widget=forms.RadioSelect, required=False,
+        choices=[choice for choice in HOW_CHOICES if choice[0] in offered])
+    form.initial.setdefault("how", REQUEST)
+    if allows_outside:
+        form.fields["evidence"] = forms.CharField(
+            label="Evidence of the agreement", max_length=200, required=False,
+            help_text="If it was agreed outside the register: for example the minute reference "
+                      "of the meeting.")
+        if date_field:
+            form.fields["agreed_on"] = DateField(
+                label="Date agreed", required=False,
+                help_text="If it was agreed outside the register. It cannot be in the future.")
+    if OVERRIDE in offered:
+        form.fields["override_reason"] = forms.CharField(
+            label="Reason for overriding the approval route", required=False,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text="Administrators only. The override and its reason are shown with the "
+                      "change for good.")
+    form.dress_fields()
+
+
+def how_agreed(data):
+    """The services' arguments for how a change is agreed, from a form's cleaned data."""
+    return {"how": data.get("how") or REQUEST, "evidence": data.get("evidence") or "",
+            "agreed_on": data.get("agreed_on"),
+            "override_reason": data.get("override_reason") or ""}
+
+
+def any_route_allows_outside(user, subject):
+    """Whether a route of the systems the user changes lets an outside agreement be recorded
+    (the service checks the route of each change)."""
+    systems = System.objects.filter(pk__in=access.granted_systems(user)) \
+        if not access.is_admin(user) else System.objects.all()
+    organisations = access.granted_organisations(user)
+    return ApprovalRoute.objects.filter(
+        models.Q(system__in=systems) | models.Q(system__organisations__in=organisations),
+        subject=subject, allows_outside_agreement=True).exists()
 
 
 class PersonForm(NHSModelForm):
@@ -49,16 +109,22 @@ class EqualityForm(NHSModelForm):
 
 
 class AppointForm(NHSModelForm):
+    """A direct appointment, without recruitment: asked of the parties of the system's route
+    (or recorded from an agreement made outside the register, or an administrator's override).
+    An appointment from recruitment is made by the vacancy's offer instead."""
+
     start_date = DateField(label="Start date", error_messages={
         "required": "Enter the date the term starts."})
     end_date = DateField(label="End date", required=False,
                          help_text="The last day of the term. Leave blank for the post's "
                                    "default term.")
+    reason = forms.CharField(label="Why appoint without recruitment?", required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}))
 
     class Meta:
         model = Appointment
         fields = ["post", "person", "start_date", "end_date", "wte", "honorarium_share",
-                  "status", "agreement_parties"]
+                  "status"]
         labels = {"wte": "WTE of this appointment",
                   "honorarium_share": "Share of the honorarium (£ a year)",
                   "status": "Status"}
@@ -81,6 +147,8 @@ class AppointForm(NHSModelForm):
         self.fields["honorarium_share"].required = False
         self.fields["status"].choices = [
             (Appointment.Status.ACTIVE, "Accepted"), (Appointment.Status.OFFERED, "Offered")]
+        add_how_fields(self, user=user, allows_outside=any_route_allows_outside(
+            user, ApprovalRoute.Subject.APPOINTMENT))
 
     def _post_clean(self):
         # The rules are checked by services.appoint, with the post locked.
@@ -103,17 +171,18 @@ class AppointForm(NHSModelForm):
 
 
 class ExtendForm(NHSForm):
+    """Ask for an extension: the parties of the system's route agree it (or, where the route
+    allows, record an agreement already made outside the register; or, for an administrator,
+    override the route). Who agreed and when are written from the decisions, never typed."""
+
     new_end_date = DateField(label="New end date", help_text="The new last day of the term.",
                              error_messages={"required": "Enter the new end date."})
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
                              error_messages={"required": "Enter the reason for the extension."})
-    agreed_by = forms.CharField(
-        label="Agreed by", max_length=300,
-        help_text="Who agreed it, for example the appointee, the partnership executive group and "
-                  "the partners.",
-        error_messages={"required": "Enter who agreed the extension."})
-    agreed_on = DateField(label="Date agreed", error_messages={
-        "required": "Enter the date it was agreed."})
+
+    def __init__(self, *args, user, route, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_how_fields(self, user=user, allows_outside=route.allows_outside_agreement)
 
 
 class EndForm(NHSForm):
@@ -129,6 +198,9 @@ class EndForm(NHSForm):
 
 
 class BulkChangeForm(NHSForm):
+    """A bulk extension goes through each appointment's approval route like a single one; a
+    bulk cessation records who agreed it."""
+
     kind = forms.ChoiceField(label="What should happen to these appointments?",
                              widget=forms.RadioSelect, choices=BulkChange.Kind.choices,
                              error_messages={"required": "Select extend or cease."})
@@ -136,10 +208,25 @@ class BulkChangeForm(NHSForm):
                         error_messages={"required": "Enter the date."})
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
                              error_messages={"required": "Enter the reason for the change."})
-    agreed_by = forms.CharField(max_length=300, label="Agreed by",
-                                error_messages={"required": "Enter who agreed the change."})
-    agreed_on = DateField(label="Date agreed",
-                          error_messages={"required": "Enter the date it was agreed."})
+    agreed_by = forms.CharField(max_length=300, label="Who agreed the cessation",
+                                required=False, help_text="For a cessation.")
+    agreed_on = DateField(label="Date agreed", required=False,
+                          help_text="For a cessation, or an extension agreed outside the "
+                                    "register. It cannot be in the future.")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_how_fields(self, user=user, date_field=False, allows_outside=any_route_allows_outside(
+            user, ApprovalRoute.Subject.EXTENSION))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == BulkChange.Kind.CEASE:
+            if not (data.get("agreed_by") or "").strip():
+                self.add_error("agreed_by", "Enter who agreed the cessation.")
+            if not data.get("agreed_on") and "agreed_on" not in self.errors:
+                self.add_error("agreed_on", "Enter the date the cessation was agreed.")
+        return data
 
 
 class DecisionForm(NHSForm):
@@ -160,10 +247,46 @@ class DecisionForm(NHSForm):
         return data
 
 
-class DeclineForm(NHSForm):
-    note = forms.CharField(label="Why is the extension declined?",
+class PartyDecisionForm(NHSForm):
+    """One party's decision on a request. The appraisal override is asked for only where the
+    route's appraisal gate stops the extension and no approver has overridden it yet."""
+
+    decision = forms.ChoiceField(
+        label="Do you agree?", widget=forms.RadioSelect,
+        choices=[("agree", "Yes, agree"), ("decline", "No, decline")],
+        error_messages={"required": "Select whether you agree."})
+    note = forms.CharField(label="Notes", required=False,
                            widget=forms.Textarea(attrs={"rows": 3}),
-                           error_messages={"required": "Say why the extension is declined."})
+                           help_text="Needed if you decline: say why.")
+    evidence = forms.CharField(label="Reference (optional)", max_length=200, required=False,
+                               help_text="For example the minute reference of the meeting where "
+                                         "it was discussed.")
+
+    def __init__(self, *args, gate_failures=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if gate_failures:
+            self.fields["gate_override_reason"] = forms.CharField(
+                label="Reason for agreeing without a satisfactory appraisal", required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text=" ".join(gate_failures) + " Give your reason to agree all the same.")
+            self.dress_fields()
+
+
+class OutsideAgreementForm(NHSForm):
+    evidence = forms.CharField(
+        label="Evidence of the agreement", max_length=200,
+        help_text="For example the minute reference of the meeting where it was agreed.",
+        error_messages={"required": "Enter the evidence of the agreement, for example the minute "
+                                    "reference of the meeting."})
+    agreed_on = DateField(label="Date agreed", help_text="It cannot be in the future.",
+                          error_messages={"required": "Enter the date it was agreed."})
+
+
+class OverrideForm(NHSForm):
+    override_reason = forms.CharField(
+        label="Why override the approval route?", widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The override and its reason are shown with the change for good.",
+        error_messages={"required": "Give the reason for overriding the approval route."})
 
 
 class AppointmentFilterForm(NHSForm):

@@ -2,13 +2,15 @@
 
 Dependencies run one way (docs/adr/0002): appraisals and governance import appointments, never
 the reverse. When an appointments page or rule needs what they know — the appraisal an extension
-depends on, the boards a person sits on — they register a function here from their
-``AppConfig.ready()``, and appointments calls whatever is registered.
+depends on (a warning, or a gate on routes that require it), the boards a person sits on — they
+register a function here from their ``AppConfig.ready()``, and appointments calls whatever is
+registered.
 """
 
 from dataclasses import dataclass
 
 _extension_warnings = []
+_extension_gates = []
 _sections = {"appointment": [], "person": []}
 
 
@@ -26,6 +28,15 @@ def add_extension_warning(check):
     return check
 
 
+def add_extension_gate(check):
+    """Register ``check(appointment) -> list of messages``: why an extension may not be agreed
+    now, on a route with the appraisal gate (appraisals: no signed-off satisfactory appraisal
+    in the last 12 months). An empty list lets it through; an approver may still override a
+    failure with a reason."""
+    _extension_gates.append(check)
+    return check
+
+
 def add_section(page, build):
     """Register ``build(obj, *, user, today) -> Section or None`` for the ``page``, drawn in the
     page's own content. "appointment" pages pass the appointment fetched with its capabilities
@@ -37,6 +48,10 @@ def add_section(page, build):
 
 def extension_warnings(appointment):
     return [message for check in _extension_warnings for message in check(appointment)]
+
+
+def extension_gate_failures(appointment):
+    return [message for check in _extension_gates for message in check(appointment)]
 
 
 def sections(page, obj, *, user, today):

@@ -1,11 +1,12 @@
 """People, their fixed-term appointments to posts, and the extensions of those terms."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -783,6 +784,378 @@ class ApplicantCount(models.Model):
 
     def __str__(self):
         return f"{self.get_profession_display()}: {self.applied} applied"
+
+
+# --- Approval routes: who must agree, and what each party decided ----------------------------
+# See docs/adr/0009. A route says, for one system and one subject (approval to recruit, a
+# direct appointment, an extension), which parties must agree and on what terms; a request
+# carries one PartyDecision per party. The writes are in services/approvals.py.
+
+
+class ApprovalRoute(models.Model):
+    """Which parties must agree one kind of change in one system, and on what terms.
+
+    A system that has configured no route for a subject follows the default one
+    (``ApprovalRoute.default``): a single party, the system's CMO/CNO office, which is whoever
+    holds the ``approve_extensions`` grant on the system; no agreement may be recorded from
+    outside the register and no appraisal gate. It is written as a route the first time it is
+    needed (and for every system that existed when routes came in), so an administrator sees
+    it, and changes it, in the admin like any other."""
+
+    class Subject(models.TextChoices):
+        RECRUITMENT = "recruitment", "Approval to recruit"
+        APPOINTMENT = "appointment", "A direct appointment, without recruitment"
+        EXTENSION = "extension", "An extension of a term"
+
+    DEFAULT_PARTY = "CMO/CNO office"
+
+    system = models.ForeignKey("roles.System", on_delete=models.CASCADE,
+                               related_name="approval_routes")
+    subject = models.CharField(max_length=12, choices=Subject.choices)
+    allows_outside_agreement = models.BooleanField(
+        "an agreement made outside the register may be recorded", default=False,
+        help_text="HR may then record that the parties agreed elsewhere (at a board or "
+                  "executive group meeting), with the evidence, such as the minute reference, "
+                  "and the date, which cannot be in the future.")
+    appraisal_gate = models.BooleanField(
+        "extensions need a satisfactory appraisal", default=False,
+        help_text="An extension cannot be agreed without a signed-off satisfactory appraisal "
+                  "in the last 12 months, unless an approver overrides the check with a reason. "
+                  "For extensions only.")
+    escalate_after_days = models.PositiveSmallIntegerField(
+        "escalate after (days)", default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="A party that has not decided after this many days is reported to the "
+                  "system's CMO/CNO office.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["system__name", "subject"]
+        constraints = [
+            models.UniqueConstraint(fields=["system", "subject"],
+                                    name="approval_route_one_per_subject"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_subject_display()} — {self.system}"
+
+    @classmethod
+    def default(cls, system, subject):
+        """The route of a system that has configured none for ``subject`` (unsaved; its one
+        party is ``DEFAULT_PARTY``, decided by the CMO/CNO office)."""
+        return cls(system=system, subject=subject)
+
+    @classmethod
+    def of(cls, system, subject):
+        """The system's route for ``subject`` as it stands: the configured one, or the default
+        (unsaved) one. For pages that say what a request will need; requests use
+        ``services.route_for``, which writes the default down."""
+        return (cls.objects.filter(system=system, subject=subject).prefetch_related("parties")
+                .first() or cls.default(system, subject))
+
+    def party_names(self):
+        if self.pk is None:
+            return [self.DEFAULT_PARTY]
+        return [party.name for party in self.parties.all()]
+
+    def clean(self):
+        super().clean()
+        if self.appraisal_gate and self.subject != self.Subject.EXTENSION:
+            raise ValidationError({"appraisal_gate": "The appraisal check applies to "
+                                                     "extensions only."})
+
+
+class ApprovalParty(models.Model):
+    """One party that must agree on a route, and who may decide for it in the browser."""
+
+    class DecidedBy(models.TextChoices):
+        OFFICE = "office", "The system's CMO/CNO office (whoever may agree extensions there)"
+        USERS = "users", "The users named here"
+        APPOINTEE = "appointee", "The appointee, with their own account"
+
+    route = models.ForeignKey(ApprovalRoute, on_delete=models.CASCADE, related_name="parties")
+    name = models.CharField(max_length=100, help_text="e.g. Chief Medical Officer, the "
+                                                      "partnership's Executive Group, a partner")
+    decided_by = models.CharField(max_length=10, choices=DecidedBy.choices,
+                                  default=DecidedBy.USERS)
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="approval_parties",
+        help_text="Who may decide for this party, when it is decided by the users named here. "
+                  "Each must hold a grant on the register, so they sign in with an "
+                  "authenticator app. With nobody named, the party's agreement can only be "
+                  "recorded from outside the register (where the route allows) or overridden.")
+    position = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords(m2m_fields=[users])
+
+    class Meta:
+        ordering = ["route", "position", "pk"]
+        verbose_name_plural = "approval parties"
+        constraints = [
+            models.UniqueConstraint(fields=["route", "name"], name="approval_party_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if (self.decided_by == self.DecidedBy.APPOINTEE and self.route_id
+                and self.route.subject == ApprovalRoute.Subject.RECRUITMENT):
+            raise ValidationError({"decided_by": "Approval to recruit has no appointee yet."})
+
+
+class ApprovalRequestQuerySet(models.QuerySet):
+    @access.scoped
+    def visible_to(self, user):
+        """Requests about what the user can see (the appointment, the vacancy, the post of a
+        direct appointment), and those they decide on."""
+        return self.filter(
+            Q(appointment__in=Appointment.objects.visible_to(user).values("pk"))
+            | Q(vacancy__in=Vacancy.objects.visible_to(user).values("pk"))
+            | Q(post__in=Post.objects.visible_to(user).values("pk"))
+            | Q(pk__in=PartyDecision.objects.of_decider(user).values("request"))
+        )
+
+    def pending(self):
+        return self.filter(status=ApprovalRequest.Status.PENDING)
+
+
+class ApprovalRequest(models.Model):
+    """A change that waits for the parties of its route: an extension (with its term-end
+    decision), approval to recruit to a vacancy, or a direct appointment. It is applied, through
+    the same services as ever, once every party has agreed; one party declining declines it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting agreement"
+        AGREED = "agreed", "Agreed"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class How(models.TextChoices):
+        REGISTER = "register", "Agreed in the register"
+        OUTSIDE = "outside", "Agreed outside the register, recorded with its evidence"
+        OVERRIDE = "override", "Administrator's override"
+
+    route = models.ForeignKey(ApprovalRoute, on_delete=models.PROTECT, related_name="requests")
+    subject = models.CharField(max_length=12, choices=ApprovalRoute.Subject.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    how = models.CharField(max_length=10, choices=How.choices, blank=True)
+    reason = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # An extension: the appointment, the end proposed, and what it became.
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, null=True,
+                                    blank=True, related_name="approval_requests")
+    term_end_decision = models.OneToOneField("TermEndDecision", on_delete=models.SET_NULL,
+                                             null=True, blank=True, related_name="approval")
+    proposed_end_date = models.DateField(null=True, blank=True)
+    extension = models.OneToOneField(Extension, on_delete=models.SET_NULL, null=True,
+                                     blank=True, related_name="approval")
+    bulk_change = models.ForeignKey(BulkChange, on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="approval_requests")
+    # Approval to recruit.
+    vacancy = models.OneToOneField(Vacancy, on_delete=models.CASCADE, null=True, blank=True,
+                                   related_name="approval_request")
+    # A direct appointment: what will be appointed once agreed (``appointment`` then holds it).
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="appointment_requests")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="appointment_requests")
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    wte = models.DecimalField("WTE", max_digits=4, decimal_places=2, null=True, blank=True)
+    honorarium_share = models.DecimalField(max_digits=10, decimal_places=2, null=True,
+                                           blank=True)
+    offered = models.BooleanField(default=False, help_text="Appointed as offered, not yet "
+                                                           "accepted.")
+    # An administrator's override of the route: always with a reason, shown for good.
+    override_reason = models.TextField(blank=True)
+    overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                      null=True, blank=True, related_name="+")
+    overridden_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = ApprovalRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(subject="extension")
+                | Q(appointment__isnull=False, proposed_end_date__isnull=False),
+                name="approval_extension_names_its_term"),
+            models.CheckConstraint(condition=~Q(subject="recruitment") | Q(vacancy__isnull=False),
+                                   name="approval_recruitment_names_its_vacancy"),
+            models.CheckConstraint(
+                condition=~Q(subject="appointment")
+                | Q(post__isnull=False, person__isnull=False, start_date__isnull=False),
+                name="approval_appointment_names_who_and_where"),
+            models.CheckConstraint(
+                condition=~Q(how="override") | (Q(overridden_at__isnull=False)
+                                                & ~Q(override_reason="")),
+                name="approval_override_has_a_reason",
+                violation_error_message="An override records who, when and why."),
+        ]
+
+    def __str__(self):
+        return f"{self.get_subject_display()}: {self.about}"
+
+    def get_absolute_url(self):
+        return reverse("appointments:approval-detail", args=[self.pk])
+
+    @property
+    def about(self):
+        """What is asked for, in words."""
+        if self.subject == ApprovalRoute.Subject.EXTENSION:
+            return (f"{self.appointment}, to end {self.proposed_end_date:%-d %B %Y}"
+                    if self.proposed_end_date else str(self.appointment))
+        if self.subject == ApprovalRoute.Subject.RECRUITMENT:
+            return str(self.vacancy.post) if self.vacancy_id else ""
+        return f"{self.person} to {self.post}" if self.post_id else ""
+
+    @property
+    def subject_url(self):
+        """The page of what the request is about."""
+        if self.subject == ApprovalRoute.Subject.RECRUITMENT:
+            return self.vacancy.get_absolute_url()
+        if self.appointment_id:
+            return self.appointment.get_absolute_url()
+        return self.post.get_absolute_url()
+
+    @property
+    def system(self):
+        return self.route.system
+
+    @property
+    def is_pending(self):
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_override(self):
+        return self.how == self.How.OVERRIDE
+
+    @property
+    def waiting_for(self):
+        """The names of the parties still to decide (from prefetched decisions, if any)."""
+        return [d.name for d in self.decisions.all() if d.status == PartyDecision.Status.PENDING]
+
+    @property
+    def status_colour(self):
+        return {self.Status.AGREED: "green", self.Status.DECLINED: "red",
+                self.Status.WITHDRAWN: "grey"}.get(self.status, "yellow")
+
+    def actions_for(self, user, *, may_change):
+        """What ``user`` may do to this request now; the request's pages offer exactly these
+        and the services check the same rules. ``may_change``: whether they are HR of what
+        the request is about or its system's CMO/CNO office (``services.may_change_subject``)."""
+        return ApprovalActions.of(self, user, may_change=may_change)
+
+
+@dataclass(frozen=True)
+class ApprovalActions:
+    decide: list  # the PartyDecisions the user may take now
+    record_outside: bool
+    override: bool
+
+    @classmethod
+    def of(cls, request, user, *, may_change):
+        pending = request.is_pending
+        decide = list(PartyDecision.objects.decidable_by(user).filter(request=request)
+                      .order_by("position", "pk")) if pending else []
+        return cls(
+            decide=decide,
+            record_outside=pending and request.route.allows_outside_agreement and may_change,
+            override=pending and access.is_admin(user),
+        )
+
+    @property
+    def any(self):
+        return bool(self.decide or self.record_outside or self.override)
+
+
+class PartyDecisionQuerySet(models.QuerySet):
+    def of_decider(self, user):
+        """The parties' decisions ``user`` decides for: as a user the party names, as the
+        system's CMO/CNO office, or as the appointee. An administrator is none of these unless
+        named: administrators override, with a reason, and never decide silently for a party."""
+        if not access.is_signed_in(user):
+            return self.none()
+        DecidedBy = ApprovalParty.DecidedBy
+        named = ApprovalParty.users.through.objects.filter(
+            approvalparty=models.OuterRef("party"), user=user)
+        return self.filter(
+            Q(party__decided_by=DecidedBy.USERS) & models.Exists(named)
+            | Q(party__decided_by=DecidedBy.OFFICE,
+                request__route__system__in=access.granted_systems(user, access.APPROVE))
+            | Q(party__decided_by=DecidedBy.APPOINTEE, request__appointment__person__user=user)
+            | Q(party__decided_by=DecidedBy.APPOINTEE, request__appointment__isnull=True,
+                request__person__user=user)
+        )
+
+    def decidable_by(self, user):
+        """Those the user may take now: still to decide, on a request still pending."""
+        return self.of_decider(user).filter(status=PartyDecision.Status.PENDING,
+                                            request__status=ApprovalRequest.Status.PENDING)
+
+    def awaiting(self):
+        return self.filter(status=PartyDecision.Status.PENDING,
+                           request__status=ApprovalRequest.Status.PENDING)
+
+
+class PartyDecision(models.Model):
+    """One party's decision on a request: who decided, when, and on what evidence. Written once,
+    from pending to agreed or declined, by the services."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Still to decide"
+        AGREED = "agreed", "Agreed"
+        DECLINED = "declined", "Declined"
+
+    request = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE,
+                                related_name="decisions")
+    party = models.ForeignKey(ApprovalParty, on_delete=models.PROTECT, related_name="decisions")
+    name = models.CharField(max_length=100, help_text="The party's name when it was asked.")
+    position = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   help_text="Who decided, or who recorded an agreement made "
+                                             "outside the register.")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    agreed_on = models.DateField(null=True, blank=True, help_text="The day the party decided "
+                                                                  "(outside: the meeting's).")
+    outside = models.BooleanField("agreed outside the register", default=False)
+    evidence = models.CharField(max_length=200, blank=True,
+                                help_text="e.g. the minute reference of the meeting.")
+    note = models.TextField(blank=True)
+    gate_override_reason = models.TextField(
+        blank=True, help_text="Why the extension was agreed without a satisfactory appraisal.")
+
+    objects = PartyDecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["request", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "party"],
+                                    name="party_decides_once_per_request"),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_at__isnull=False),
+                name="party_decision_recorded",
+                violation_error_message="A decision records when it was made."),
+        ]
+
+    def __str__(self):
+        return f"{self.name}: {self.get_status_display()}"
+
+    def get_absolute_url(self):
+        return reverse("appointments:approval-decide", args=[self.pk])
+
+    @property
+    def status_colour(self):
+        return {self.Status.AGREED: "green", self.Status.DECLINED: "red"}.get(self.status,
+                                                                             "yellow")
 
 
 class TermEndDecisionQuerySet(models.QuerySet):

@@ -46,7 +46,8 @@ def recipients(appointment, *, appointee=True, managers=(), staff=()):
 
 def term_endings(today, digest_users):
     """180, 90 and 30 days (per role type) before the end of a term that has no decision yet,
-    to the appointee, their "responsible to" and the HR contacts of the host organisation.
+    to the appointee, their "responsible to", the HR contacts of the host organisation and the
+    CMO/CNO office of the system.
     Only the latest milestone passed is sent, so a late sweep sends it once, not a backlog."""
     longest = max([d for rt in RoleType.objects.all() for d in rt.reminder_days] or [180])
     candidates = (
@@ -62,13 +63,15 @@ def term_endings(today, digest_users):
         managers = people_holding({a.post.responsible_to_id for a in chunk}, today)
         hr = access.grant_holders("Organisation", access.EDIT,
                                   {a.post.host_organisation_id for a in chunk})
+        offices = access.grant_holders("System", access.APPROVE, {a.post.system_id for a in chunk})
         for appointment in chunk:
             days_left = (appointment.end_date - today).days
             passed = [d for d in appointment.post.role_type.reminder_days if days_left <= d]
             if not passed:
                 continue
             milestone = min(passed)
-            staff = [u for u in hr[appointment.post.host_organisation_id]
+            staff = [u for u in [*hr[appointment.post.host_organisation_id],
+                                 *offices[appointment.post.system_id]]
                      if u.pk not in digest_users]
             context = {"appointment": appointment, "days_left": days_left,
                        "subject": f"Term ending in {days_left} days: {appointment.person} — "

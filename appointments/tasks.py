@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from ccpl.models import User
 
 from . import services
-from .models import Appointment
+from .models import Appointment, BulkChange
 
 KEEP_SECONDS = 60 * 60
 
@@ -29,13 +29,21 @@ def apply_bulk_change_task(token, user_id, params):
     try:
         if appointments.count() != len(params["ids"]):
             raise ValidationError("Some of the appointments are no longer yours to change.")
-        batch = services.apply_bulk_change(
-            appointments=list(appointments), kind=params["kind"],
-            on_date=datetime.date.fromisoformat(params["on_date"]), reason=params["reason"],
-            agreed_by=params["agreed_by"],
-            agreed_on=datetime.date.fromisoformat(params["agreed_on"]), by=user,
-            progress=progress,
-        )
+        on_date = datetime.date.fromisoformat(params["on_date"])
+        agreed_on = (datetime.date.fromisoformat(params["agreed_on"])
+                     if params.get("agreed_on") else None)
+        if params["kind"] == BulkChange.Kind.EXTEND:
+            # Every row through its own approval route (services/approvals.py).
+            batch = services.apply_bulk_extension(
+                appointments=list(appointments), on_date=on_date, reason=params["reason"],
+                how=params.get("how") or "request", evidence=params.get("evidence") or "",
+                agreed_on=agreed_on, override_reason=params.get("override_reason") or "",
+                by=user, progress=progress)
+        else:
+            batch = services.apply_bulk_change(
+                appointments=list(appointments), kind=params["kind"], on_date=on_date,
+                reason=params["reason"], agreed_by=params["agreed_by"], agreed_on=agreed_on,
+                by=user, progress=progress)
     except ValidationError as error:
         cache.set(key, {**state, "state": "failed", "done": 0, "errors": error.messages},
                   KEEP_SECONDS)

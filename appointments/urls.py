@@ -4,6 +4,7 @@ from ccpl import converters  # noqa: F401 (registers the <token:…> converter)
 
 from .views import (
     appointments,
+    approvals,
     bulk,
     calendar,
     dashboard,
@@ -34,8 +35,11 @@ urlpatterns = [
     path("appointments/<int:pk>/end/", appointments.appointment_end, name="appointment-end"),
     path("appointments/<int:pk>/decide/", appointments.appointment_decide,
          name="appointment-decide"),
-    path("decisions/<int:pk>/agree/", appointments.decision_agree, name="decision-agree"),
-    path("decisions/<int:pk>/decline/", appointments.decision_decline, name="decision-decline"),
+    path("approvals/<int:pk>/", approvals.approval_detail, name="approval-detail"),
+    path("approvals/<int:pk>/outside/", approvals.approval_outside, name="approval-outside"),
+    path("approvals/<int:pk>/override/", approvals.approval_override,
+         name="approval-override"),
+    path("approvals/decisions/<int:pk>/", approvals.approval_decide, name="approval-decide"),
     path("appointments/bulk/", bulk.bulk_change, name="bulk"),
     path("appointments/bulk/<token:token>/confirm/", bulk.bulk_confirm, name="bulk-confirm"),
     path("appointments/bulk/<token:token>/progress/", bulk.bulk_progress, name="bulk-progress"),

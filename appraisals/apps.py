@@ -12,6 +12,7 @@ class AppraisalsConfig(AppConfig):
         from . import presenters, reminders, services
 
         hooks.add_extension_warning(services.extension_warnings)
+        hooks.add_extension_gate(services.extension_gate)
         hooks.add_section("appointment", presenters.appointment_section)
         # Cycles past their closing date close before those due open, as ever.
         REGISTRY.add_daily_step(services.close_due_cycles)

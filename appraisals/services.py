@@ -460,6 +460,18 @@ def extension_warnings(appointment):
     return []
 
 
+def extension_gate(appointment):
+    """Why an extension may not be agreed on a route with the appraisal gate: no signed-off
+    satisfactory appraisal in the last 12 months (registered with appointments.hooks)."""
+    appraisal = latest_outcome(appointment)
+    if appraisal is None:
+        return ["No satisfactory appraisal has been signed off in the last 12 months."]
+    if appraisal.outcome != Cycle.Outcome.SATISFACTORY:
+        return [f"The last appraisal signed off (meeting on {appraisal.meeting_on:%-d %B %Y}) "
+                "was not satisfactory."]
+    return []
+
+
 def latest_outcome(appointment, within_days=365, today=None):
     """The most recent signed-off appraisal outcome of the appointment within the period."""
     today = today or timezone.localdate()

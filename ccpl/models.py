@@ -111,6 +111,8 @@ class Notification(models.Model):
         JD_REVIEW = "jd_review", "Job description review due"
         WEEKLY_DIGEST = "weekly_digest", "Weekly digest"
         ACCOUNT_INVITATION = "account_invitation", "Account invitation"
+        APPROVAL_AWAITED = "approval_awaited", "Decision awaited"
+        APPROVAL_ESCALATED = "approval_escalated", "Decision overdue"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

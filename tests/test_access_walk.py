@@ -72,8 +72,13 @@ RULES = {
     "appointments:appointment-extend": ("appointment", 200, {"admin", "hr", "cmo"}),
     "appointments:appointment-end": ("appointment", 200, {"admin", "hr"}),
     "appointments:appointment-decide": ("appointment", 200, {"admin", "hr", "cmo"}),
-    "appointments:decision-agree": ("decision", 405, {"admin", "cmo"}),
-    "appointments:decision-decline": ("decision", 200, {"admin", "cmo"}),
+    # A request for agreement is seen by whoever sees what it is about; each party's decision
+    # is taken only by those who decide for that party (here the CMO/CNO office, on the default
+    # route); an administrator is no party and overrides instead, with a reason.
+    "appointments:approval-detail": ("approval", 200, SEES_NORTH | {"leader", "appraiser"}),
+    "appointments:approval-decide": ("party", 200, {"cmo"}),
+    "appointments:approval-outside": ("outside", 200, {"admin", "hr", "cmo"}),
+    "appointments:approval-override": ("approval", 200, {"admin"}),
     "appointments:bulk": (None, 200, {"admin", "hr", "cmo", "outsider"}),
     "appointments:bulk-confirm": ("token", 405, EVERYONE),
     "appointments:bulk-progress": ("token", 404, set()),
@@ -107,7 +112,7 @@ RULES = {
     "appointments:vacancy-list": (None, 200, EVERYONE),
     "appointments:vacancy-create": (None, 200, EDITS_SOMEWHERE),
     "appointments:vacancy-detail": ("vacancy", 200, SEES_NORTH),
-    "appointments:vacancy-approval": ("vacancy", 200, {"admin", "cmo"}),
+    "appointments:vacancy-approval": ("vacancy", 200, {"cmo"}),
     "appointments:vacancy-advert": ("vacancy", 200, {"admin", "hr"}),
     "appointments:vacancy-shortlist": ("vacancy", 200, {"admin", "hr"}),
     "appointments:vacancy-interview": ("vacancy", 200, {"admin", "hr"}),
@@ -189,11 +194,20 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
         action.owner_bodies.add(body)
         vacancy = Vacancy.objects.create(post=PostFactory(host_organisation=trust,
                                                           system=system), opened_by=admin_user)
+        # The requests behind the decision and the vacancy (written here without the
+        # services, so opened as the register opens those of records made before routes).
+        # Recruitment in both systems may be agreed outside the register.
+        approval = services.request_for_decision(decision)
+        route = services.route_for(system, "recruitment")
+        route.allows_outside_agreement = True
+        route.save()
+        outside = services.request_for_vacancy(vacancy)
         objects[side] = {"post": post, "person": person, "appointment": appointment,
                          "decision": decision, "bulk_change": batch, "cycle": cycle,
                          "rater": rater, "response": response, "body": body, "seat": seat,
                          "framework": framework, "action": action, "vacancy": vacancy,
-                         "system": system}
+                         "system": system, "approval": approval,
+                         "party": approval.decisions.get(), "outside": outside}
     users = {"admin": admin_user, "hr": hr_north, "cmo": cmo_office, "leader": leader,
              "appraiser": appraiser, "outsider": outsider, "anonymous": None}
     return users, objects

@@ -28,9 +28,16 @@ from appointments.views.bulk import PLAN_KEY
 from appointments.views.imports import ROWS_KEY
 from appraisals import services as appraisals
 from appraisals.models import Cycle, Rater, Statement, hash_token
+from ccpl import access
 
 from . import test_access_walk as get_walk
-from .factories import AppointmentFactory, PostFactory
+from .factories import (
+    AppointmentFactory,
+    PostFactory,
+    UserFactory,
+    grant,
+    with_totp,
+)
 from .pages import date_fields
 from .test_access_walk import EDITS_SOMEWHERE, EVERYONE, RULES, _url, app_url_names
 
@@ -40,7 +47,9 @@ world = get_walk.world  # the GET walk's world, which walk_world extends
 
 PERSONAS = ["admin", "hr", "cmo", "leader", "appraiser", "outsider", "anonymous"]
 HR = frozenset({"admin", "hr"})
-APPROVERS = frozenset({"admin", "cmo"})  # the CMO/CNO office agrees and approves; HR asks
+# The CMO/CNO office agrees and approves (the default route's one party); HR asks; an
+# administrator is no party to a route and overrides it instead, with a reason.
+APPROVERS = frozenset({"cmo"})
 GOVERNORS = frozenset({"admin", "hr", "cmo"})
 EXTENDERS = frozenset({"admin", "hr", "cmo"})
 BULK_PAGE = frozenset({"admin", "hr", "cmo", "outsider"})
@@ -126,8 +135,9 @@ def own_or_someone_elses(key_format, stored):
 
 
 def bulk_plan(objs):
-    return {"ids": [objs["appointment"].pk], "kind": "extend", "on_date": D(2027, 6, 30),
-            "reason": "Winter cover", "agreed_by": "CMO", "agreed_on": D(2026, 11, 20)}
+    return {"ids": [objs["free"].pk], "kind": "extend", "on_date": D(2027, 6, 30),
+            "reason": "Winter cover", "agreed_by": "", "agreed_on": None, "how": "request",
+            "evidence": "", "override_reason": ""}
 
 
 def import_rows(objs):
@@ -280,15 +290,18 @@ CHANGES = {
     "appointments:person-edit": Change(by_pk("person"), HR | {"leader"},
                                        frozenset({"appointments_person"}), body=person_body),
     # Appointments and their terms.
+    # HR ask for a direct appointment or an extension; the route's parties decide (the CMO/CNO
+    # office asking for an extension is its one party, and it is made at once).
     "appointments:appointment-create": Change(
-        plain, HR, frozenset({"appointments_appointment"}), page=EDITORS,
+        plain, HR, frozenset({"appointments_approvalrequest", "appointments_partydecision"}),
+        page=EDITORS,
         body=lambda objs, user: {"post": objs["vacancy"].post_id, "person": objs["person"].pk,
                                  "status": "active", **date_fields("start_date", D(2027, 4, 1))}),
     "appointments:appointment-extend": Change(
-        by_pk("appointment"), EXTENDERS, frozenset({"appointments_extension"}),
+        by_pk("free"), EXTENDERS,
+        frozenset({"appointments_approvalrequest", "appointments_termenddecision"}),
         body=lambda objs, user: {**date_fields("new_end_date", D(2027, 9, 30)),
-                                 "reason": "Winter cover", "agreed_by": "Appointee and CMO",
-                                 **date_fields("agreed_on", D(2026, 11, 20))}),
+                                 "reason": "Winter cover"}),
     "appointments:appointment-end": Change(
         by_pk("appointment"), HR, frozenset({"appointments_appointment"}),
         body=lambda objs, user: {"how": "end", **date_fields("on", D(2026, 12, 31)),
@@ -296,20 +309,33 @@ CHANGES = {
     "appointments:appointment-decide": Change(
         by_pk("appointment"), EXTENDERS, frozenset({"appointments_termenddecision"}),
         body=lambda objs, user: {"outcome": "let_end", "note": "The role is not continuing"}),
-    # Only the CMO/CNO office agrees what HR proposed.
-    "appointments:decision-agree": Change(
-        by_pk("decision"), APPROVERS,
-        frozenset({"appointments_extension", "appointments_termenddecision"})),
-    "appointments:decision-decline": Change(
-        by_pk("decision"), APPROVERS, frozenset({"appointments_termenddecision"}),
-        body=lambda objs, user: {"note": "Not before the appraisal"}),
+    # Only who decides for a party takes its decision (the CMO/CNO office here); where the
+    # route allows, HR or the office record an agreement made outside the register; only an
+    # administrator overrides the route.
+    "appointments:approval-decide": Change(
+        by_pk("party"), APPROVERS,
+        frozenset({"appointments_partydecision", "appointments_approvalrequest",
+                   "appointments_extension", "appointments_termenddecision"}),
+        body=lambda objs, user: {"decision": "agree", "note": "", "evidence": ""}),
+    "appointments:approval-outside": Change(
+        by_pk("outside"), GOVERNORS,
+        frozenset({"appointments_partydecision", "appointments_approvalrequest",
+                   "appointments_vacancy"}),
+        body=lambda objs, user: {"evidence": "Executive minutes 2026/11 item 4",
+                                 **date_fields("agreed_on", D(2026, 11, 20))}),
+    "appointments:approval-override": Change(
+        by_pk("approval"), frozenset({"admin"}),
+        frozenset({"appointments_approvalrequest", "appointments_extension",
+                   "appointments_termenddecision"}),
+        body=lambda objs, user: {"override_reason": "The CMO post is vacant this month"}),
     # Bulk changes and imports: a preview (kept in the cache), then a confirmation.
+    # (The terms with no decision yet: one with an extension awaiting agreement cannot be
+    # asked for again.)
     "appointments:bulk": Change(
         plain, EXTENDERS, frozenset(), ok=200, page=BULK_PAGE, done=_bulk_previewed,
-        query=lambda objs: f"?system={objs['system'].pk}",
+        query=lambda objs: f"?system={objs['system'].pk}&undecided=on",
         body=lambda objs, user: {"kind": "extend", **date_fields("on_date", D(2027, 6, 30)),
-                                 "reason": "Winter cover", "agreed_by": "CMO",
-                                 **date_fields("agreed_on", D(2026, 11, 20))}),
+                                 "reason": "Winter cover"}),
     "appointments:bulk-confirm": Change(own_or_someone_elses(PLAN_KEY, bulk_plan), EXTENDERS,
                                         frozenset({"appointments_bulkchange"})),
     "appointments:import": Change(
@@ -417,6 +443,7 @@ READ_ONLY = {
     "appointments:calendar-feed", "appointments:post-list", "appointments:post-detail",
     "appointments:person-list", "appointments:person-detail", "appointments:appointment-list",
     "appointments:appointment-detail", "appointments:bulk-progress", "appointments:bulk-result",
+    "appointments:approval-detail",
     "appointments:import-template", "appointments:vacancy-list", "appointments:vacancy-detail",
     "appraisals:cycle-detail", "appraisals:report", "appraisals:report-pdf",
     "roles:job-description-history", "roles:job-description-version", "governance:index",
@@ -476,7 +503,8 @@ def _vacancy_at(steps, post, *, person, by):
     """A vacancy taken through the first ``steps`` steps of recruitment by the services."""
     vacancy = services.open_vacancy(post=post, reason="", by=by)
     for step in [
-        lambda v: services.decide_approval(vacancy=v, approve=True, note="", by=by),
+        lambda v: services.override(request=services.request_for_vacancy(v),
+                                    reason="Approved before the register", by=by).vacancy,
         lambda v: services.record_advert(vacancy=v, reference="R1", where="NHS Jobs",
                                          advertised_on=D(2026, 10, 1),
                                          closes_on=D(2026, 10, 15), by=by),
@@ -642,36 +670,79 @@ def test_a_body_naming_another_systems_object_is_refused(client, walk_world, per
 def test_only_the_cmo_office_agrees_an_extension_or_approves_recruitment(client, walk_world):
     users, objects = walk_world
     north = objects["north"]
-    decision, vacancy = north["decision"], north["vacancy"]
-    client.force_login(users["hr"])
-    agree = reverse("appointments:decision-agree", args=[decision.pk])
+    decision, vacancy, party = north["decision"], north["vacancy"], north["party"]
+    agree = reverse("appointments:approval-decide", args=[party.pk])
     approve = reverse("appointments:vacancy-approval", args=[vacancy.pk])
-    assert client.post(agree).status_code == 404
-    assert client.post(approve, {"decision": "approve", "note": ""}).status_code == 404
+    for persona in ("hr", "admin", "leader"):
+        client.force_login(users[persona])
+        assert client.post(agree, {"decision": "agree"}).status_code == 404, persona
+        assert client.post(approve, {"decision": "approve", "note": ""}).status_code == 404
     decision.refresh_from_db()
     vacancy.refresh_from_db()
     assert decision.status == TermEndDecision.Status.PENDING and decision.extension is None
     assert vacancy.approval == Vacancy.Approval.REQUESTED
-    # Nor can HR agree by calling the services, or by proposing an extension themselves.
-    with pytest.raises(PermissionDenied):
-        services.agree_extension(decision=decision, by=users["hr"])
-    with pytest.raises(PermissionDenied):
-        services.decide_approval(vacancy=vacancy, approve=True, note="", by=users["hr"])
+    # Nor can HR (or an administrator, who overrides instead) agree by calling the services,
+    # or by proposing an extension themselves.
+    for persona in ("hr", "admin"):
+        with pytest.raises(PermissionDenied):
+            services.agree_extension(decision=decision, by=users[persona])
+        with pytest.raises(PermissionDenied):
+            services.decide_approval(vacancy=vacancy, approve=True, note="", by=users[persona])
     own = services.decide_term_end(appointment=north["free"], outcome="extend",
                                    proposed_end_date=D(2027, 9, 30), by=users["hr"])
     assert own.status == TermEndDecision.Status.PENDING
     assert not Extension.objects.filter(appointment=north["free"]).exists()
     # The CMO/CNO office of the north agrees; the south's office is not theirs to agree.
     client.force_login(users["cmo"])
-    assert client.post(agree).status_code == 302
+    assert client.post(agree, {"decision": "agree"}).status_code == 302
     assert client.post(approve, {"decision": "approve", "note": ""}).status_code == 302
     decision.refresh_from_db()
     vacancy.refresh_from_db()
     assert decision.status == TermEndDecision.Status.AGREED and decision.extension is not None
     assert vacancy.approval == Vacancy.Approval.APPROVED
     south = objects["south"]
-    assert client.post(reverse("appointments:decision-agree",
-                               args=[south["decision"].pk])).status_code == 404
+    assert client.post(reverse("appointments:approval-decide", args=[south["party"].pk]),
+                       {"decision": "agree"}).status_code == 404
+
+
+def test_on_a_joint_route_only_each_partys_approver_decides_for_it(client, walk_world):
+    """The CMO and the CNO each decide for their own party, and for no other; nobody else
+    decides for either; the extension is made only once both have agreed."""
+    users, objects = walk_world
+    north = objects["north"]
+    cno = with_totp(grant(UserFactory(email="cno.walk@example.org"), access.VIEW,
+                          north["system"]))
+    route = services.route_for(north["system"], "extension")
+    route.parties.update(name="Chief Medical Officer", decided_by="users")
+    route.parties.get().users.set([users["cmo"]])
+    cno_party = route.parties.create(name="Chief Nursing Officer", decided_by="users",
+                                     position=1)
+    cno_party.users.set([cno])
+    asked = services.request_extension(appointment=north["free"], new_end_date=D(2027, 9, 30),
+                                       reason="Winter cover", by=users["hr"])
+    cmo_decision = asked.decisions.get(name="Chief Medical Officer")
+    cno_decision = asked.decisions.get(name="Chief Nursing Officer")
+    urls = {"cmo": reverse("appointments:approval-decide", args=[cmo_decision.pk]),
+            "cno": reverse("appointments:approval-decide", args=[cno_decision.pk])}
+    deciders = {"cmo": users["cmo"], "cno": cno}
+    for persona in ["admin", "hr", "leader", "appraiser", "outsider"]:
+        client.force_login(users[persona])
+        for url in urls.values():
+            assert client.get(url).status_code == 404, persona
+            assert client.post(url, {"decision": "agree"}).status_code == 404, persona
+    for who, other in (("cmo", "cno"), ("cno", "cmo")):
+        client.force_login(deciders[who])
+        assert client.post(urls[other], {"decision": "agree"}).status_code == 404
+    assert set(asked.decisions.values_list("status", flat=True)) == {"pending"}
+    client.force_login(users["cmo"])
+    assert client.post(urls["cmo"], {"decision": "agree"}).status_code == 302
+    assert not Extension.objects.filter(appointment=north["free"]).exists()
+    client.force_login(cno)
+    assert client.post(urls["cno"], {"decision": "agree"}).status_code == 302
+    extension = Extension.objects.get(appointment=north["free"])
+    assert extension.new_end_date == D(2027, 9, 30)
+    assert "Chief Medical Officer" in extension.agreed_by
+    assert "Chief Nursing Officer" in extension.agreed_by
 
 
 def test_only_the_appraiser_releases_and_a_refused_step_says_nothing_happened(client,

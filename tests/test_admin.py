@@ -439,13 +439,24 @@ def test_extending_in_the_admin_keeps_the_old_end(admin_client, north_appointmen
     url = reverse("admin:appointments_appointment_extend", args=[north_appointment.pk])
     assert admin_client.get(url).status_code == 200
     response = admin_client.post(url, {**_date("new_end_date", 30, 9, 2027),
-                                       "reason": "Winter cover",
-                                       "agreed_by": "Appointee and CMO",
-                                       **_date("agreed_on", 20, 11, 2026)})
+                                       "reason": "Winter cover", "how": "override",
+                                       "override_reason": "The CMO office is vacant"})
     assert response.status_code == 302
     extension = north_appointment.extensions.get()
     assert (extension.old_end_date, extension.new_end_date) == (D(2027, 3, 31), D(2027, 9, 30))
     assert extension.history.get().history_user.email == "admin@example.org"
+    assert extension.agreed_by.startswith("Administrator's override by")
+
+
+def test_the_administrator_asking_in_the_admin_waits_for_the_route(admin_client,
+                                                                   north_appointment):
+    """An administrator is no party to the route: without an override, they ask like HR."""
+    url = reverse("admin:appointments_appointment_extend", args=[north_appointment.pk])
+    response = admin_client.post(url, {**_date("new_end_date", 30, 9, 2027),
+                                       "reason": "Winter cover"})
+    assert response.status_code == 302
+    assert not north_appointment.extensions.exists()
+    assert north_appointment.approval_requests.get().status == "pending"
 
 
 def test_the_admin_warns_before_extending_without_an_appraisal(admin_client, north_appointment):
@@ -553,10 +564,18 @@ class TestBulkChangeAction:
         assert not Extension.objects.exists()
 
     def test_confirm_applies_to_all(self, admin_client, leads):
-        response = self._post(admin_client, leads, **self._change(apply="1"))
+        response = self._post(admin_client, leads, **self._change(
+            apply="1", how="override", override_reason="Every lead, by the board's decision"))
         assert response.status_code == 302
         assert Appointment.objects.filter(end_date=D(2022, 10, 31)).count() == 3
         assert Extension.objects.filter(bulk_change__isnull=False).count() == 3
+        assert {e.approval.how for e in Extension.objects.all()} == {"override"}
+
+    def test_confirm_without_an_override_asks_the_routes(self, admin_client, leads):
+        response = self._post(admin_client, leads, **self._change(apply="1"))
+        assert response.status_code == 302
+        assert not Extension.objects.exists()
+        assert TermEndDecision.objects.filter(status="pending").count() == 3
 
     def test_a_row_that_cannot_change_blocks_confirmation(self, admin_client, leads):
         response = self._post(admin_client, leads, **self._change(on_date=(31, 8, 2022),

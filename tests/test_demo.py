@@ -9,7 +9,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.urls import reverse
 
-from appointments.models import Appointment, Extension, Person
+from appointments.models import Appointment, ApprovalRequest, ApprovalRoute, Extension, Person
 from appraisals.models import Cycle, Rater
 from ccpl.models import Notification, User
 from devdata import demo as demo_register
@@ -173,8 +173,8 @@ def test_demo_people_use_example_addresses_only(demo):
 
 def test_one_account_per_kind_of_user(demo):
     assert set(User.objects.filter(is_active=True).values_list("email", flat=True)) == {
-        "admin@example.org", "hr@example.org", "cmo@example.org", "leader@example.org",
-        "appraiser@example.org"}
+        "admin@example.org", "hr@example.org", "cmo@example.org", "cno@example.org",
+        "leader@example.org", "appraiser@example.org"}
     leader = User.objects.get(email="leader@example.org")
     assert leader.person.appointments.exists()
 
@@ -243,7 +243,7 @@ def test_every_front_page_link_opens_for_every_demo_account(demo, client):
     """The header, the dashboard and the governance page of the demo as each of its accounts
     sees them: every link opens."""
     failures = []
-    for email in ["admin@example.org", "hr@example.org", "cmo@example.org",
+    for email in ["admin@example.org", "hr@example.org", "cmo@example.org", "cno@example.org",
                   "leader@example.org", "appraiser@example.org"]:
         client.force_login(User.objects.get(email=email))
         followed = set()
@@ -254,3 +254,43 @@ def test_every_front_page_link_opens_for_every_demo_account(demo, client):
                 if status != 200:
                     failures.append(f"{href} (linked from {start}) as {email}: {status}")
     assert not failures, "\n".join(failures)
+
+
+def test_ncl_agrees_jointly_and_khp_with_its_partners_and_the_appointee(demo, client):
+    """Seeds 001/002: the CMO and the CNO agree jointly in North Central London; seed 000: an
+    extension is agreed by the appointee, the partnership's Executive Group and the partners,
+    subject to a satisfactory annual appraisal."""
+    cmo = User.objects.get(email="cmo@example.org")
+    cno = User.objects.get(email="cno@example.org")
+    officers = ["Chief Medical Officer", "Chief Nursing Officer"]
+    ncl = ApprovalRoute.objects.filter(system__short_name="NCL")
+    assert {route.subject: route.party_names() for route in ncl} == {
+        "recruitment": officers, "appointment": officers, "extension": officers}
+    for route in ncl:
+        assert [list(p.users.all()) for p in route.parties.all()] == [[cmo], [cno]]
+    khp = ApprovalRoute.objects.get(system__short_name="KHP", subject="extension")
+    assert khp.party_names() == [
+        "KHP Executive Group", "Guy's and St Thomas'", "King's College Hospital",
+        "South London and Maudsley", "King's College London", "The appointee"]
+    assert khp.allows_outside_agreement and khp.appraisal_gate
+    # North Central London's waiting extension: each officer finds their own decision on the
+    # dashboard; once both agree, the term is extended.
+    asked = ApprovalRequest.objects.get(route__system__short_name="NCL", subject="extension")
+    end = asked.appointment.end_date
+    for user, party in ((cmo, officers[0]), (cno, officers[1])):
+        client.force_login(user)
+        rows = client.get(reverse("appointments:dashboard")).context["awaiting"]
+        mine = [d for d, can in rows if can]
+        assert [d.name for d in mine] == [party]
+        assert client.post(mine[0].get_absolute_url(), {"decision": "agree"}).status_code == 302
+    asked.refresh_from_db()
+    assert asked.status == "agreed" and asked.extension.old_end_date == end
+    # The partnership's waits for all six, and its page says the appraisal is missing.
+    waiting = ApprovalRequest.objects.get(route__system__short_name="KHP")
+    assert waiting.is_pending and len(waiting.decisions.all()) == 6
+    client.force_login(User.objects.get(email="admin@example.org"))
+    page = client.get(waiting.get_absolute_url()).content.decode()
+    assert "No satisfactory appraisal has been signed off" in page
+    # The vacancy waiting for approval to recruit is asked of both officers.
+    vacancy = ApprovalRequest.objects.get(route__system__short_name="NCL", subject="recruitment")
+    assert vacancy.waiting_for == officers

@@ -54,7 +54,7 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from appointments import imports
+from appointments import imports, services
 from appointments.models import Appointment, Person
 from appraisals.models import Cycle, Rater
 from appraisals.services import open_cycle
@@ -296,6 +296,11 @@ def fuzz_world(request):
     exports and PDFs show it) and a 360° cycle whose rater has a working private link."""
     users, objects = request.getfixturevalue("world")
     north = objects["north"]
+    # Extensions in the north may be recorded as agreed outside the register, so the extend
+    # page shows (and the fuzz sends) how, the evidence and the date agreed too.
+    route = services.route_for(north["system"], "extension")
+    route.allows_outside_agreement = True
+    route.save()
     Person.objects.filter(pk=north["person"].pk).update(
         given_name="Zoë\x01\x0b\u202e", family_name="=HYPERLINK(\"x\") <b>{{ user }}</b>")
     Post.objects.filter(pk=north["post"].pk).update(title="+1 ' OR 1=1 -- \x1f{% debug %}")
@@ -687,10 +692,9 @@ def test_the_fuzz_sees_a_partial_write(signed_in, monkeypatch):
         Appointment.objects.filter(pk=appointment.pk).update(end_date=datetime.date(2030, 1, 1))
         raise ValidationError({"new_end_date": "Refused after writing."})
 
-    monkeypatch.setattr("appointments.services.extend", extend_then_refuse)
+    monkeypatch.setattr("appointments.services.request_extension", extend_then_refuse)
     data = {"new_end_date_day": "1", "new_end_date_month": "6", "new_end_date_year": "2028",
-            "reason": "r", "agreed_by": "a", "agreed_on_day": "1", "agreed_on_month": "11",
-            "agreed_on_year": "2026"}
+            "reason": "r"}
     problem = exchange(client, "post", url, data, Tables())
     assert problem.endswith("refused (200) but wrote to appointments_appointment")
 
@@ -700,8 +704,8 @@ def test_the_fuzz_reaches_the_forms(signed_in):
     client, urls = signed_in
     pages = Pages.read(client, urls)
     extend = pages.posted_to["appointments:appointment-extend"][0]
-    assert {"new_end_date_day", "new_end_date_month", "new_end_date_year", "reason",
-            "agreed_by"} <= set(extend.fields)
+    assert {"new_end_date_day", "new_end_date_month", "new_end_date_year", "reason", "how",
+            "evidence"} <= set(extend.fields)
     assert date_fields(extend.fields) == ["agreed_on", "new_end_date"]
     assert "system" in {n for f in pages.shown["appointments:post-list"] for n in f.fields}
     assert pages.posted_to["appraisals:rater"], "the rater's questionnaire is fuzzed too"

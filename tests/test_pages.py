@@ -10,7 +10,14 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from appointments import imports
-from appointments.models import Appointment, EqualityProfile, Extension, Person, TermEndDecision
+from appointments.models import (
+    Appointment,
+    ApprovalRequest,
+    EqualityProfile,
+    Extension,
+    Person,
+    TermEndDecision,
+)
 from ccpl.models import Notification
 from roles.models import Post
 
@@ -156,14 +163,21 @@ class TestAppointing:
             "start_date_day": "31", "start_date_month": "2", "start_date_year": "2026"})
         assert "The start date must be a real date." in response.content.decode()
 
-    def test_appoint(self, client, hr_north, north_post):
+    def test_appoint(self, client, hr_north, cmo_office, north_post):
+        """HR ask for a direct appointment; the CMO/CNO office agrees and it is made."""
         person = PersonFactory(substantive_employer=north_post.host_organisation)
         response = as_user(client, hr_north).post(reverse("appointments:appointment-create"), {
             "post": north_post.pk, "person": person.pk, "status": "active",
             **date_fields("start_date", D(2026, 12, 1))})
+        assert not Appointment.objects.exists()
+        asked = ApprovalRequest.objects.get()
+        assert response.url == asked.get_absolute_url()
+        decision = asked.decisions.get()
+        as_user(client, cmo_office).post(reverse("appointments:approval-decide",
+                                                 args=[decision.pk]), {"decision": "agree"})
         appointment = Appointment.objects.get()
-        assert response.url == appointment.get_absolute_url()
         assert appointment.end_date == D(2029, 11, 30)
+        assert appointment.agreement_parties.endswith("(CMO/CNO office)")
 
 
 class TestExtendingAndEnding:
@@ -176,13 +190,13 @@ class TestExtendingAndEnding:
         assert not Extension.objects.exists()
 
     def test_extend(self, client, hr_north, north_appointment):
+        """HR ask; the page says who is still to decide, and nothing is extended yet."""
         as_user(client, hr_north).post(
             reverse("appointments:appointment-extend", args=[north_appointment.pk]), {
-                **date_fields("new_end_date", D(2027, 9, 30)), "reason": "Winter",
-                "agreed_by": "Appointee, CMO and host", **date_fields("agreed_on",
-                                                                      D(2026, 11, 20))})
+                **date_fields("new_end_date", D(2027, 9, 30)), "reason": "Winter"})
         page = client.get(north_appointment.get_absolute_url()).content.decode()
-        assert "30 Sep 2027" in page and "Appointee, CMO and host" in page
+        assert "30 September 2027" in page and "awaiting agreement by CMO/CNO office" in page
+        assert not Extension.objects.exists()
 
     def test_cease(self, client, hr_north, north_appointment):
         as_user(client, hr_north).post(
@@ -201,7 +215,9 @@ class TestExtendingAndEnding:
         assert decision.status == "pending"
         page = as_user(client, cmo_office).get(reverse("appointments:dashboard")).content.decode()
         assert "Extensions awaiting agreement" in page and str(north_appointment.person) in page
-        client.post(reverse("appointments:decision-agree", args=[decision.pk]))
+        party = decision.approval.decisions.get()
+        assert party.get_absolute_url() in page
+        client.post(party.get_absolute_url(), {"decision": "agree"})
         north_appointment.refresh_from_db()
         assert north_appointment.end_date == D(2028, 3, 31)
 
@@ -209,9 +225,10 @@ class TestExtendingAndEnding:
         as_user(client, hr_north).post(
             reverse("appointments:appointment-decide", args=[north_appointment.pk]), {
                 "outcome": "extend", **date_fields("proposed_end_date", D(2028, 3, 31))})
-        decision = TermEndDecision.objects.get()
-        assert client.post(reverse("appointments:decision-agree",
-                                   args=[decision.pk])).status_code == 404
+        party = TermEndDecision.objects.get().approval.decisions.get()
+        assert client.post(party.get_absolute_url(), {"decision": "agree"}).status_code == 404
+        party.refresh_from_db()
+        assert party.status == "pending"
 
 
 class TestBulkChange:
@@ -229,8 +246,7 @@ class TestBulkChange:
         page = client.get(url).content.decode()
         assert "3 active appointments chosen" in page
         response = client.post(url, {"kind": "extend", **date_fields("on_date", D(2027, 6, 30)),
-                                     "reason": "Winter cover", "agreed_by": "CMO",
-                                     **date_fields("agreed_on", D(2026, 11, 20))})
+                                     "reason": "Winter cover"})
         page = response.content.decode()
         assert "Check the changes before you confirm" in page
         assert page.count("30 Jun 2027") >= 3

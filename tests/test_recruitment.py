@@ -211,10 +211,15 @@ class TestInTheBrowser:
 
 
 def test_the_dashboard_lists_vacancies_awaiting_approval(client, vacancy, cmo_office, hr_north):
+    """One row per party still to decide, with a link to decide for those who may."""
     page = as_user(client, cmo_office).get(reverse("appointments:dashboard"))
-    assert page.context["to_approve"] == [(vacancy, True)]
-    assert reverse("appointments:vacancy-approval", args=[vacancy.pk]) in page.content.decode()
+    rows = page.context["to_approve"]
+    assert [(d.request.vacancy, d.name, mine) for d, mine in rows] == [
+        (vacancy, "CMO/CNO office", True)]
+    assert reverse("appointments:approval-decide", args=[rows[0][0].pk]) in \
+        page.content.decode()
     dashboard = reverse("appointments:dashboard")
-    assert as_user(client, hr_north).get(dashboard).context["to_approve"] == [(vacancy, False)]
+    assert [(d.request.vacancy, mine) for d, mine in
+            as_user(client, hr_north).get(dashboard).context["to_approve"]] == [(vacancy, False)]
     services.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo_office)
     assert as_user(client, cmo_office).get(dashboard).context["to_approve"] == []

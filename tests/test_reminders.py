@@ -74,19 +74,20 @@ class TestTermEnding:
         (D(2026, 10, 2), "180@2027-03-31"), (D(2026, 12, 31), "90@2027-03-31"),
         (D(2027, 3, 1), "30@2027-03-31"),
     ])
-    def test_each_threshold_goes_to_appointee_manager_and_hr(self, sweep_on, term, day, milestone):
+    def test_each_threshold_goes_to_appointee_manager_hr_and_the_cmo_office(self, sweep_on, term,
+                                                                           day, milestone):
         sweep_on(day)
         assert sent(Kind.TERM_ENDING) == [
-            (milestone, "director@nhs.example"), (milestone, "hr.trust@example.org"),
-            (milestone, "lead@nhs.example")]
-        assert len(term_mail()) == 3
+            (milestone, "cmo.office@example.org"), (milestone, "director@nhs.example"),
+            (milestone, "hr.trust@example.org"), (milestone, "lead@nhs.example")]
+        assert len(term_mail()) == 4
         assert "31 March 2027" in term_mail()[0].body
         assert term.get_absolute_url() in term_mail()[0].body
 
     def test_a_second_sweep_the_same_day_sends_nothing_more(self, sweep_on, term):
         sweep_on(D(2026, 12, 31))
         sweep_on(D(2026, 12, 31))
-        assert len(term_mail()) == 3
+        assert len(term_mail()) == 4
 
     def test_a_sweep_missed_for_three_days_sends_the_passed_milestone_once(self, sweep_on, term):
         sweep_on(D(2026, 12, 30))  # 91 days before the end: nothing due yet since the 180
@@ -94,10 +95,10 @@ class TestTermEnding:
         mail.outbox.clear()
         sweep_on(D(2027, 1, 3))  # the 90-day mark passed on 31 December
         assert sent(Kind.TERM_ENDING) == [("90@2027-03-31", e) for e in
-                                          ("director@nhs.example", "hr.trust@example.org",
-                                           "lead@nhs.example")]
+                                          ("cmo.office@example.org", "director@nhs.example",
+                                           "hr.trust@example.org", "lead@nhs.example")]
         sweep_on(D(2027, 1, 4))
-        assert len(term_mail()) == 3
+        assert len(term_mail()) == 4
 
     def test_an_extended_term_is_reminded_about_its_new_end(self, sweep_on, term, admin_user):
         sweep_on(D(2027, 1, 5))
@@ -224,7 +225,7 @@ class TestDelivery:
         sweep_on(D(2027, 3, 1))
         row = Notification.objects.filter(kind=Kind.TERM_ENDING).first()
         assert notifications.deliver(row.pk) == "skipped"
-        assert len(term_mail()) == 3
+        assert len(term_mail()) == 4
 
     def test_e_mails_have_text_and_html(self, sweep_on, term):
         sweep_on(D(2027, 3, 1))

@@ -18,7 +18,7 @@ from django.db import connection
 from django.urls import reverse
 
 from appointments.models import Extension
-from appointments.services import terms
+from appointments.services import approvals, terms
 
 from .conftest import Client
 
@@ -41,10 +41,14 @@ def test_the_embedded_database_waits_for_a_lock_and_takes_writes_one_at_a_time(s
 
 
 def test_a_double_click_on_extend_records_one_extension_and_no_error(
-        hr_north, north_appointment, monkeypatch):
+        hr_north, north, north_appointment, monkeypatch):
     """Both submissions read the term before either writes (the barrier holds the first until
     the second has read too, if it can); the second must then wait, see the new end date and
-    be refused by the rule, not by the database."""
+    be refused by the rule, not by the database. (HR record an extension agreed outside the
+    register, which the system's route allows, so the first submission extends the term.)"""
+    route = approvals.route_for(north, "extension")
+    route.allows_outside_agreement = True
+    route.save()
     both_read = threading.Barrier(2)
     check = terms.extension_errors
 
@@ -57,8 +61,8 @@ def test_a_double_click_on_extend_records_one_extension_and_no_error(
     monkeypatch.setattr(terms, "extension_errors", check_when_both_have_read)
     url = reverse("appointments:appointment-extend", args=[north_appointment.pk])
     data = {"new_end_date_day": "31", "new_end_date_month": "3", "new_end_date_year": "2028",
-            "reason": "Continuity", "agreed_by": "The CMO", "agreed_on_day": "1",
-            "agreed_on_month": "11", "agreed_on_year": "2026"}
+            "reason": "Continuity", "how": "outside", "evidence": "CMO/CNO minutes 2026/11",
+            "agreed_on_day": "1", "agreed_on_month": "11", "agreed_on_year": "2026"}
     clients = [Client(), Client()]
     for client in clients:
         client.force_login(hr_north)

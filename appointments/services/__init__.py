@@ -5,8 +5,30 @@ these; nothing else writes these tables.
 - ``terms``: appoint, extend, end early, cease, bulk changes, decisions at the end of a term
 - ``recruitment``: a vacancy from approval to recruit to the appointment it makes
 - ``people``: people's records, their equality data, and inviting users to the register
+- ``approvals``: who must agree recruitment, direct appointments and extensions (the routes),
+  HR's requests and each party's decision, agreements recorded from outside, overrides
 """
 
+from .approvals import (
+    BulkExtension,
+    add_deciders,
+    agree_extension,
+    apply_bulk_extension,
+    configure_route,
+    decide,
+    decide_for,
+    decline_extension,
+    gate_failures,
+    may_change_subject,
+    override,
+    plan_bulk_extension,
+    record_outside_agreement,
+    request_appointment,
+    request_extension,
+    request_for_decision,
+    request_for_vacancy,
+    route_for,
+)
 from .people import (
     Invitation,
     delete_equality,
@@ -30,13 +52,11 @@ from .recruitment import (
 from .terms import (
     BulkPlan,
     PlannedChange,
-    agree_extension,
     apply_bulk_change,
     appoint,
     cease,
     closure_errors,
     decide_term_end,
-    decline_extension,
     default_end_date,
     end_early,
     extend,
@@ -52,5 +72,9 @@ __all__ = [
     "decline_extension", "default_end_date", "delete_equality", "end_early", "extend",
     "extension_errors", "extension_warnings", "invite", "make_offer", "open_vacancy",
     "plan_bulk_change", "record_advert", "record_interview", "record_shortlisting",
-    "save_equality", "save_person", "withdraw_vacancy",
+    "save_equality", "save_person", "withdraw_vacancy", "BulkExtension",
+    "apply_bulk_extension", "decide", "decide_for", "override", "plan_bulk_extension",
+    "record_outside_agreement", "request_appointment", "request_extension",
+    "request_for_decision", "request_for_vacancy", "route_for", "gate_failures",
+    "may_change_subject", "add_deciders", "configure_route",
 ]

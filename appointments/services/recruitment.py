@@ -1,15 +1,17 @@
-"""Recruiting to a vacancy, step by step: approval to recruit by the CMO/CNO office, the advert,
+"""Recruiting to a vacancy, step by step: approval to recruit by the parties of the system's
+route (the CMO/CNO office unless it says otherwise; see approvals.py), the advert,
 shortlisting (with applicant numbers by profession, never names), interview, the offer (which
 creates the appointment, as offered) and its acceptance (which fills the vacancy).
 
 Each step checks what must already have happened, writes nothing when its input is wrong, and
 keeps who did it and when in the vacancy's history."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from ..models import ApplicantCount, Appointment, Vacancy
+from . import approvals
 from .terms import appoint
 
 
@@ -32,7 +34,7 @@ def _must_be_open(vacancy):
 def _must_be_approved(vacancy):
     _must_be_open(vacancy)
     if vacancy.approval != Vacancy.Approval.APPROVED:
-        raise ValidationError("The CMO/CNO office has not approved recruitment to this post yet.")
+        raise ValidationError("Recruitment to this post is not approved yet.")
 
 
 def _not_future(day, field, what):
@@ -48,7 +50,10 @@ def open_vacancy(*, post, reason, by, advertise_from=None, onboarding_from=None,
     vacancy = Vacancy(post=post, reason=reason, opened_by=by, advertise_from=advertise_from,
                       onboarding_from=onboarding_from, expected_start=expected_start)
     _check_plan(vacancy)
-    return _save(vacancy, by)
+    _save(vacancy, by)
+    approvals.open_for_vacancy(vacancy=vacancy, by=by)
+    vacancy.refresh_from_db()
+    return vacancy
 
 
 def _check_plan(vacancy):
@@ -61,18 +66,16 @@ def _check_plan(vacancy):
 
 @transaction.atomic
 def decide_approval(*, vacancy, approve, note, by):
-    """The CMO/CNO office approves recruitment to the post, or says why not."""
-    vacancy = _locked(vacancy)
-    if not Vacancy.objects.approvable_by(by).filter(pk=vacancy.pk).exists():
-        raise PermissionDenied("Only the CMO/CNO office of the system approves recruitment.")
+    """The user's parties on the route approve recruitment to the post, or say why not. It is
+    approved once every party has agreed. (The request is locked, not the vacancy, as in
+    every decision on a request.)"""
+    vacancy = Vacancy.objects.get(pk=vacancy.pk)
     _must_be_open(vacancy)
-    if not approve and not note.strip():
-        raise ValidationError({"note": "Say why recruitment is not approved."})
-    vacancy.approval = Vacancy.Approval.APPROVED if approve else Vacancy.Approval.DECLINED
-    vacancy.approval_by = by
-    vacancy.approval_on = timezone.localdate()
-    vacancy.approval_note = note.strip()
-    return _save(vacancy, by)
+    request = approvals.request_for_vacancy(vacancy)
+    if request is None:
+        raise ValidationError("This vacancy is not awaiting approval to recruit.")
+    approvals.decide_for(request=request, agree=approve, note=note, by=by)
+    return Vacancy.objects.get(pk=vacancy.pk)
 
 
 @transaction.atomic
@@ -174,4 +177,6 @@ def withdraw_vacancy(*, vacancy, reason, by):
         raise ValidationError("An offer has been made; end the offered appointment first.")
     vacancy.status = Vacancy.Status.WITHDRAWN
     vacancy.reason = (f"{vacancy.reason}\n" if vacancy.reason else "") + f"Withdrawn: {reason}"
+    if hasattr(vacancy, "approval_request"):
+        approvals.withdraw(request=vacancy.approval_request, by=by)
     return _save(vacancy, by)

@@ -1,6 +1,11 @@
 """The terms of appointments: appoint, extend, end early, cease, bulk extension and cessation,
 and the decision at the end of a term.
 
+``appoint`` and ``extend`` record what has been authorised: the browser's pages reach them only
+through approvals.py (the route's parties agreed, an outside agreement was recorded, or an
+administrator overrode), the recruitment flow (an approved vacancy), or the import and demo of
+an existing register.
+
 Each one validates, writes and records history in one transaction, so the admin, the browser app
 and the API all go through the same rules. The acting user is always passed as ``by``.
 """
@@ -9,7 +14,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -19,6 +24,10 @@ from roles.models import Post
 
 from .. import hooks
 from ..models import Appointment, BulkChange, Extension, TermEndDecision, Vacancy
+
+# approvals makes what is agreed through these services, and a term-end decision opens its
+# request there: the two modules name each other, and neither uses the other while loading.
+from . import approvals
 
 
 def default_end_date(post, start_date):
@@ -96,6 +105,9 @@ def extension_errors(appointment, new_end_date):
     """Why ``appointment`` cannot be extended to ``new_end_date``, as field → message."""
     if appointment.is_closed:
         return {"new_end_date": "This appointment has been ended; it cannot be extended."}
+    if appointment.status == Appointment.Status.OFFERED:
+        return {"new_end_date": "This appointment has only been offered; it can be extended "
+                                "once the offer is accepted."}
     if new_end_date is None:
         return {"new_end_date": "Enter the new end date."}
     if new_end_date <= appointment.end_date:
@@ -312,10 +324,13 @@ def _check_terms_fit(appointments, progress):
 # --- Term-end decisions ----------------------------------------------------------------------
 
 @transaction.atomic
-def decide_term_end(*, appointment, outcome, proposed_end_date=None, note="", by):
-    """Record what happens at the end of the term. A proposed extension waits for the CMO/CNO
-    office unless the decider is that office; re-advertising opens a vacancy on the post. A new
-    decision replaces any earlier one about the same end date."""
+def decide_term_end(*, appointment, outcome, proposed_end_date=None, note="", bulk_change=None,
+                    by):
+    """Record what happens at the end of the term. A proposed extension is a request to the
+    parties of the system's approval route (services/approvals.py), agreed at once only if the
+    decider is every party; re-advertising opens a vacancy on the post, whose approval to
+    recruit is asked for likewise. A new decision replaces any earlier one about the same end
+    date, and withdraws what it asked for."""
     appointment = (Appointment.objects.select_for_update(of=("self",))
                    .select_related("post__role_type").get(pk=appointment.pk))
     Outcome, Status = TermEndDecision.Outcome, TermEndDecision.Status
@@ -335,6 +350,8 @@ def decide_term_end(*, appointment, outcome, proposed_end_date=None, note="", by
     for previous in earlier:
         previous.status = Status.SUPERSEDED
         _save(previous, by)
+        if hasattr(previous, "approval"):
+            approvals.withdraw(request=previous.approval, by=by)
 
     decision = TermEndDecision(
         appointment=appointment, outcome=outcome, term_end_date=appointment.end_date,
@@ -348,51 +365,12 @@ def decide_term_end(*, appointment, outcome, proposed_end_date=None, note="", by
             reason=f"Re-advertised at the end of {appointment.person}'s term "
                    f"({appointment.end_date:%-d %B %Y}).",
         ), by)
+        approvals.open_for_vacancy(vacancy=decision.vacancy, by=by)
     _save(decision, by)
-    if outcome == Outcome.EXTEND and _may_agree(by, appointment):
-        decision = agree_extension(decision=decision, by=by)
+    if outcome == Outcome.EXTEND:
+        approvals.open_for_decision(decision=decision, by=by, bulk_change=bulk_change)
+        decision.refresh_from_db()
     return decision
-
-
-def _may_agree(user, appointment):
-    return Appointment.objects.approvable_by(user).filter(pk=appointment.pk).exists()
-
-
-@transaction.atomic
-def agree_extension(*, decision, by):
-    """The CMO/CNO office agrees a proposed extension: the term is extended there and then."""
-    decision = TermEndDecision.objects.select_for_update().get(pk=decision.pk)
-    _must_be_awaiting_agreement(decision, by)
-    agreed_by = by.get_full_name()
-    decision.extension = extend(
-        appointment=decision.appointment, new_end_date=decision.proposed_end_date,
-        reason=decision.note or "Extension agreed at the end of the term.",
-        agreed_by=f"{agreed_by} (CMO/CNO office)", agreed_on=timezone.localdate(), by=by,
-    )
-    decision.status = TermEndDecision.Status.AGREED
-    decision.agreed_by = by
-    decision.agreed_at = timezone.now()
-    return _save(decision, by)
-
-
-@transaction.atomic
-def decline_extension(*, decision, note, by):
-    decision = TermEndDecision.objects.select_for_update().get(pk=decision.pk)
-    _must_be_awaiting_agreement(decision, by)
-    if not note.strip():
-        raise ValidationError({"note": "Say why the extension is declined."})
-    decision.status = TermEndDecision.Status.DECLINED
-    decision.agreed_by = by
-    decision.agreed_at = timezone.now()
-    decision.note = f"{decision.note}\n\nDeclined: {note.strip()}".strip()
-    return _save(decision, by)
-
-
-def _must_be_awaiting_agreement(decision, by):
-    if not _may_agree(by, decision.appointment):
-        raise PermissionDenied("Only the CMO/CNO office of the system agrees extensions.")
-    if decision.status != TermEndDecision.Status.PENDING:
-        raise ValidationError("This extension is not awaiting agreement.")
 
 
 def extension_warnings(appointment):

@@ -10,7 +10,6 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from ccpl import audit
 from ccpl.exports import csv_response, xlsx_response
@@ -24,11 +23,11 @@ from ..forms import (
     AppointForm,
     AppointmentFilterForm,
     DecisionForm,
-    DeclineForm,
     EndForm,
     ExtendForm,
+    how_agreed,
 )
-from ..models import Appointment, Extension, TermEndDecision
+from ..models import Appointment, ApprovalRequest, ApprovalRoute, Extension, TermEndDecision
 
 PAGE_SIZE = 25
 SORTS = {"end": ("end_date", "pk"), "-end": ("-end_date", "-pk"),
@@ -90,18 +89,25 @@ def appointment_detail(request, pk):
     appointment = appointment_for(user, pk)
     live = not appointment.is_closed
     decisions = appointment.decisions.select_related("decided_by", "agreed_by", "extension")
-    pending = next((d for d in decisions if d.status == TermEndDecision.Status.PENDING), None)
     staff_view = appointment.can_edit or appointment.can_extend
     today = timezone.localdate()
+    approvals = list(appointment.approval_requests.select_related(
+        "route", "requested_by", "overridden_by", "extension").prefetch_related(
+        "decisions__decided_by"))
+    pending = next((a for a in approvals if a.is_pending), None)
     return render(request, "appointments/appointment_detail.html", {
         "appointment": appointment,
-        "extensions": appointment.extensions.select_related("recorded_by", "bulk_change"),
+        "extensions": appointment.extensions.select_related("recorded_by", "bulk_change",
+                                                            "approval"),
         "decisions": decisions,
+        "approvals": approvals,
         "pending": pending,
-        "can_extend": appointment.can_extend and live,
+        "pending_actions": pending.actions_for(user, may_change=appointment.can_extend)
+        if pending else None,
+        "can_extend": appointment.can_extend and live and pending is None
+        and appointment.status != Appointment.Status.OFFERED,
         "can_end": appointment.can_edit and live,
         "can_decide": appointment.can_extend and live,
-        "can_agree": appointment.can_agree and pending is not None,
         "warnings": services.extension_warnings(appointment)
         if appointment.can_extend and live else [],
         "sections": hooks.sections("appointment", appointment, user=user, today=today),
@@ -122,21 +128,30 @@ def appointment_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            appointment = services.appoint(
+            asked = services.request_appointment(
                 post=data["post"], person=data["person"], start_date=data["start_date"],
                 end_date=data["end_date"], wte=data["wte"],
                 honorarium_share=data["honorarium_share"], status=data["status"],
-                agreement_parties=data["agreement_parties"], by=user,
+                reason=data["reason"], **how_agreed(data), by=user,
             )
         except ValidationError as error:
             form.add_service_errors(error, {"post": "post", "person": "person"})
         else:
-            messages.success(request, f"{appointment.person} has been appointed to "
-                                      f"{appointment.post} until "
-                                      f"{appointment.end_date:%-d %B %Y}.")
-            return redirect(appointment)
+            if asked.appointment_id:
+                appointment = asked.appointment
+                messages.success(request, f"{appointment.person} has been appointed to "
+                                          f"{appointment.post} until "
+                                          f"{appointment.end_date:%-d %B %Y}.")
+                return redirect(appointment)
+            messages.success(request, f"The appointment of {asked.person} to {asked.post} has "
+                                      "been asked for: "
+                                      f"{', '.join(asked.route.party_names())} will decide.")
+            return redirect(asked)
     return render(request, "appointments/form_page.html", {
         "form": form, "title": "Appoint to a post", "button": "Appoint",
+        "intro": "An appointment made without recruitment is agreed by the system's approvers "
+                 "before it is made. To appoint someone recruited to a vacancy, make the offer "
+                 "on the vacancy.",
         "breadcrumbs": [("Appointments", "/appointments/")],
     })
 
@@ -151,22 +166,34 @@ def _for_change(request, pk, queryset_method):
 
 @login_required
 def appointment_extend(request, pk):
+    """HR ask for an extension; the route's parties decide. Where the route allows it, an
+    agreement already made outside the register is recorded here with its evidence, and an
+    administrator may override the route with a reason."""
     appointment = _for_change(request, pk, "extendable_by")
-    form = ExtendForm(request.POST or None,
-                        initial={"agreed_on": timezone.localdate()})
+    route = ApprovalRoute.of(appointment.post.system, ApprovalRoute.Subject.EXTENSION)
+    form = ExtendForm(request.POST or None, user=request.user, route=route)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            extension = services.extend(appointment=appointment, by=request.user,
-                                        **form.cleaned_data)
+            asked = services.request_extension(
+                appointment=appointment, new_end_date=data["new_end_date"],
+                reason=data["reason"], **how_agreed(data), by=request.user)
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, f"The term now ends on {extension.new_end_date:%-d %B %Y} "
-                                      f"(extension {extension.number}).")
+            if asked.extension_id:
+                extension = asked.extension
+                messages.success(request, f"The term now ends on "
+                                          f"{extension.new_end_date:%-d %B %Y} "
+                                          f"(extension {extension.number}).")
+            else:
+                messages.success(request, "The extension has been asked for: "
+                                          f"{', '.join(asked.route.party_names())} will decide.")
             return redirect(appointment)
     return render(request, "appointments/form_page.html", {
         "form": form, "title": "Extend the term", "button": "Extend the term",
         "appointment": appointment, "warnings": services.extension_warnings(appointment),
+        "route": route,
         "breadcrumbs": [("Appointments", "/appointments/"),
                         (str(appointment), appointment.get_absolute_url())],
     })
@@ -206,8 +233,10 @@ def appointment_decide(request, pk):
             form.add_service_errors(error, {"on": "proposed_end_date"})
         else:
             if decision.status == TermEndDecision.Status.PENDING:
-                messages.success(request, "The extension has been proposed. The CMO/CNO office "
-                                          "will be asked to agree it.")
+                asked = ApprovalRequest.objects.get(term_end_decision=decision)
+                messages.success(request, "The extension has been proposed: "
+                                          f"{', '.join(asked.route.party_names())} will be asked "
+                                          "to agree it.")
             else:
                 messages.success(request, f"Decision recorded: {decision.get_outcome_display()}.")
             return redirect(appointment)
@@ -217,44 +246,4 @@ def appointment_decide(request, pk):
         "warnings": services.extension_warnings(appointment),
         "breadcrumbs": [("Appointments", "/appointments/"),
                         (str(appointment), appointment.get_absolute_url())],
-    })
-
-
-def _pending_decision(request, pk):
-    decision = get_object_or_404(
-        TermEndDecision.objects.awaiting_agreement().filter(
-            appointment__in=Appointment.objects.approvable_by(request.user).values("pk"))
-        .select_related("appointment__person", "appointment__post"),
-        pk=pk)
-    return decision
-
-
-@login_required
-@require_POST
-def decision_agree(request, pk):
-    decision = _pending_decision(request, pk)
-    try:
-        decision = services.agree_extension(decision=decision, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Extension agreed: the term now ends on "
-                                  f"{decision.extension.new_end_date:%-d %B %Y}.")
-    return redirect(decision.appointment)
-
-
-@login_required
-def decision_decline(request, pk):
-    decision = _pending_decision(request, pk)
-    form = DeclineForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.decline_extension(decision=decision, note=form.cleaned_data["note"],
-                                   by=request.user)
-        messages.success(request, "The extension has been declined.")
-        return redirect(decision.appointment)
-    return render(request, "appointments/form_page.html", {
-        "form": form, "title": "Decline the extension", "button": "Decline the extension",
-        "appointment": decision.appointment,
-        "breadcrumbs": [("Appointments", "/appointments/"),
-                        (str(decision.appointment), decision.appointment.get_absolute_url())],
     })

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from .. import services
-from ..forms import AppointmentFilterForm, BulkChangeForm
+from ..forms import AppointmentFilterForm, BulkChangeForm, how_agreed
 from ..models import Appointment, BulkChange
 from ..tasks import apply_bulk_change_task
 
@@ -35,15 +35,20 @@ def bulk_change(request):
     filter_form = AppointmentFilterForm(request.GET or {}, user=user)
     chosen = _chosen(request, filter_form).select_related("person", "post__role_type").order_by(
         "end_date", "pk")
-    form = BulkChangeForm(request.POST or None, initial={"agreed_on": timezone.localdate()})
+    form = BulkChangeForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         appointments = list(chosen)
         if not appointments:
             form.add_error(None, "No appointments match the filter. Change the filter first.")
         else:
-            data = form.cleaned_data
-            plan = services.plan_bulk_change(appointments=appointments, kind=data["kind"],
-                                             on_date=data["on_date"])
+            data = {**form.cleaned_data, **how_agreed(form.cleaned_data)}
+            if data["kind"] == BulkChange.Kind.EXTEND:
+                plan = services.plan_bulk_extension(appointments=appointments,
+                                                    on_date=data["on_date"], how=data["how"],
+                                                    by=user)
+            else:
+                plan = services.plan_bulk_change(appointments=appointments, kind=data["kind"],
+                                                 on_date=data["on_date"])
             token = secrets.token_urlsafe(16)
             cache.set(PLAN_KEY.format(user=user.pk, token=token), {
                 "ids": [a.pk for a in appointments], **data,
@@ -73,9 +78,12 @@ def bulk_confirm(request, token):
     progress_key = PROGRESS_KEY.format(token=token)
     cache.set(progress_key, {"state": "queued", "done": 0, "total": len(plan["ids"]),
                              "user": user.pk}, KEEP_SECONDS)
+    agreed_on = plan.get("agreed_on")
     params = {"ids": plan["ids"], "kind": plan["kind"], "on_date": plan["on_date"].isoformat(),
-              "reason": plan["reason"], "agreed_by": plan["agreed_by"],
-              "agreed_on": plan["agreed_on"].isoformat()}
+              "reason": plan["reason"], "agreed_by": plan.get("agreed_by") or "",
+              "agreed_on": agreed_on.isoformat() if agreed_on else None,
+              "how": plan.get("how") or "request", "evidence": plan.get("evidence") or "",
+              "override_reason": plan.get("override_reason") or ""}
     if len(plan["ids"]) > BACKGROUND_OVER:
         apply_bulk_change_task.delay_on_commit(token, user.pk, params)
     else:
@@ -99,11 +107,14 @@ def bulk_progress(request, token):
 @login_required
 def bulk_result(request, pk):
     batch = get_object_or_404(BulkChange.objects.select_related("recorded_by"), pk=pk)
-    appointments = Appointment.objects.visible_to(request.user).filter(
-        bulk_changes=batch).select_related("person", "post").order_by("pk")
-    if not appointments.exists():
+    appointments = list(Appointment.objects.visible_to(request.user).filter(
+        bulk_changes=batch).select_related("person", "post").order_by("pk"))
+    if not appointments:
         raise Http404
+    asked = {a.appointment_id: a for a in batch.approval_requests.prefetch_related("decisions")}
+    rows = [(a, asked.get(a.pk)) for a in appointments]
+    waiting = sum(1 for _, r in rows if r is not None and r.is_pending)
     return render(request, "appointments/bulk_result.html", {
-        "batch": batch, "appointments": appointments,
+        "batch": batch, "rows": rows, "changed": len(rows) - waiting, "waiting": waiting,
         "breadcrumbs": [("Appointments", "/appointments/")],
     })

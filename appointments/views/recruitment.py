@@ -27,7 +27,7 @@ from ..forms import (
     VacancyForm,
     WithdrawForm,
 )
-from ..models import ApplicantCount, Profession, Vacancy
+from ..models import ApplicantCount, ApprovalRequest, PartyDecision, Profession, Vacancy
 
 PAGE_SIZE = 25
 CRUMBS = [("Recruitment", "/recruitment/")]
@@ -129,8 +129,11 @@ def vacancy_create(request):
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, f"The vacancy for {vacancy.post} is open. The CMO/CNO "
-                                      "office approves recruitment before it is advertised.")
+            waiting = vacancy.approval_request.waiting_for
+            messages.success(request, f"The vacancy for {vacancy.post} is open. Recruitment "
+                                      "is approved before it is advertised"
+                                      + (f": {', '.join(waiting)} will decide." if waiting
+                                         else "."))
             return redirect(vacancy)
     return render(request, "form_page.html", {
         "form": form, "title": "Open a vacancy", "button": "Open the vacancy",
@@ -146,8 +149,14 @@ def vacancy_detail(request, pk):
             "post__host_organisation", "post__system", "appointment__person", "opened_by",
             "approval_by"), pk=pk)
     dates = vacancy.stage_dates()
+    asked = (ApprovalRequest.objects.filter(vacancy=vacancy)
+             .select_related("route__system", "requested_by", "overridden_by", "vacancy__post")
+             .prefetch_related("decisions__decided_by").first())
     return render(request, "appointments/vacancy_detail.html", {
-        "vacancy": vacancy, "can_edit": vacancy.can_edit, "can_approve": vacancy.can_approve,
+        "vacancy": vacancy, "can_edit": vacancy.can_edit,
+        "asked": asked, "decisions": asked.decisions.all() if asked else [],
+        "actions": asked.actions_for(user, may_change=vacancy.can_edit or vacancy.can_approve)
+        if asked else None,
         "stages": [(label, dates[key]) for key, label in Vacancy.STAGES],
         "applicants": vacancy.applicants.all(),
         "next_step": vacancy.next_step,
@@ -180,8 +189,11 @@ def _editable(user):
     return Vacancy.objects.editable_by(user)
 
 
-def _approvable(user):
-    return Vacancy.objects.approvable_by(user)
+def _decidable(user):
+    """Vacancies whose approval to recruit the user decides on for a party of the route."""
+    return Vacancy.objects.filter(pk__in=PartyDecision.objects.decidable_by(user)
+                                  .filter(request__vacancy__isnull=False)
+                                  .values("request__vacancy"))
 
 
 @login_required
@@ -191,7 +203,7 @@ def vacancy_approval(request, pk):
         services.decide_approval(vacancy=vacancy, approve=approve,
                                     note=form.cleaned_data["note"], by=request.user)
         return "Recruitment is approved." if approve else "Recruitment is not approved."
-    return _step(request, pk, queryset=_approvable, form_class=ApprovalForm,
+    return _step(request, pk, queryset=_decidable, form_class=ApprovalForm,
                  title="Approval to recruit", button="Record the decision", run=run)
 
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ccpl', '0004_account_invitation'),
+        ('ccpl', '0005_approval_kinds'),
     ]
 
     operations = [

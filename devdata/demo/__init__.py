@@ -9,7 +9,7 @@ from django.db import transaction
 
 from devdata import reference
 
-from . import accounts, gloucestershire, governance, khp, ncl, sel, trust_cmo
+from . import accounts, approvals, gloucestershire, governance, khp, ncl, sel, trust_cmo
 from .builder import Builder
 
 WORLDS = [khp, ncl, gloucestershire, sel, trust_cmo]
@@ -30,6 +30,7 @@ def load(stdout=None, with_accounts=False):
             loaded.append(world.NAME)
             say(f"{world.NAME}: loaded")
         governance.load(builder)
+        approvals.load(builder)
         if with_accounts:
             for line in accounts.load(builder):
                 say(line)

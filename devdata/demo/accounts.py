@@ -12,8 +12,8 @@ from django.db.models import Max
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from appointments.models import Appointment
-from appointments.services import grant_appointment_view
+from appointments.models import Appointment, ApprovalRoute
+from appointments.services import add_deciders, grant_appointment_view
 from appraisals import services
 from appraisals.models import Cycle, Rater, Statement
 from ccpl import access
@@ -26,6 +26,7 @@ ACCOUNTS = [
     ("admin@example.org", "Alex Administrator", "administrator"),
     ("hr@example.org", "Harriet Resourcing", "hr"),
     ("cmo@example.org", "Colm Office", "cmo"),
+    ("cno@example.org", "Nuala Office", "cno"),
     ("leader@example.org", None, "leader"),
     ("appraiser@example.org", None, "appraiser"),
 ]
@@ -57,16 +58,17 @@ def load(builder):
                                            defaults={"primary": True, "verified": True})
         if kind == "hr":
             assign_perm(f"roles.{access.EDIT}", user, ncl)
-        if kind == "cmo":
+        if kind in ("cmo", "cno"):
             assign_perm(f"roles.{access.VIEW}", user, ncl)
             assign_perm(f"roles.{access.APPROVE}", user, ncl)
+            _decides_for(builder, ncl, user, kind)
         if person is not None:
             person.user = user
             person._history_user = builder.loader
             person.save(update_fields=["user"])
         if kind == "appraiser":
             grant_appointment_view(users_and_appointments=[(user, leader_appointment)])
-        if kind in ("administrator", "hr", "cmo") and not Authenticator.objects.filter(
+        if kind in ("administrator", "hr", "cmo", "cno") and not Authenticator.objects.filter(
             user=user, type=Authenticator.Type.TOTP
         ).exists():
             TOTP.activate(user, DEMO_TOTP_SECRET)
@@ -77,6 +79,15 @@ def load(builder):
         lines.append("last year's 360° appraisal, signed off, and this year's in progress for "
                      "leader@example.org")
     return lines
+
+
+def _decides_for(builder, ncl, user, kind):
+    """The demo's Chief Medical and Nursing Officers each decide for their own party of North
+    Central London's joint routes (devdata/demo/approvals.py)."""
+    party = {"cmo": "Chief Medical Officer", "cno": "Chief Nursing Officer"}[kind]
+    for route in ApprovalRoute.objects.filter(system=ncl, parties__name=party):
+        add_deciders(system=ncl, subject=route.subject, party=party, users=[user],
+                     by=builder.loader)
 
 
 RATERS = [("manager", 1), ("peer", 3), ("team", 3), ("partner", 3)]

@@ -224,19 +224,20 @@ def test_a_vacancy_from_approval_to_appointment(journey, browser, live_server, n
     assert page.get_by_text("The vacancy for").first.is_visible()
     vacancy = Vacancy.objects.get(post=post)
     assert vacancy.approval == Vacancy.Approval.REQUESTED
-    assert page.get_by_text("Waiting for the CMO/CNO office to approve recruitment.").is_visible()
+    assert page.get_by_text("Waiting for CMO/CNO office to approve recruitment.").is_visible()
 
-    # The CMO/CNO office approves, in its own browser.
+    # The CMO/CNO office (the system's one party to approval to recruit) approves, in its own
+    # browser.
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         cmo = Journey(context.new_page(), live_server.url)
         sign_in(cmo, cmo_office.email)
         cmo.open(vacancy.get_absolute_url())
-        cmo.submit(cmo.page.get_by_role("link", name="Decide approval to recruit"))
+        cmo.submit(cmo.page.get_by_role("link", name="Decide for CMO/CNO office"))
         cmo.choose("id_decision", 0)
         cmo.type_into(cmo.page.locator("#id_note"), "Funded from the frailty programme.")
         cmo.submit(cmo.page.get_by_role("button", name="Record the decision"))
-        assert cmo.page.get_by_text("Recruitment is approved.").is_visible()
+        assert cmo.page.get_by_text("Every party has agreed").is_visible()
     finally:
         context.close()
     cmo.assert_clean()

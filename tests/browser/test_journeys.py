@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from appointments import imports
+from appointments import imports, services
 from appointments.models import Appointment, Extension
 from ccpl import access
 
@@ -21,6 +21,7 @@ from ..factories import (
     totp_code,
     with_totp,
 )
+from .conftest import Journey
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery"
@@ -52,8 +53,14 @@ def type_date(journey, name, day):
 
 
 def test_hr_appoints_a_leader_and_extends_the_term(journey, north):
+    """In a system whose routes let HR record an agreement made outside the register: a direct
+    appointment and an extension, each recorded with its evidence."""
     system, trust = north
     hr = with_totp(grant(UserFactory(email="hr.journey@example.org"), access.EDIT, system))
+    for subject in ("appointment", "extension"):
+        route = services.route_for(system, subject)
+        route.allows_outside_agreement = True
+        route.save()
     post = PostFactory(host_organisation=trust, system=system, title="Clinical Lead for Sepsis")
     PersonFactory(given_name="Robin", family_name="Example", substantive_employer=trust)
     page = journey.page
@@ -67,6 +74,9 @@ def test_hr_appoints_a_leader_and_extends_the_term(journey, north):
     page.keyboard.type("Robin Example")
     type_date(journey, "start_date", D(2026, 12, 1))
     journey.press(page.get_by_label("Accepted"), " ")
+    journey.choose("id_how", 1)  # an agreement already made outside the register
+    journey.type_into(page.locator("#id_evidence"), "Clinical board minutes 2026/11 item 3")
+    type_date(journey, "agreed_on", D(2026, 11, 18))
     journey.submit(page.get_by_role("button", name="Appoint"))
     assert page.get_by_text("has been appointed to Clinical Lead for Sepsis").is_visible()
     appointment = Appointment.objects.get(post=post)
@@ -78,10 +88,71 @@ def test_hr_appoints_a_leader_and_extends_the_term(journey, north):
     assert not Extension.objects.exists()
     type_date(journey, "new_end_date", D(2030, 3, 31))
     journey.type_into(page.locator("#id_reason"), "Continuity through the winter")
-    journey.type_into(page.locator("#id_agreed_by"), "Appointee, CMO and host trust")
+    journey.choose("id_how", 1)  # an agreement already made outside the register
+    journey.type_into(page.locator("#id_evidence"), "Clinical board minutes 2026/11 item 7")
+    type_date(journey, "agreed_on", D(2027, 1, 1))  # in the future: refused on the field
+    journey.submit(page.get_by_role("button", name="Extend the term"))
+    assert page.get_by_text("The date it was agreed cannot be in the future.").first.is_visible()
+    assert not Extension.objects.exists()
+    type_date(journey, "agreed_on", D(2026, 11, 18))
     journey.submit(page.get_by_role("button", name="Extend the term"))
     assert page.get_by_text("The term now ends on 31 March 2030 (extension 1).").is_visible()
-    assert Extension.objects.get().old_end_date == D(2029, 11, 30)
+    extension = Extension.objects.get()
+    assert extension.old_end_date == D(2029, 11, 30)
+    assert "Clinical board minutes 2026/11 item 7" in extension.agreed_by
+
+
+def test_hr_asks_for_an_extension_and_both_officers_agree(journey, browser, live_server, north):
+    """A joint route: HR ask, the Chief Medical Officer agrees (nothing changes yet), the Chief
+    Nursing Officer agrees, and the term is extended: each in their own browser, from their
+    dashboard, with the keyboard."""
+    system, trust = north
+    hr = with_totp(grant(UserFactory(email="hr.joint@example.org"), access.EDIT, system))
+    officers = {}
+    for key, name in (("cmo", "Chief Medical Officer"), ("cno", "Chief Nursing Officer")):
+        user = with_totp(grant(UserFactory(email=f"{key}.joint@example.org"), access.VIEW,
+                               system))
+        officers[name] = user
+    services.configure_route(system=system, subject="extension", by=None, parties=[
+        (name, "users", [user]) for name, user in officers.items()])
+    appointment = AppointmentFactory(
+        post=PostFactory(host_organisation=trust, system=system, title="Clinical Lead for Stroke"),
+        person=PersonFactory(given_name="Sam", family_name="Example", substantive_employer=trust),
+        start_date=D(2024, 4, 1), end_date=D(2027, 3, 31))
+    page = journey.page
+
+    sign_in(journey, hr.email)
+    journey.open(appointment.get_absolute_url())
+    journey.submit(page.get_by_role("link", name="Extend the term"))
+    type_date(journey, "new_end_date", D(2028, 3, 31))
+    journey.type_into(page.locator("#id_reason"), "Leads the stroke network's redesign")
+    journey.submit(page.get_by_role("button", name="Extend the term"))
+    assert page.get_by_text("Chief Medical Officer, Chief Nursing Officer will decide").is_visible()
+    assert not Extension.objects.exists()
+
+    for name, user in officers.items():
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        try:
+            officer = Journey(context.new_page(), live_server.url)
+            sign_in(officer, user.email)
+            officer.submit(officer.page.get_by_role("link", name=f"Decide for {name}"))
+            officer.choose("id_decision", 0)
+            officer.type_into(officer.page.locator("#id_evidence"), "Joint CMO/CNO meeting")
+            officer.submit(officer.page.get_by_role("button", name="Record the decision"))
+            assert officer.page.get_by_text(f"{name} agrees.").is_visible()
+        finally:
+            context.close()
+        officer.assert_clean()
+        if name == "Chief Medical Officer":
+            assert not Extension.objects.exists()
+
+    appointment.refresh_from_db()
+    assert appointment.end_date == D(2028, 3, 31)
+    extension = Extension.objects.get()
+    assert "Chief Medical Officer" in extension.agreed_by
+    assert "Chief Nursing Officer" in extension.agreed_by
+    journey.open(appointment.get_absolute_url())
+    assert page.get_by_role("cell", name="31 Mar 2028", exact=True).is_visible()
 
 
 def test_the_cmo_office_bulk_extends_a_role_group(journey, north):
@@ -109,8 +180,6 @@ def test_the_cmo_office_bulk_extends_a_role_group(journey, north):
     journey.press(page.get_by_label("Extend to a new end date"), " ")
     type_date(journey, "on_date", D(2027, 7, 31))
     journey.type_into(page.locator("#id_reason"), "Keep the programme going over winter")
-    journey.type_into(page.locator("#id_agreed_by"), "Chief Medical Officer")
-    type_date(journey, "agreed_on", D(2026, 11, 20))
     journey.submit(page.get_by_role("button", name="Check the changes"))
     assert page.get_by_role("heading", name="Check the changes before you confirm").is_visible()
     assert Appointment.objects.filter(end_date=D(2027, 7, 31)).count() == 0
