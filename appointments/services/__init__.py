@@ -5,8 +5,17 @@ these; nothing else writes these tables.
 - ``terms``: appoint, extend, end early, cease, bulk changes, decisions at the end of a term
 - ``recruitment``: a vacancy from approval to recruit to the appointment it makes
 - ``people``: people's records, their equality data, and inviting users to the register
+- ``contracts``: the end of a term as a state, consent above the commitment ceiling, honorary
+  contracts
 """
 
+from .contracts import (
+    Consent,
+    approvers,
+    end_lapsed_terms,
+    is_over_ceiling,
+    save_honorary_contract,
+)
 from .people import (
     Invitation,
     delete_equality,
@@ -46,6 +55,7 @@ from .terms import (
 )
 
 __all__ = [
+    "Consent", "approvers", "end_lapsed_terms", "is_over_ceiling", "save_honorary_contract",
     "BulkPlan", "Invitation", "PlannedChange", "grant_appointment_view", "may_invite",
     "system_grantable_by", "accept_offer", "agree_extension", "apply_bulk_change",
     "appoint", "cease", "closure_errors", "decide_approval", "decide_term_end",
