@@ -29,7 +29,7 @@ class Level:
 
     @property
     def pas(self):
-        return (self.wte * PAS_PER_WTE).normalize()
+        return wte_text(self.wte * PAS_PER_WTE)
 
     @property
     def wte_text(self):

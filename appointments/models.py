@@ -262,7 +262,8 @@ class HonoraryContract(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind_text} with {self.held_with} — {self.person}"
+        person = self.person if self.person_id else "(nobody yet)"
+        return f"{self.kind_text} with {self.held_with or '(no partner yet)'} — {person}"
 
     def get_absolute_url(self):
         return reverse("appointments:honorary-detail", args=[self.pk])
@@ -877,8 +878,10 @@ class CommitmentConsent(models.Model):
         ordering = ["given_at", "pk"]
 
     def __str__(self):
-        return (f"{wte_text(self.peak_wte)} WTE above the ceiling of "
-                f"{wte_text(self.ceiling_wte)}, agreed by {self.given_by}")
+        if self.peak_wte is None or self.ceiling_wte is None:
+            return "Consent above the commitment ceiling"
+        return (f"{wte_text(self.peak_wte)} WTE, above the ceiling of "
+                f"{wte_text(self.ceiling_wte)} WTE")
 
 
 class VacancyQuerySet(models.QuerySet):
