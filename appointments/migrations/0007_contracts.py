@@ -15,8 +15,10 @@ def give_permanent_terms_an_end(apps, schema_editor):
     """Undoing this migration: the table before it has no room for a term without an end, so a
     permanent appointment gets the latest date there is (nothing else is lost that the earlier
     schema could hold)."""
-    Appointment = apps.get_model("appointments", "Appointment")
-    Appointment.objects.filter(end_date__isnull=True).update(end_date=NO_END)
+    for name in ("Appointment", "HistoricalAppointment"):
+        model = apps.get_model("appointments", name)
+        model.objects.filter(end_date__isnull=True).update(end_date=NO_END,
+                                                           contract_type="fixed_term")
 
 
 class Migration(migrations.Migration):

@@ -20,8 +20,9 @@ def record_ended_terms(apps, schema_editor):
     for start in range(0, len(ids), BATCH):
         chunk = Appointment.objects.filter(pk__in=ids[start:start + BATCH])
         HistoricalAppointment.objects.bulk_create([
-            HistoricalAppointment(**{name: getattr(a, name) for name in fields},
-                                  status="term_ended", history_date=now, history_type="~",
+            HistoricalAppointment(**{**{name: getattr(a, name) for name in fields},
+                                     "status": "term_ended"},
+                                  history_date=now, history_type="~",
                                   history_change_reason=REASON, history_user=None)
             for a in chunk
         ])
