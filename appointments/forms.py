@@ -465,7 +465,7 @@ class InterviewForm(NHSForm):
                              error_messages={"required": "Enter the interview date."})
 
 
-class OfferForm(NHSForm):
+class OfferForm(ConsentMixin, NHSForm):
     person = forms.ModelChoiceField(
         queryset=Person.objects.none(), label="Who is offered the post?",
         empty_label="Select a person",
@@ -477,9 +477,11 @@ class OfferForm(NHSForm):
                          help_text="The last day of the term. Leave blank for the post's "
                                    "default term.")
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, ask_consent=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = Person.objects.visible_to(user)
+        if ask_consent:
+            self.add_consent_fields(user)
 
 
 class WithdrawForm(NHSForm):

@@ -132,6 +132,30 @@ class TestAppointForm:
         assert CommitmentConsent.objects.get().extension.appointment == north_appointment
 
 
+def test_an_offer_above_the_ceiling_asks_for_consent(client, hr_north, cmo_office, north_trust,
+                                                    admin_user):
+    post = PostFactory(host_organisation=north_trust)
+    vacancy = services.open_vacancy(post=post, reason="", by=hr_north)
+    services.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo_office)
+    services.record_advert(vacancy=vacancy, reference="R1", where="NHS Jobs",
+                           advertised_on=D(2026, 9, 1), closes_on=D(2026, 9, 15), by=hr_north)
+    services.record_shortlisting(vacancy=vacancy, shortlisted_on=D(2026, 9, 20),
+                                 counts={"doctor": (3, 2)}, by=hr_north)
+    services.record_interview(vacancy=vacancy, interview_on=D(2026, 10, 1), by=hr_north)
+    person = PersonFactory(substantive_employer=north_trust)
+    AppointmentFactory(person=person, post=PostFactory(host_organisation=north_trust,
+                                                       wte=Decimal("1")))
+    url = reverse("appointments:vacancy-offer", args=[vacancy.pk])
+    body = {"person": person.pk, **date_fields("start_date", D(2027, 1, 1))}
+    refused = as_user(client, hr_north).post(url, body)
+    assert "consent_by" in refused.context["form"].fields
+    assert "above the ceiling" in str(refused.context["form"].non_field_errors())
+    client.post(url, {**body, "consent_by": cmo_office.pk, "consent_reason": "Short term"})
+    vacancy.refresh_from_db()
+    assert vacancy.appointment.status == Appointment.Status.OFFERED
+    assert CommitmentConsent.objects.get().appointment == vacancy.appointment
+
+
 class TestPersonPage:
     def test_commitments_are_drawn_and_tabled_with_the_peak(self, client, hr_north, north_trust,
                                                            north_appointment):

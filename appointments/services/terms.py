@@ -70,9 +70,7 @@ def appoint(*, post, person, start_date, end_date=None, wte=None, honorarium_sha
         status=status,
         agreement_parties=agreement_parties,
     )
-    if contract_type == Type.COVER and covers is None:
-        raise ValidationError({"covers": "Select the appointment this one covers."})
-    if contract_type == Type.COVER and wte is None:
+    if contract_type == Type.COVER and covers is not None and wte is None:
         appointment.wte = covers.wte
     appointment.status = contracts.status_for(appointment)
     appointment.full_clean()
