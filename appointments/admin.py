@@ -22,8 +22,10 @@ from .models import (
     ApprovalRequest,
     ApprovalRoute,
     BulkChange,
+    CommitmentConsent,
     EqualityProfile,
     Extension,
+    HonoraryContract,
     PartyDecision,
     Person,
     TermEndDecision,
@@ -180,7 +182,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
                    "post__host_organisation", "post__role_type"]
     list_select_related = ["person", "post", "post__system"]
     search_fields = ["person__given_name", "person__family_name", "post__title"]
-    autocomplete_fields = ["post", "person"]
+    autocomplete_fields = ["post", "person", "covers", "home_organisation"]
     date_hierarchy = "end_date"
     inlines = [ExtensionInline]
     actions = ["bulk_change"]
@@ -193,8 +195,10 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         closure = ["scheduled_end_date", "end_reason", "end_recorded_at", "end_recorded_by"]
         if obj is None:
             return closure
-        # The end moves only through Extend / End so that every change is recorded with why.
-        return ["post", "person", "end_date", "status", *closure]
+        # The end moves only through Extend / End so that every change is recorded with why;
+        # the contract is what was agreed at appointment.
+        return ["post", "person", "end_date", "status", "contract_type", "covers",
+                "home_organisation", *closure]
 
     @admin.display(description="system", ordering="post__system__name")
     def system(self, obj):
@@ -212,7 +216,8 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         created = services.appoint(
             post=obj.post, person=obj.person, start_date=obj.start_date, end_date=obj.end_date,
             wte=obj.wte, honorarium_share=obj.honorarium_share, status=obj.status,
-            agreement_parties=obj.agreement_parties, by=request.user,
+            agreement_parties=obj.agreement_parties, contract_type=obj.contract_type,
+            covers=obj.covers, home_organisation=obj.home_organisation, by=request.user,
         )
         obj.pk = created.pk
         obj._state.adding = False
@@ -342,6 +347,39 @@ class AppointmentAdmin(SimpleHistoryAdmin):
 def _posted(request):
     # A POST with nothing in it is still a submission: it gets the form's errors back.
     return request.POST if request.method == "POST" else None
+
+
+@admin.register(CommitmentConsent)
+class CommitmentConsentAdmin(RecordAdminMixin, admin.ModelAdmin):
+    """Consent above the commitment ceiling: evidence, listed and never edited."""
+
+    list_display = ["appointment", "extension", "peak_wte", "peak_on", "ceiling_wte",
+                    "given_by", "given_at", "recorded_by"]
+    list_select_related = ["appointment__person", "appointment__post", "extension",
+                           "given_by", "recorded_by"]
+    list_filter = ["appointment__post__system"]
+    search_fields = ["appointment__person__family_name", "appointment__post__title", "reason"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HonoraryContract)
+class HonoraryContractAdmin(SimpleHistoryAdmin):
+    list_display = ["person", "organisation", "partnership", "start_date", "end_date",
+                    "reference"]
+    list_select_related = ["person", "organisation", "partnership"]
+    list_filter = ["partnership", "organisation__kind"]
+    search_fields = ["person__given_name", "person__family_name", "organisation__name",
+                     "partnership__name", "reference"]
+    autocomplete_fields = ["person", "organisation", "partnership"]
+
+    def save_model(self, request, obj, form, change):
+        try:
+            services.save_honorary_contract(contract=obj, by=request.user)
+        except ValidationError as error:
+            # The admin's form has run the model's rules already; what is left is who may.
+            raise PermissionDenied(" ".join(error.messages)) from error
 
 
 @admin.register(Extension)

@@ -12,6 +12,8 @@ class AppointmentsConfig(AppConfig):
         from . import approval_reminders, reminders, services
 
         REGISTRY.add_readers("appointments.appointment", reminders.ids_visible_to)
+        # Terms whose last day has passed become "term ended" before anything is found due.
+        REGISTRY.add_daily_step(services.end_lapsed_terms)
         REGISTRY.add_finder(reminders.term_endings)
         REGISTRY.add_finder(reminders.terms_ended_without_decision)
         REGISTRY.add_finder(reminders.weekly_digests)

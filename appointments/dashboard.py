@@ -2,7 +2,6 @@
 a fixed number of queries, however large the register."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Prefetch
@@ -10,7 +9,13 @@ from django.utils import timezone
 
 from roles.models import EstablishmentBudget, Post
 
-from .models import Appointment, ApprovalRequest, ApprovalRoute, PartyDecision
+from .models import (
+    Appointment,
+    ApprovalRequest,
+    ApprovalRoute,
+    HonoraryContract,
+    PartyDecision,
+)
 
 LIST_LIMIT = 10
 WINDOWS = (30, 90, 180)
@@ -66,6 +71,8 @@ def build(user, today=None):
         "appointments_to_agree": _awaiting(user, ApprovalRoute.Subject.APPOINTMENT),
         "budgets": _budgets(user, today),
         "pools": _honorarium_pools(posts, today),
+        "honorary": HonoraryContract.objects.visible_to(user).in_force(today)
+        .counts_by_partner(),
         "own_appointments": list(
             Appointment.objects.filter(person__user=user).select_related("post")
             .order_by("-end_date")[:LIST_LIMIT]),
@@ -82,9 +89,9 @@ def _terms(appointments, posts, today):
             appointments.ending_within(max(WINDOWS), on=today).undecided()
             .select_related("person", "post__host_organisation").order_by("end_date", "pk")
             [:LIST_LIMIT]),
-        # Yesterday and before: a term ending today is still in the list above.
+        # The state, not the dates: the daily sweep moved these to "term ended".
         "overdue": list(
-            appointments.lapsed(today - timedelta(days=1), within_days=LAPSED_WITHIN_DAYS - 1)
+            appointments.lapsed(today, within_days=LAPSED_WITHIN_DAYS)
             .select_related("person", "post").order_by("-end_date", "pk")[:LIST_LIMIT]),
         "vacant": list(
             posts.vacant(today).filter(Exists(Appointment.objects.filter(post=OuterRef("pk"))))

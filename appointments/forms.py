@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from ccpl import access
 from ccpl.forms import DateField, NHSForm, NHSModelForm
+from ccpl.models import User
 from roles.models import Organisation, Post, RoleType, System
 
 from .models import (
@@ -14,11 +15,13 @@ from .models import (
     ApprovalRoute,
     BulkChange,
     EqualityProfile,
+    HonoraryContract,
     Person,
     Profession,
     TermEndDecision,
 )
 from .services.approvals import HOW_CHOICES, OUTSIDE, OVERRIDE, REQUEST
+from .services.contracts import Consent
 from .services.people import Invitation, system_grantable_by
 
 # --- How a change is agreed ------------------------------------------------------------------
@@ -108,7 +111,54 @@ class EqualityForm(NHSModelForm):
         labels = {"objects_to_statistics": "Leave me out of every diversity statistic"}
 
 
-class AppointForm(NHSModelForm):
+CONSENT_FIELDS = ("consent_by", "consent_reason")
+
+
+class ConsentMixin:
+    """The two questions asked once a change is refused for going above the commitment
+    ceiling: which approver consents, and why. Added to the form only then (or when the page
+    that asked them is posted back), so nobody is asked for consent they do not need."""
+
+    def add_consent_fields(self, user):
+        """Ask for consent, offering the approvers of the systems the user sees."""
+        systems = list(System.objects.visible_to(user).order_by("name"))
+        holders = access.grant_holders("System", access.APPROVE, [s.pk for s in systems])
+        names = {}
+        for system in systems:
+            for approver in holders[system.pk]:
+                names.setdefault(approver.pk, [approver.get_full_name() or approver.email, []])
+                names[approver.pk][1].append(system.short_name)
+        if access.is_admin(user):
+            names.setdefault(user.pk, [user.get_full_name() or user.email, ["administrator"]])
+        field = forms.ModelChoiceField(
+            queryset=User.objects.filter(pk__in=names).order_by("full_name", "pk"),
+            label="Approver who consents", empty_label="Select the approver",
+            help_text="A member of the CMO/CNO office of the post's system.",
+            error_messages={"required": "Select the approver who consents."})
+        field.label_from_instance = lambda u: f"{names[u.pk][0]} ({', '.join(names[u.pk][1])})"
+        self.fields["consent_by"] = field
+        self.fields["consent_reason"] = forms.CharField(
+            label="Why the approver consents", widget=forms.Textarea(attrs={"rows": 3}),
+            error_messages={"required": "Say why the approver consents to going above the "
+                                        "ceiling."})
+        self.dress_fields()
+
+    def asks_consent(self):
+        return "consent_by" in self.fields
+
+    def consent(self):
+        """The consent given on the form, or None if it was not asked for."""
+        if not self.asks_consent():
+            return None
+        return Consent(by=self.cleaned_data.get("consent_by"),
+                       reason=self.cleaned_data.get("consent_reason") or "")
+
+    def without_consent(self):
+        """The form's answers less the consent questions: what the service takes as is."""
+        return {k: v for k, v in self.cleaned_data.items() if k not in CONSENT_FIELDS}
+
+
+class AppointForm(ConsentMixin, NHSModelForm):
     """A direct appointment, without recruitment: asked of the parties of the system's route
     (or recorded from an agreement made outside the register, or an administrator's override).
     An appointment from recruitment is made by the vacancy's offer instead."""
@@ -117,38 +167,60 @@ class AppointForm(NHSModelForm):
         "required": "Enter the date the term starts."})
     end_date = DateField(label="End date", required=False,
                          help_text="The last day of the term. Leave blank for the post's "
-                                   "default term.")
+                                   "default term, for cover to the end of the appointment "
+                                   "covered, and for a permanent appointment.")
     reason = forms.CharField(label="Why appoint without recruitment?", required=False,
                              widget=forms.Textarea(attrs={"rows": 3}))
 
     class Meta:
         model = Appointment
-        fields = ["post", "person", "start_date", "end_date", "wte", "honorarium_share",
-                  "status"]
+        fields = ["post", "person", "contract_type", "covers", "home_organisation",
+                  "start_date", "end_date", "wte", "honorarium_share", "status"]
         labels = {"wte": "WTE of this appointment",
                   "honorarium_share": "Share of the honorarium (£ a year)",
-                  "status": "Status"}
-        help_texts = {"wte": "Leave blank to take the whole post."}
-        widgets = {"status": forms.RadioSelect}
+                  "status": "Status", "contract_type": "Contract",
+                  "covers": "Appointment covered (acting or interim cover only)",
+                  "home_organisation": "Home organisation (secondment only)"}
+        help_texts = {"wte": "Leave blank to take the whole post (for cover, the time of the "
+                             "appointment covered).",
+                      "covers": "The holder on leave, or the post holder the cover stands in "
+                                "for. Cover starts and ends within their appointment.",
+                      "home_organisation": "The organisation the secondee comes from."}
+        widgets = {"status": forms.RadioSelect, "contract_type": forms.RadioSelect}
         error_messages = {
             "post": {"required": "Select the post."},
             "person": {"required": "Select the person to appoint."},
+            "contract_type": {"required": "Select the kind of contract."},
             "wte": {"invalid": "Enter the WTE as a number, e.g. 0.15."},
             "honorarium_share": {"invalid": "Enter the share as a number of pounds."},
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, ask_consent=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["post"].queryset = Post.objects.editable_by(user).select_related(
             "host_organisation")
         self.fields["post"].label_from_instance = lambda p: f"{p.title} ({p.host_organisation})"
         self.fields["person"].queryset = Person.objects.visible_to(user)
+        self.fields["covers"].queryset = (
+            Appointment.objects.editable_by(user).filter(status=Appointment.Status.ACTIVE)
+            .exclude(contract_type=Appointment.ContractType.COVER)
+            .select_related("person", "post").order_by("post__title", "person__family_name",
+                                                       "pk"))
+        self.fields["covers"].label_from_instance = (
+            lambda a: f"{a.person} — {a.post.title} (to {a.term_end_text})")
+        self.fields["covers"].empty_label = "Not cover"
+        self.fields["home_organisation"].queryset = Organisation.objects.visible_to(user)
+        self.fields["home_organisation"].empty_label = "Not a secondment"
         self.fields["wte"].required = False
         self.fields["honorarium_share"].required = False
         self.fields["status"].choices = [
             (Appointment.Status.ACTIVE, "Accepted"), (Appointment.Status.OFFERED, "Offered")]
+        self.fields["contract_type"].choices = Appointment.ContractType.choices
+        self.fields["contract_type"].required = False  # a fixed term unless said otherwise
         add_how_fields(self, user=user, allows_outside=any_route_allows_outside(
             user, ApprovalRoute.Subject.APPOINTMENT))
+        if ask_consent:
+            self.add_consent_fields(user)
 
     def _post_clean(self):
         # The rules are checked by services.appoint, with the post locked.
@@ -156,33 +228,41 @@ class AppointForm(NHSModelForm):
 
     @classmethod
     def chosen(cls, query, *, user):
-        """The post and person named in the page's address (?post=…&person=…), as initial
-        values, when they are ones the user may choose; anything else is ignored."""
+        """The post, person and covered appointment named in the page's address
+        (?post=…&person=…&covers=…), as initial values, when they are ones the user may choose;
+        anything else is ignored. Cover starts as cover of that appointment, on its post."""
         fields = cls(user=user).fields
         initial = {}
-        for name in ("post", "person"):
+        for name in ("post", "person", "covers"):
             try:
                 value = fields[name].clean(query.get(name))
             except forms.ValidationError:
                 continue
             if value is not None:
                 initial[name] = value.pk
+        if "covers" in initial:
+            covered = fields["covers"].queryset.get(pk=initial["covers"])
+            initial.update(post=covered.post_id,
+                           contract_type=Appointment.ContractType.COVER)
         return initial
 
 
-class ExtendForm(NHSForm):
+class ExtendForm(ConsentMixin, NHSForm):
     """Ask for an extension: the parties of the system's route agree it (or, where the route
     allows, record an agreement already made outside the register; or, for an administrator,
-    override the route). Who agreed and when are written from the decisions, never typed."""
+    override the route). Who agreed and when are written from the decisions, never typed. Above
+    the commitment ceiling, an approver's consent goes with the request."""
 
     new_end_date = DateField(label="New end date", help_text="The new last day of the term.",
                              error_messages={"required": "Enter the new end date."})
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
                              error_messages={"required": "Enter the reason for the extension."})
 
-    def __init__(self, *args, user, route, **kwargs):
+    def __init__(self, *args, user, route, ask_consent=False, **kwargs):
         super().__init__(*args, **kwargs)
         add_how_fields(self, user=user, allows_outside=route.allows_outside_agreement)
+        if ask_consent:
+            self.add_consent_fields(user)
 
 
 class EndForm(NHSForm):
@@ -497,7 +577,7 @@ class InterviewForm(NHSForm):
                              error_messages={"required": "Enter the interview date."})
 
 
-class OfferForm(NHSForm):
+class OfferForm(ConsentMixin, NHSForm):
     person = forms.ModelChoiceField(
         queryset=Person.objects.none(), label="Who is offered the post?",
         empty_label="Select a person",
@@ -509,9 +589,11 @@ class OfferForm(NHSForm):
                          help_text="The last day of the term. Leave blank for the post's "
                                    "default term.")
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, ask_consent=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = Person.objects.visible_to(user)
+        if ask_consent:
+            self.add_consent_fields(user)
 
 
 class WithdrawForm(NHSForm):
@@ -547,3 +629,55 @@ class InviteForm(NHSForm):
         self.fields["system"].queryset = system_grantable_by(user)
         self.fields["appointment"].queryset = Appointment.objects.editable_by(user) \
             .select_related("person", "post")
+
+
+class HonoraryContractForm(NHSModelForm):
+    """An honorary contract with a partner organisation, or honorary status with a
+    partnership: one list, partnerships first, of those the user is HR for."""
+
+    held_with = forms.ChoiceField(label="Held with", error_messages={
+        "required": "Select the partner organisation or partnership it is held with."})
+    start_date = DateField(label="First day", error_messages={
+        "required": "Enter the first day of the contract."})
+    end_date = DateField(label="Last day", required=False,
+                         help_text="Leave blank if the contract has no end date.")
+
+    class Meta:
+        model = HonoraryContract
+        fields = ["start_date", "end_date", "reference", "purpose"]
+        labels = {"purpose": "What it is for"}
+        help_texts = {"purpose": "For example: to lead the cardiovascular clinical academic "
+                                 "group across the partners."}
+        error_messages = {"purpose": {"required": "Say what the contract is for."}}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        partnerships = System.objects.editable_by(user).order_by("name")
+        organisations = Organisation.objects.editable_by(user).order_by("name")
+        self.fields["held_with"].choices = [
+            ("", "Select the partner"),
+            ("Partnerships (honorary status)",
+             [(f"system:{s.pk}", s.name) for s in partnerships]),
+            ("Partner organisations (honorary contract)",
+             [(f"organisation:{o.pk}", o.name) for o in organisations]),
+        ]
+        self.order_fields(["held_with", "start_date", "end_date", "reference", "purpose"])
+        contract = self.instance
+        if contract.pk:
+            self.initial["held_with"] = (f"system:{contract.partnership_id}"
+                                         if contract.partnership_id
+                                         else f"organisation:{contract.organisation_id}")
+        self.dress_fields()
+
+    def clean(self):
+        data = super().clean()
+        kind, _, pk = (data.get("held_with") or "").partition(":")
+        self.instance.partnership_id = int(pk) if kind == "system" else None
+        self.instance.organisation_id = int(pk) if kind == "organisation" else None
+        return data
+
+    def _post_clean(self):
+        # Copy the answers to the contract; its rules are checked by the service.
+        for name in ("start_date", "end_date", "reference", "purpose"):
+            if name in self.cleaned_data:
+                setattr(self.instance, name, self.cleaned_data[name])

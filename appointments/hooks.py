@@ -12,6 +12,7 @@ from dataclasses import dataclass
 _extension_warnings = []
 _extension_gates = []
 _sections = {"appointment": [], "person": []}
+_before_terms_end = []
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,14 @@ def add_section(page, build):
     return build
 
 
+def add_before_terms_end(action):
+    """Register ``action(appointment_ids)``, run just before terms are moved to "term ended" (by
+    the daily sweep or a decision to let a term end), in the same transaction: what must not
+    outlive the term ends first (appraisals closes the 360° cycles still in progress)."""
+    _before_terms_end.append(action)
+    return action
+
+
 def extension_warnings(appointment):
     return [message for check in _extension_warnings for message in check(appointment)]
 
@@ -57,3 +66,8 @@ def extension_gate_failures(appointment):
 def sections(page, obj, *, user, today):
     built = (build(obj, user=user, today=today) for build in _sections[page])
     return [section for section in built if section is not None]
+
+
+def before_terms_end(appointment_ids):
+    for action in _before_terms_end:
+        action(appointment_ids)

@@ -66,7 +66,15 @@ COLUMNS = [
            "2029-03-31"),
     Column("appointment_wte", False, "WTE of this appointment; blank for the whole post", ""),
     Column("honorarium_share", False, "This appointee's share of the honorarium in pounds", ""),
+    Column("contract_type", False, "Fixed term (or blank), Permanent (leave end_date blank) or "
+                                   "Secondment", ""),
+    Column("home_organisation", False, "For a secondment: ODS code or exact name of the "
+                                       "organisation the secondee comes from", ""),
 ]
+# Cover names the appointment it covers, which a spreadsheet row cannot: it is recorded on the
+# register's page.
+IMPORTED_CONTRACTS = [(value, label) for value, label in Appointment.ContractType.choices
+                      if value != Appointment.ContractType.COVER]
 COLUMN_NAMES = [c.name for c in COLUMNS]
 
 # Which column a model field's error belongs to.
@@ -80,7 +88,8 @@ PERSON_FIELDS = {"given_name": "given_name", "family_name": "family_name",
                  "substantive_employer": "substantive_employer"}
 APPOINTMENT_FIELDS = {"start_date": "start_date", "end_date": "end_date",
                       "wte": "appointment_wte", "honorarium_share": "honorarium_share",
-                      "post": "post_title", "person": "work_email"}
+                      "post": "post_title", "person": "work_email",
+                      "contract_type": "contract_type", "home_organisation": "home_organisation"}
 
 
 class ImportFileError(Exception):
@@ -340,6 +349,12 @@ def _import_row(values, result, lookups, by):
         employer = lookups.organisation(get("substantive_employer"), editable=False)
         if employer is None:
             error("substantive_employer", f"No organisation '{get('substantive_employer')}'.")
+    contract = _contract(get("contract_type"), error)
+    home = None
+    if get("home_organisation"):
+        home = lookups.organisation(get("home_organisation"), editable=False)
+        if home is None:
+            error("home_organisation", f"No organisation '{get('home_organisation')}'.")
     if result.errors:
         return
 
@@ -351,13 +366,14 @@ def _import_row(values, result, lookups, by):
     existing = Appointment.objects.filter(post=post, person=person, start_date=start).first()
     if existing:
         if end and end != existing.end_date:
-            error("end_date", f"The register has this term ending {existing.end_date:%-d %B %Y};"
+            error("end_date", f"The register has this term ending {existing.term_end_text};"
                               " record an extension instead of importing a new end date.")
         result.actions["appointment"] = "unchanged"
         return
     try:
         services.appoint(post=post, person=person, start_date=start, end_date=end,
-                         wte=appointment_wte, honorarium_share=share, by=by)
+                         wte=appointment_wte, honorarium_share=share, contract_type=contract,
+                         home_organisation=home, by=by)
     except ValidationError as problem:
         _record(problem, APPOINTMENT_FIELDS, error)
         return
@@ -467,6 +483,23 @@ def _yes_no(text, column, error):
     if text.lower() in ("yes", "y", "true", "1"):
         return True
     error(column, "Enter yes or no.")
+    return None
+
+
+def _contract(text, error):
+    """The contract type a row names; blank is a fixed term."""
+    words = text.lower().replace("-", " ").replace("_", " ").strip()
+    if not words:
+        return Appointment.ContractType.FIXED_TERM
+    for value, label in IMPORTED_CONTRACTS:
+        if words in (value.replace("_", " "), label.lower()):
+            return value
+    if words in ("cover", "acting", "interim", "acting or interim cover"):
+        error("contract_type", "Record acting or interim cover on the register's appoint page, "
+                               "where you choose the appointment it covers.")
+    else:
+        error("contract_type", f"'{text}' is not one of: "
+                               f"{', '.join(label for _, label in IMPORTED_CONTRACTS)}.")
     return None
 
 

@@ -187,9 +187,121 @@ class EqualityProfile(models.Model):
         return f"Equality data for person {self.person_id}"
 
 
+class HonoraryContractQuerySet(models.QuerySet):
+    """Honorary contracts are reached through the people who hold them, and changed by HR of
+    the partner (or partnership) they are held with."""
+
+    def visible_to(self, user):
+        return self.filter(person__in=Person.objects.visible_to(user).values("pk"))
+
+    @access.scoped
+    def editable_by(self, user):
+        return self.filter(
+            Q(organisation__in=Organisation.objects.editable_by(user).values("pk"))
+            | Q(partnership__in=access.granted_systems(user, access.EDIT))
+        )
+
+    def in_force(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(start_date__lte=on).filter(
+            Q(end_date__gte=on) | Q(end_date__isnull=True))
+
+    def counts_by_partner(self):
+        """[(partner name, how many people hold one with it, whether it is an organisation)],
+        partnerships first, then the most held: how many leaders hold honorary status or
+        contracts with each partner."""
+        rows = (self.order_by().values("partnership__name", "organisation__name")
+                .annotate(people=models.Count("person", distinct=True)))
+        return sorted(((r["partnership__name"] or r["organisation__name"], r["people"],
+                        r["partnership__name"] is None) for r in rows),
+                      key=lambda row: (row[2], -row[1], row[0]))
+
+
+class HonoraryContract(models.Model):
+    """An honorary contract, or honorary status, that a person holds with a partner: what lets a
+    leader employed by one partner work in another (an NHS honorary contract for a university
+    academic), or a partnership's honorary status for its leaders (an academic health
+    partnership employs nobody). Not an appointment: no post, no WTE, no term rules; its own
+    record, with its own history."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT,
+                               related_name="honorary_contracts")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="honorary_contracts", verbose_name="partner organisation",
+    )
+    partnership = models.ForeignKey(
+        "roles.System", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="honorary_contracts",
+        help_text="Honorary status with a partnership as a whole (it employs nobody).",
+    )
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True,
+                                help_text="The last day, if the contract has one.")
+    reference = models.CharField(max_length=60, blank=True,
+                                 help_text="The partner's reference, e.g. a passport number.")
+    purpose = models.CharField("what it is for", max_length=300)
+    history = HistoricalRecords()
+
+    objects = HonoraryContractQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person", "-start_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=False, partnership__isnull=True)
+                | Q(organisation__isnull=True, partnership__isnull=False),
+                name="honorary_with_one_partner",
+                violation_error_message="An honorary contract is held with one partner "
+                                        "organisation or one partnership.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="honorary_end_after_start",
+                violation_error_message="The last day cannot be before the first.",
+            ),
+        ]
+
+    def __str__(self):
+        person = self.person if self.person_id else "(nobody yet)"
+        return f"{self.kind_text} with {self.held_with or '(no partner yet)'} — {person}"
+
+    def get_absolute_url(self):
+        return reverse("appointments:honorary-detail", args=[self.pk])
+
+    @property
+    def held_with(self):
+        return self.organisation or self.partnership
+
+    @property
+    def kind_text(self):
+        return "Honorary status" if self.partnership_id else "Honorary contract"
+
+    def is_in_force(self, on=None):
+        on = on or timezone.localdate()
+        return self.start_date <= on and (self.end_date is None or on <= self.end_date)
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.organisation_id and self.partnership_id:
+            errors["organisation"] = "Choose the partner organisation or the partnership, not both."
+        elif not (self.organisation_id or self.partnership_id):
+            errors["organisation"] = "Choose the partner organisation or the partnership."
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = "The last day cannot be before the first."
+        if errors:
+            raise ValidationError(errors)
+
+
 def _ending_within(days, on):
+    # A permanent appointment (no end date) is never ending.
     return Q(status=Appointment.Status.ACTIVE, start_date__lte=on, end_date__gte=on,
              end_date__lte=on + datetime.timedelta(days=days))
+
+
+def _not_ended_before(day):
+    return Q(end_date__gte=day) | Q(end_date__isnull=True)
 
 
 class AppointmentQuerySet(models.QuerySet):
@@ -244,15 +356,31 @@ class AppointmentQuerySet(models.QuerySet):
                 output_field=models.BooleanField()))
 
     def live(self):
-        """Appointments that are, or will be, held: not yet closed early."""
+        """Appointments that are, or will be, held: not yet closed early, term not yet ended."""
         return self.filter(status__in=Appointment.LIVE)
 
     def in_force(self, on=None):
-        """Held on the day: accepted, started and not yet ended."""
+        """Held on the day: accepted, started and not yet ended (a permanent appointment has no
+        end). About any day, past ones included, so it reads the dates; what is true *today* is
+        also the state (``term_ended``, ``lapsed``)."""
         on = on or timezone.localdate()
-        return self.exclude(status=Appointment.Status.OFFERED).filter(
-            start_date__lte=on, end_date__gte=on
-        )
+        return self.exclude(status=Appointment.Status.OFFERED).filter(start_date__lte=on).filter(
+            _not_ended_before(on))
+
+    def not_ended_before(self, day):
+        """Terms that run to ``day`` or later: ending on or after it, or permanent."""
+        return self.filter(_not_ended_before(day))
+
+    def term_ended(self):
+        """Terms that reached their end date (the daily sweep, or a decision to let them end,
+        moved them to "term ended")."""
+        return self.filter(status=Appointment.Status.TERM_ENDED)
+
+    def due_to_end(self, today=None):
+        """Active terms whose last day is behind ``today``: what the daily sweep moves to "term
+        ended"."""
+        today = today or timezone.localdate()
+        return self.filter(status=Appointment.Status.ACTIVE, end_date__lt=today)
 
     def ending_within(self, days, on=None):
         """Active terms ending between the day and ``days`` later (inclusive)."""
@@ -282,13 +410,15 @@ class AppointmentQuerySet(models.QuerySet):
         no decision, no extension and no successor, on a post that still exists: someone must
         decide what happens to the post."""
         on = on or timezone.localdate()
-        return (self.filter(status=Appointment.Status.ACTIVE, end_date__lte=on,
-                            end_date__gte=on - datetime.timedelta(days=within_days),
-                            post__disestablished_on__isnull=True)
+        return (self.term_ended().filter(end_date__lte=on,
+                                         end_date__gte=on - datetime.timedelta(days=within_days),
+                                         post__disestablished_on__isnull=True)
                 .undecided().without_successor())
 
     def overlapping(self, start, end):
-        return self.filter(start_date__lte=end, end_date__gte=start)
+        """Terms that share a day with ``start`` to ``end`` (None: no end, permanent)."""
+        overlap = self.filter(_not_ended_before(start))
+        return overlap if end is None else overlap.filter(start_date__lte=end)
 
     def undecided(self):
         """No standing decision (extend, re-advertise or let end) about the current end of the
@@ -304,24 +434,47 @@ class AppointmentQuerySet(models.QuerySet):
 
 
 class Appointment(models.Model):
-    """A person in a post for a fixed term. ``end_date`` is the last day of the term; it moves
-    later only through an Extension, and earlier only by ending or ceasing the appointment, both of
-    which record when and why."""
+    """A person in a post on a contract: a fixed term (the default), a permanent post (no end
+    date, still reviewed every year), acting or interim cover of another appointment on the same
+    post (within its dates, and allowed to overlap it and it only), or a secondment from a home
+    organisation for a fixed term. ``end_date`` is the last day of the term; it moves later only
+    through an Extension, and earlier only by ending or ceasing the appointment, both of which
+    record when and why. When the last day has passed the daily sweep moves the term to "term
+    ended"."""
 
     class Status(models.TextChoices):
         OFFERED = "offered", "Offered"
         ACTIVE = "active", "Active"
+        TERM_ENDED = "term_ended", "Term ended"
         ENDED = "ended", "Ended early"
         CEASED = "ceased", "Ceased"
 
-    # Ended early or ceased: closed for good. Offered or active: live, still to be held.
+    class ContractType(models.TextChoices):
+        FIXED_TERM = "fixed_term", "Fixed term"
+        PERMANENT = "permanent", "Permanent"
+        COVER = "cover", "Acting or interim cover"
+        SECONDMENT = "secondment", "Secondment"
+
+    # Ended early or ceased: closed for good. Offered or active: live, still to be held. A term
+    # that ended is neither: it can still be decided on (extended late, re-advertised, let end).
     CLOSED = (Status.ENDED, Status.CEASED)
     LIVE = (Status.OFFERED, Status.ACTIVE)
 
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="appointments")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="appointments")
+    contract_type = models.CharField(max_length=12, choices=ContractType.choices,
+                                     default=ContractType.FIXED_TERM)
+    covers = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="covered_by",
+        verbose_name="covers", help_text="For acting or interim cover: the appointment covered.",
+    )
+    home_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="For a secondment: the organisation the secondee comes from.",
+    )
     start_date = models.DateField()
-    end_date = models.DateField(help_text="The last day of the term.")
+    end_date = models.DateField(null=True, blank=True,
+                                help_text="The last day of the term (none for a permanent post).")
     wte = models.DecimalField(
         "WTE", max_digits=4, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
@@ -357,9 +510,35 @@ class Appointment(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(end_date__gt=models.F("start_date")),
+                condition=Q(end_date__isnull=True) | Q(end_date__gt=models.F("start_date")),
                 name="appointment_end_after_start",
                 violation_error_message="The end of the term must be after its start.",
+            ),
+            # Only a permanent appointment has no end; it gets one only when it is closed.
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=False) | Q(contract_type="permanent"),
+                name="appointment_end_unless_permanent",
+                violation_error_message="Enter the last day of the term.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | ~Q(contract_type="permanent")
+                | Q(status__in=["ended", "ceased"]),
+                name="appointment_permanent_has_no_end",
+                violation_error_message="A permanent appointment has no end date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(contract_type="cover", covers__isnull=False)
+                | (~Q(contract_type="cover") & Q(covers__isnull=True)),
+                name="appointment_cover_names_what_it_covers",
+                violation_error_message="Cover names the appointment it covers, and only cover "
+                                        "does.",
+            ),
+            models.CheckConstraint(
+                condition=Q(contract_type="secondment", home_organisation__isnull=False)
+                | (~Q(contract_type="secondment") & Q(home_organisation__isnull=True)),
+                name="appointment_secondment_has_home",
+                violation_error_message="A secondment names the organisation the secondee "
+                                        "comes from, and only a secondment does.",
             ),
             models.CheckConstraint(
                 condition=Q(wte__gt=0) & Q(wte__lte=1), name="appointment_wte_range"
@@ -372,7 +551,7 @@ class Appointment(models.Model):
                     Q(status__in=["ended", "ceased"], end_recorded_at__isnull=False)
                     & ~Q(end_reason="")
                 )
-                | Q(status__in=["offered", "active"], end_recorded_at__isnull=True,
+                | Q(status__in=["offered", "active", "term_ended"], end_recorded_at__isnull=True,
                     end_reason=""),
                 name="appointment_closure_recorded",
                 violation_error_message="An ended or ceased appointment records when and why.",
@@ -393,18 +572,18 @@ class Appointment(models.Model):
 
     @property
     def status_tag(self):
-        """(words, NHS tag colour) for the appointment's state today, as lists show it."""
-        today = timezone.localdate()
+        """(words, NHS tag colour) for the appointment's state, as lists show it. The state says
+        whether the term has ended (the daily sweep records it), not a comparison of dates."""
         if self.status == self.Status.OFFERED:
             return ("Offered", "yellow")
-        if self.is_closed:
+        if self.is_closed or self.status == self.Status.TERM_ENDED:
             return (self.get_status_display(), "grey")
-        if self.start_date is None or self.end_date is None:  # not saved yet
+        if self.start_date is None:  # not saved yet
             return (self.get_status_display(), "")
-        if self.end_date < today:
-            return ("Term ended", "grey")
-        if self.start_date > today:
+        if self.start_date > timezone.localdate():
             return ("Starts later", "blue")
+        if self.is_cover:
+            return ("Acting", "green")
         return ("Active", "green")
 
     @property
@@ -412,21 +591,40 @@ class Appointment(models.Model):
         """Ended early or ceased: it can no longer be extended, ended or decided on."""
         return self.status in self.CLOSED
 
+    @property
+    def is_permanent(self):
+        return self.contract_type == self.ContractType.PERMANENT
+
+    @property
+    def is_cover(self):
+        return self.contract_type == self.ContractType.COVER
+
+    @property
+    def has_term_ended(self):
+        return self.status == self.Status.TERM_ENDED
+
     def is_in_force(self, on=None):
         on = on or timezone.localdate()
-        return self.status != self.Status.OFFERED and self.start_date <= on <= self.end_date
+        return (self.status != self.Status.OFFERED and self.start_date <= on
+                and (self.end_date is None or on <= self.end_date))
 
     def days_to_end(self, on=None):
+        """Days left in the term; None for a permanent appointment."""
+        if self.end_date is None:
+            return None
         return (self.end_date - (on or timezone.localdate())).days
 
     def clean(self):
-        """The rules of a term: it ends after it starts, it fits its post, and it does not collide
-        with other terms on the same post."""
+        """The rules of a term: it ends after it starts (or, permanent, never), it fits its
+        post, cover stays within what it covers, and it does not collide with other terms on the
+        same post."""
         super().clean()
-        if not (self.start_date and self.end_date and self.post_id and self.wte is not None):
+        if not (self.start_date and self.post_id and self.wte is not None):
             return
-        errors = {}
-        if self.end_date <= self.start_date:
+        errors = self._contract_errors()
+        if errors:
+            raise ValidationError(errors)
+        if self.end_date is not None and self.end_date <= self.start_date:
             errors["end_date"] = "The end of the term must be after its start."
         post = self.post
         if self.wte > post.wte:
@@ -443,17 +641,73 @@ class Appointment(models.Model):
                 f"(£{post.honorarium:,.2f})."
             )
         if not errors:
+            errors.update(self._cover_errors())
+        if not errors:
             errors.update(self._collisions())
         if errors:
             raise ValidationError(errors)
 
+    def _contract_errors(self):
+        """What each kind of contract must say: a permanent post no end, the rest an end; cover
+        the appointment it covers; a secondment the home organisation."""
+        Type, errors = self.ContractType, {}
+        if self.contract_type == Type.PERMANENT:
+            if self.end_date is not None and not self.is_closed:
+                errors["end_date"] = "A permanent appointment has no end date: leave it blank."
+        elif self.end_date is None:
+            errors["end_date"] = "Enter the last day of the term."
+        if self.contract_type == Type.COVER and self.covers_id is None:
+            errors["covers"] = "Select the appointment this one covers."
+        if self.contract_type != Type.COVER and self.covers_id is not None:
+            errors["covers"] = "Only acting or interim cover covers another appointment."
+        if self.contract_type == Type.SECONDMENT and self.home_organisation_id is None:
+            errors["home_organisation"] = "Select the organisation the secondee comes from."
+        if self.contract_type != Type.SECONDMENT and self.home_organisation_id is not None:
+            errors["home_organisation"] = "Only a secondment has a home organisation."
+        return errors
+
+    def _cover_errors(self):
+        """Cover is bounded by what it covers: the same post, another person, starting and
+        ending within it, and taking no more time than it."""
+        if not self.is_cover:
+            return {}
+        covered = self.covers
+        if covered.post_id != self.post_id:
+            return {"covers": f"Cover is on the post it covers: {covered.post}."}
+        if covered.is_cover:
+            return {"covers": "Choose the substantive appointment, not another cover."}
+        if covered.person_id == self.person_id:
+            return {"person": f"{self.person} cannot cover their own appointment."}
+        if covered.status == self.Status.OFFERED or covered.is_closed:
+            return {"covers": f"{covered.person}'s appointment is "
+                              f"{covered.get_status_display().lower()}: only an appointment "
+                              "that is held can be covered."}
+        if self.start_date < covered.start_date or (
+                covered.end_date is not None and self.end_date > covered.end_date):
+            return {"start_date" if self.start_date < covered.start_date else "end_date": (
+                f"Cover must start and end within the appointment it covers "
+                f"({covered.start_date:%-d %B %Y} to {covered.term_end_text})."
+            )}
+        if self.wte > covered.wte:
+            return {"wte": (f"Cover takes at most the time of the appointment it covers "
+                            f"({wte_text(covered.wte)} WTE).")}
+        return {}
+
+    @property
+    def term_end_text(self):
+        """The last day of the term in words, or that there is none."""
+        return f"{self.end_date:%-d %B %Y}" if self.end_date else "no end date (permanent)"
+
     def _collisions(self):
-        others = list(
-            Appointment.objects.filter(post_id=self.post_id)
-            .exclude(pk=self.pk)
-            .overlapping(self.start_date, self.end_date)
-            .select_related("person")
-        )
+        """Other terms on the post that share a day with this one. Cover stands in for the
+        appointment it covers: it may overlap that one (and only that one, unless the post
+        allows job share), and it is never counted a second time beside it."""
+        others = [
+            a for a in Appointment.objects.filter(post_id=self.post_id).exclude(pk=self.pk)
+            .overlapping(self.start_date, self.end_date).select_related("person")
+            # This appointment's own cover, or the appointment this one covers.
+            if not (self.pk and a.covers_id == self.pk) and a.pk != self.covers_id
+        ]
         if not others:
             return {}
         post = self.post
@@ -462,14 +716,22 @@ class Appointment(models.Model):
             other = same_person[0]
             return {"start_date": (
                 f"{other.person} already holds this post from {other.start_date:%-d %B %Y} to "
-                f"{other.end_date:%-d %B %Y}; terms for the same person cannot overlap."
+                f"{other.term_end_text}; terms for the same person cannot overlap."
             )}
         if not post.job_share_allowed:
             other = others[0]
+            if self.is_cover:
+                return {"post": (
+                    f"{post} does not allow job share: cover may overlap only the appointment "
+                    f"it covers, and {other.person} holds the post from "
+                    f"{other.start_date:%-d %B %Y} to {other.term_end_text}."
+                )}
             return {"post": (
                 f"{post} does not allow job share and {other.person} holds it from "
-                f"{other.start_date:%-d %B %Y} to {other.end_date:%-d %B %Y}."
+                f"{other.start_date:%-d %B %Y} to {other.term_end_text}."
             )}
+        # Covers stand in for the holders they cover, who are counted already.
+        others = [a for a in others if not a.is_cover]
         errors = {}
         peak_wte = _peak(self, others, lambda a: a.wte)
         if peak_wte > post.wte:
@@ -488,15 +750,21 @@ class Appointment(models.Model):
         return errors
 
 
+def last_day(appointment):
+    """The last day of a term, with a permanent one running on indefinitely."""
+    return appointment.end_date or datetime.date.max
+
+
 def _peak(appointment, others, amount):
     """The largest total of ``amount`` held on any one day of ``appointment``'s term."""
     events = []
     for a in [appointment, *others]:
         start = max(a.start_date, appointment.start_date)
-        end = min(a.end_date, appointment.end_date)
+        end = min(last_day(a), last_day(appointment))
         if start <= end:
             events.append((start, 0, amount(a)))
-            events.append((end + datetime.timedelta(days=1), -1, -amount(a)))
+            if end < datetime.date.max:
+                events.append((end + datetime.timedelta(days=1), -1, -amount(a)))
     total = peak = ZERO
     # On the same day, terms ending the day before are removed before new ones are added.
     for _day, _order, change in sorted(events, key=lambda e: (e[0], e[1])):
@@ -586,6 +854,35 @@ class Extension(models.Model):
             return None
         delta = self.new_end_date - self.old_end_date
         return round(delta.days / 30.44, 1)
+
+
+class CommitmentConsent(models.Model):
+    """An approver's consent to a person holding more leadership time than their system's
+    ceiling, given for an appointment or an extension: evidence of who agreed, when and why,
+    kept beside what it allowed (docs/adr/0005)."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE,
+                                    related_name="commitment_consents")
+    extension = models.OneToOneField(Extension, on_delete=models.CASCADE, null=True, blank=True,
+                                     related_name="commitment_consent")
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="+", help_text="The approver who consented.")
+    given_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+    peak_wte = models.DecimalField("peak WTE", max_digits=5, decimal_places=2)
+    peak_on = models.DateField(help_text="The first day the peak is held.")
+    ceiling_wte = models.DecimalField("ceiling WTE", max_digits=4, decimal_places=2)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, related_name="+")
+
+    class Meta:
+        ordering = ["given_at", "pk"]
+
+    def __str__(self):
+        if self.peak_wte is None or self.ceiling_wte is None:
+            return "Consent above the commitment ceiling"
+        return (f"{wte_text(self.peak_wte)} WTE, above the ceiling of "
+                f"{wte_text(self.ceiling_wte)} WTE")
 
 
 class VacancyQuerySet(models.QuerySet):
@@ -714,8 +1011,8 @@ class Vacancy(models.Model):
             "shortlisted": self.shortlisted_on,
             "interviewed": self.interview_on,
             "offered": self.offer_on,
-            "started": appointment.start_date if appointment
-            and appointment.status == Appointment.Status.ACTIVE else None,
+            "started": appointment.start_date if appointment and appointment.status in (
+                Appointment.Status.ACTIVE, Appointment.Status.TERM_ENDED) else None,
         }
 
     @property
@@ -970,6 +1267,17 @@ class ApprovalRequest(models.Model):
                                            blank=True)
     offered = models.BooleanField(default=False, help_text="Appointed as offered, not yet "
                                                            "accepted.")
+    contract_type = models.CharField(max_length=12, choices=Appointment.ContractType.choices,
+                                     default=Appointment.ContractType.FIXED_TERM)
+    covers = models.ForeignKey(Appointment, on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="cover_requests")
+    home_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
+                                          blank=True, related_name="+")
+    # An approver's consent to going above the commitment ceiling, given with the request and
+    # applied with it (an appointment or an extension).
+    consent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    consent_reason = models.TextField(blank=True)
     # An administrator's override of the route: always with a reason, shown for good.
     override_reason = models.TextField(blank=True)
     overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,

@@ -85,8 +85,9 @@ def term_endings(today, digest_users):
 
 
 def terms_ended_without_decision(today, digest_users):
-    """On the end date (or soon after, if a sweep was missed) of a term with no decision, no
-    extension and no successor: escalate to the CMO/CNO office of the system."""
+    """When a term has ended (the sweep moved it to "term ended" the day after its last day, or
+    soon after if a sweep was missed) with no decision, no extension and no successor: escalate
+    to the CMO/CNO office of the system."""
     candidates = (
         Appointment.objects.lapsed(today, within_days=ESCALATION_WINDOW_DAYS)
         .select_related("person", "post__system", "post__host_organisation").order_by("pk")
@@ -109,11 +110,11 @@ def weekly_digests(today, digest_users):
         return
     year, week, _ = today.isocalendar()
     for user in User.objects.filter(weekly_digest=True, is_active=True).order_by("pk"):
-        visible = Appointment.objects.visible_to(user).filter(status=Appointment.Status.ACTIVE)
+        visible = Appointment.objects.visible_to(user)
         ending = list(visible.ending_within(90, on=today).undecided()
                       .select_related("person", "post").order_by("end_date")[:200])
-        ended = list(visible.filter(end_date__lt=today,
-                                    end_date__gte=today - datetime.timedelta(days=30))
+        ended = list(visible.term_ended()
+                     .filter(end_date__gte=today - datetime.timedelta(days=30))
                      .undecided().select_related("person", "post").order_by("end_date")[:200])
         if ending or ended:
             yield Due(Kind.WEEKLY_DIGEST, f"week@{year}-W{week:02d}", user, user.email.lower(),

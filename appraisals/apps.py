@@ -13,6 +13,9 @@ class AppraisalsConfig(AppConfig):
 
         hooks.add_extension_warning(services.extension_warnings)
         hooks.add_extension_gate(services.extension_gate)
+        # A cycle closes before its term ends, never after (the sweep, or a decision to let the
+        # term end).
+        hooks.add_before_terms_end(services.close_cycles_of_ending_terms)
         hooks.add_section("appointment", presenters.appointment_section)
         # Cycles past their closing date close before those due open, as ever.
         REGISTRY.add_daily_step(services.close_due_cycles)

@@ -12,5 +12,6 @@ def appointment_section(appointment, *, user, today):
     return Section("appraisals/_appointment_cycles.html", {
         "appointment": appointment,
         "cycles": Cycle.objects.filter(appointment=appointment).select_related("appraiser"),
-        "can_open_cycle": appointment.can_edit and not appointment.is_closed,
+        "can_open_cycle": appointment.can_edit and not appointment.is_closed
+        and not appointment.has_term_ended,
     })

@@ -30,9 +30,10 @@ RATER_KINDS = (Kind.RATER_INVITATION, Kind.RATER_CHASER)
 def appraisals_due(today, digest_users):
     """30 days before each anniversary of the start of a term, and overdue after it until an
     appraisal is recorded, to the leader and their appraiser."""
+    # Permanent appointments too: they have no end, and are reviewed every year.
     in_force = (Appointment.objects.filter(status=Appointment.Status.ACTIVE,
-                                           start_date__lte=today - datetime.timedelta(days=300),
-                                           end_date__gte=today)
+                                           start_date__lte=today - datetime.timedelta(days=300))
+                .not_ended_before(today)
                 .select_related("person__user", "post").order_by("pk"))
     for chunk in chunks(in_force):
         due = []
@@ -66,7 +67,7 @@ def _next_or_current_anniversary(appointment, today):
         if n < 1:
             continue
         anniversary = appointment.start_date + relativedelta(years=n)
-        if anniversary > appointment.end_date:
+        if appointment.end_date and anniversary > appointment.end_date:
             continue
         days = (anniversary - today).days
         if -APPRAISAL_OVERDUE_WINDOW_DAYS <= days <= APPRAISAL_NOTICE_DAYS:
@@ -95,14 +96,14 @@ def open_due_cycles(today):
         "appointment")
     candidates = (Appointment.objects.filter(status=Appointment.Status.ACTIVE,
                                              person__user__isnull=False,
-                                             start_date__lte=today - relativedelta(months=10),
-                                             end_date__gt=today)
+                                             start_date__lte=today - relativedelta(months=10))
+                  .not_ended_before(today + datetime.timedelta(days=1))
                   .exclude(pk__in=recent).only("pk", "start_date", "end_date"))
     due = []
     for appointment in candidates.iterator(chunk_size=2000):
         years = relativedelta(today, appointment.start_date).years + 1
         anniversary = appointment.start_date + relativedelta(years=years)
-        if anniversary <= appointment.end_date and \
+        if (appointment.end_date is None or anniversary <= appointment.end_date) and \
                 (anniversary - today).days <= OPEN_AHEAD_DAYS:
             due.append(appointment.pk)
     if not due:

@@ -73,7 +73,9 @@ def open_cycle(*, appointment, by, appraiser=None, closes_on=None, template_vers
                               "one is responsible to."
     elif appraiser.pk == appointment.person.user_id:
         errors["appraiser"] = "Leaders cannot appraise themselves."
-    if Cycle.objects.filter(appointment=appointment).in_progress().exists():
+    if appointment.is_closed or appointment.has_term_ended:
+        errors["appointment"] = "The term has ended: a 360° appraisal is for a term still held."
+    elif Cycle.objects.filter(appointment=appointment).in_progress().exists():
         errors["appointment"] = "This appointment already has a 360° appraisal in progress."
     closes_on = closes_on or today + Cycle.DEFAULT_LENGTH
     if closes_on <= today:
@@ -363,6 +365,16 @@ def close_cycle(*, cycle, by=None):
     _tell(cycle, Notification.Kind.APPRAISAL_DUE, f"closed-{cycle.pk}", cycle.appraiser,
           subject=f"The 360° report for {cycle.leader} is ready for you", template="report_ready")
     return cycle
+
+
+def close_cycles_of_ending_terms(appointment_ids):
+    """A 360° cycle does not outlive its term: when the term ends (the daily sweep, or a
+    decision to let it end), the cycles still in progress close first, as on their closing
+    date."""
+    due = list(Cycle.objects.in_progress().filter(appointment_id__in=appointment_ids))
+    for cycle in due:
+        close_cycle(cycle=cycle)
+    return len(due)
 
 
 def close_due_cycles(today):

@@ -34,7 +34,8 @@ def warn_if_over_budget(request, budget):
 
 @admin.register(System)
 class SystemAdmin(GuardedModelAdmin, SimpleHistoryAdmin):
-    list_display = ["name", "short_name", "kind", "organisation_count", "post_count"]
+    list_display = ["name", "short_name", "kind", "commitment_ceiling_wte", "organisation_count",
+                    "post_count"]
     list_filter = ["kind"]
     search_fields = ["name", "short_name"]
 

@@ -65,6 +65,12 @@ class System(models.Model):
     name = models.CharField(max_length=200, unique=True)
     short_name = models.CharField(max_length=40, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ICS)
+    commitment_ceiling_wte = models.DecimalField(
+        "commitment ceiling (WTE)", max_digits=4, decimal_places=2, default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("2.00"))],
+        help_text="The most leadership time one person may hold across all their appointments "
+                  "on any day. Appointing or extending above it needs an approver's consent.",
+    )
     history = HistoricalRecords()
 
     objects = SystemQuerySet.as_manager()

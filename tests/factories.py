@@ -104,7 +104,10 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     end_date = factory.LazyAttribute(lambda o: o.start_date.replace(year=o.start_date.year + 3)
                                      - datetime.timedelta(days=1))
     wte = factory.LazyAttribute(lambda o: o.post.wte)
-    status = Appointment.Status.ACTIVE
+    # A term whose last day is behind the test's day has ended, as the daily sweep records.
+    status = factory.LazyAttribute(lambda o: Appointment.Status.TERM_ENDED
+                                   if o.end_date and datetime.date.fromisoformat(str(o.end_date))
+                                   < TODAY else Appointment.Status.ACTIVE)
 
 
 def grant(user, codename, obj):

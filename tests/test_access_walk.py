@@ -8,7 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from appointments import services
-from appointments.models import Appointment, TermEndDecision, Vacancy
+from appointments.models import Appointment, HonoraryContract, TermEndDecision, Vacancy
 from appraisals.models import Rater, Response
 from appraisals.services import open_cycle
 from ccpl import access
@@ -65,6 +65,10 @@ RULES = {
     "appointments:person-detail": ("person", 200, SEES_NORTH | {"leader", "appraiser"}),
     "appointments:person-edit": ("person", 200, {"admin", "hr", "leader"}),
     "appointments:equality": (None, 200, {"leader"}),
+    # Honorary contracts: seen with the person, recorded by HR of the partner.
+    "appointments:honorary-create": ("person", 200, {"admin", "hr"}),
+    "appointments:honorary-detail": ("honorary", 200, SEES_NORTH | {"leader", "appraiser"}),
+    "appointments:honorary-edit": ("honorary", 200, {"admin", "hr"}),
     "appointments:appointment-list": (None, 200, EVERYONE),
     "appointments:appointment-create": (None, 200, EDITS_SOMEWHERE),
     "appointments:appointment-detail": ("appointment", 200,
@@ -202,7 +206,11 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
         route.allows_outside_agreement = True
         route.save()
         outside = services.request_for_vacancy(vacancy)
+        honorary = HonoraryContract.objects.create(
+            person=person, organisation=trust, start_date=D(2024, 4, 1), reference=f"HC-{side}",
+            purpose="Clinical sessions at the trust")
         objects[side] = {"post": post, "person": person, "appointment": appointment,
+                         "honorary": honorary,
                          "decision": decision, "bulk_change": batch, "cycle": cycle,
                          "rater": rater, "response": response, "body": body, "seat": seat,
                          "framework": framework, "action": action, "vacancy": vacancy,

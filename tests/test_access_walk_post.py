@@ -33,6 +33,7 @@ from ccpl import access
 from . import test_access_walk as get_walk
 from .factories import (
     AppointmentFactory,
+    PersonFactory,
     PostFactory,
     UserFactory,
     grant,
@@ -185,7 +186,7 @@ def import_csv(objs):
               "work_email": f"robin.{objs['side']}@nhs.example", "profession": "Nurse",
               "registration_body": "", "registration_number": "", "substantive_employer": "",
               "start_date": "2027-04-01", "end_date": "", "appointment_wte": "",
-              "honorarium_share": ""}
+              "honorarium_share": "", "contract_type": "", "home_organisation": ""}
     return "\n".join([",".join(imports.COLUMN_NAMES),
                       ",".join(values[c] for c in imports.COLUMN_NAMES)]).encode()
 
@@ -197,6 +198,12 @@ def job_description_body(objs, user):
             "criteria-MIN_NUM_FORMS": 0, "criteria-MAX_NUM_FORMS": 1000,
             "criteria-0-category": "experience", "criteria-0-text": "Board experience",
             "criteria-0-requirement": "essential", "criteria-0-assessed_by": ["by_application"]}
+
+
+def honorary_body(objs, user, purpose="Clinical sessions and research at the trust"):
+    return {"held_with": f"organisation:{objs['trust'].pk}",
+            **date_fields("start_date", D(2024, 4, 1)), "reference": "HC-2",
+            "purpose": purpose}
 
 
 def nothing(objs, user):
@@ -289,6 +296,13 @@ CHANGES = {
     # A leader changes their own contact details; HR change the rest.
     "appointments:person-edit": Change(by_pk("person"), HR | {"leader"},
                                        frozenset({"appointments_person"}), body=person_body),
+    # Honorary contracts, recorded and changed by HR of the partner they are held with.
+    "appointments:honorary-create": Change(
+        by_pk("person"), HR, frozenset({"appointments_honorarycontract"}),
+        body=lambda objs, user: honorary_body(objs, user, purpose="Honorary passport")),
+    "appointments:honorary-edit": Change(
+        by_pk("honorary"), HR, frozenset({"appointments_honorarycontract"}),
+        body=honorary_body),
     # Appointments and their terms.
     # HR ask for a direct appointment or an extension; the route's parties decide (the CMO/CNO
     # office asking for an extension is its one party, and it is made at once).
@@ -368,7 +382,7 @@ CHANGES = {
         body=lambda objs, user: date_fields("interview_on", D(2026, 11, 10))),
     "appointments:vacancy-offer": Change(
         by_pk("interviewed"), HR, frozenset({"appointments_appointment", "appointments_vacancy"}),
-        body=lambda objs, user: {"person": objs["person"].pk,
+        body=lambda objs, user: {"person": objs["candidate"].pk,
                                  **date_fields("start_date", D(2027, 1, 1))}),
     "appointments:vacancy-accept": Change(
         by_pk("offered"), HR, frozenset({"appointments_appointment", "appointments_vacancy"})),
@@ -441,7 +455,8 @@ CHANGES = {
 READ_ONLY = {
     "accessibility", "notification-list", "appointments:dashboard",
     "appointments:calendar-feed", "appointments:post-list", "appointments:post-detail",
-    "appointments:person-list", "appointments:person-detail", "appointments:appointment-list",
+    "appointments:person-list", "appointments:person-detail", "appointments:honorary-detail",
+    "appointments:appointment-list",
     "appointments:appointment-detail", "appointments:bulk-progress", "appointments:bulk-result",
     "appointments:approval-detail",
     "appointments:import-template", "appointments:vacancy-list", "appointments:vacancy-detail",
@@ -523,10 +538,16 @@ def walk_world(world, admin_user):
     users, objects = world
     for side, objs in objects.items():
         trust, system, person = objs["post"].host_organisation, objs["system"], objs["person"]
+        # The leader holds four posts at once, for the 360° steps; the bulk extension of them
+        # all must fit under the system's commitment ceiling.
+        system.commitment_ceiling_wte = 2
+        system.save()
         leader, appraiser = person.user, objs["cycle"].appraiser
 
         def post(trust=trust, system=system):
             return PostFactory(host_organisation=trust, system=system)
+
+        candidate = PersonFactory(substantive_employer=trust)
 
         def held(post, person=person):
             return AppointmentFactory(post=post, person=person, start_date=D(2024, 4, 1),
@@ -551,7 +572,9 @@ def walk_world(world, admin_user):
             collecting=collecting, invited=invited[0], link=link, closed=closed,
             comment=closed.responses.filter(is_self=False).order_by("pk").first(),
             released=_cycle_at(Cycle.Stage.RELEASED, free, label=f"{side}-r", **cycles),
-            **{key: _vacancy_at(steps, post(), person=person, by=admin_user) for key, steps in
+            # Offers go to a candidate: the leader already holds all the time they may.
+            candidate=candidate,
+            **{key: _vacancy_at(steps, post(), person=candidate, by=admin_user) for key, steps in
                [("approved", 1), ("advertised", 2), ("shortlisted", 3), ("interviewed", 4),
                 ("offered", 5)]})
     return users, objects
@@ -629,6 +652,9 @@ FOREIGN = {
     "roles:post-edit": lambda south: {"system": south["system"].pk,
                                       "host_organisation": south["trust"].pk},
     "appointments:person-edit": lambda south: {"substantive_employer": south["trust"].pk},
+    "appointments:honorary-create": lambda south: {
+        "held_with": f"organisation:{south['trust'].pk}"},
+    "appointments:honorary-edit": lambda south: {"held_with": f"system:{south['system'].pk}"},
     "appointments:appointment-create": lambda south: {"person": south["person"].pk},
     "appointments:vacancy-offer": lambda south: {"person": south["person"].pk},
     "appraisals:cycle-create": lambda south: {"appraiser": south["cycle"].appraiser_id},

@@ -25,8 +25,10 @@ from appointments import services
 from appointments.models import (
     ApplicantCount,
     Appointment,
+    CommitmentConsent,
     EqualityProfile,
     Extension,
+    HonoraryContract,
     TermEndDecision,
     Vacancy,
 )
@@ -90,6 +92,11 @@ def _rows(n):
         ActionUpdate.objects.create(action=action, status="on_track", note="ok")
         vacancy = Vacancy.objects.create(post=post, appointment=appointment)
         ApplicantCount.objects.create(vacancy=vacancy, profession="nurse", applied=3)
+        HonoraryContract.objects.create(person=appointment.person, partnership=system,
+                                        start_date=D(2025, 1, 1), purpose="Honorary status")
+        CommitmentConsent.objects.create(
+            appointment=appointment, given_by=UserFactory(), reason="r", peak_wte=Decimal("1.2"),
+            peak_on=D(2025, 1, 1), ceiling_wte=Decimal("1"), recorded_by=UserFactory())
 
 
 def _count_queries(client, url):
@@ -181,6 +188,13 @@ def _world(by):
                                    text="Publish the register", due_on=D(2027, 1, 1))
     action.owner_posts.add(post, cmo_post)
     ActionUpdate.objects.create(action=action, status="on_track", note="Draft shared", by=by)
+
+    HonoraryContract.objects.create(person=leader, organisation=trust, start_date=D(2024, 4, 1),
+                                    reference="HC-1", purpose="Clinical work at the trust")
+    services.appoint(post=PostFactory(host_organisation=trust, system=system,
+                                      wte=Decimal("0.8")),
+                     person=leader, start_date=D(2026, 12, 1), wte=Decimal("0.8"),
+                     consent=services.Consent(by=by, reason="Covers a vacancy for a year"), by=by)
 
     Notification.objects.get_or_create(
         kind=Notification.Kind.TERM_ENDING, milestone="180@2028-03-31",
@@ -406,6 +420,7 @@ def test_adding_an_appointment_records_who_made_it(admin_client, admin_user, nor
     response = admin_client.post(reverse("admin:appointments_appointment_add"), {
         "post": north_post.pk, "person": person.pk, "start_date": "2026-04-01",
         "end_date": "2029-03-31", "wte": "0.4", "honorarium_share": "0", "status": "active",
+        "contract_type": "fixed_term",
         "extensions-TOTAL_FORMS": "0", "extensions-INITIAL_FORMS": "0",
     })
     assert response.status_code == 302

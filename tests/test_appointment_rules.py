@@ -304,7 +304,7 @@ class TestBulkChange:
                                    reason="Role not in the new model", agreed_by="CMO",
                                    agreed_on=D(2022, 10, 1), by=admin_user)
         ends = {a.pk: (a.end_date, a.status) for a in Appointment.objects.all()}
-        assert ends[leads[0].pk] == (D(2023, 3, 31), "active")
+        assert ends[leads[0].pk] == (D(2023, 3, 31), "term_ended")  # its last day has passed
         assert ends[leads[1].pk] == (D(2022, 10, 31), "ceased")
         assert list(leads[0].extensions.values_list("number", flat=True)) == [1, 2]
         assert leads[0].history.first().history_user == admin_user

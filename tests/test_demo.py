@@ -9,7 +9,14 @@ from django.apps import apps
 from django.core.management import call_command
 from django.urls import reverse
 
-from appointments.models import Appointment, ApprovalRequest, ApprovalRoute, Extension, Person
+from appointments.models import (
+    Appointment,
+    ApprovalRequest,
+    ApprovalRoute,
+    Extension,
+    HonoraryContract,
+    Person,
+)
 from appraisals.models import Cycle, Rater
 from ccpl.models import Notification, User
 from devdata import demo as demo_register
@@ -58,7 +65,8 @@ def test_the_london_extension_waves(demo):
     first_wave = Extension.objects.filter(appointment__in=legacy, number=1)
     assert set(first_wave.values_list("new_end_date", flat=True)) == {D(2022, 10, 31)}
     assert first_wave.count() == 10
-    assert set(legacy.filter(status="active").values_list("end_date", flat=True)) == {
+    # Their terms ended long ago: the register says so (term end is a state).
+    assert set(legacy.filter(status="term_ended").values_list("end_date", flat=True)) == {
         D(2022, 12, 31), D(2023, 3, 31)}
     ceased = legacy.filter(status="ceased")
     assert ceased.count() == 4
@@ -147,9 +155,52 @@ def test_terms_end_soon_and_posts_stand_vacant(demo):
     for days in (30, 90, 180):
         assert Appointment.objects.ending_within(days).exists()
     assert Post.objects.vacant().exists()
-    overdue = Appointment.objects.filter(status="active", end_date__lt=D(2026, 11, 23),
-                                         end_date__gt=D(2026, 10, 1)).undecided()
+    overdue = Appointment.objects.lapsed(D(2026, 11, 23), within_days=60)
     assert overdue.exists()
+    assert not Appointment.objects.due_to_end(D(2026, 11, 23)).exists()
+
+
+def test_the_trust_cmo_holds_a_permanent_post_still_reviewed_every_year(demo):
+    """Seed 004: the CMO is a permanent executive director, with no end date; nothing says the
+    term is ending, and the annual appraisal still falls on the anniversary of the start."""
+    cmo = Appointment.objects.get(post__system__short_name="HW",
+                                  post__title="Chief Medical Officer")
+    assert cmo.contract_type == "permanent" and cmo.end_date is None
+    assert cmo.is_in_force() and cmo.status_tag == ("Active", "green")
+    assert not Appointment.objects.ending_within(3650).filter(pk=cmo.pk).exists()
+    assert set(Appointment.objects.filter(post__system__short_name="NCL",
+                                          post__title__startswith="Chief ")
+               .exclude(contract_type="cover").values_list("contract_type", flat=True)) == {
+        "permanent"}
+
+
+def test_a_chief_nurse_on_leave_is_covered_by_an_acting_chief_nurse(demo):
+    cover = Appointment.objects.get(contract_type="cover")
+    covered = cover.covers
+    assert covered.post == cover.post and not cover.post.job_share_allowed
+    assert covered.is_in_force() and cover.is_in_force()
+    assert covered.start_date <= cover.start_date and cover.end_date
+    assert set(Appointment.objects.in_force().filter(post=cover.post)) == {cover, covered}
+
+
+def test_khp_leaders_hold_honorary_status_and_academics_nhs_honorary_contracts(demo):
+    """Seed 000: the partnership employs nobody. Every CAG leader holds its honorary status;
+    each university co-lead holds an NHS honorary contract with the trust hosting their CAG."""
+    leaders = Person.objects.filter(appointments__post__title__startswith="CAG Leader")
+    khp = System.objects.get(short_name="KHP")
+    assert leaders.count() == 12
+    for person in leaders:
+        assert person.honorary_contracts.filter(partnership=khp).exists(), person
+    academics = leaders.filter(substantive_employer__name="King's College London")
+    assert academics.exists()
+    for person in academics:
+        host = person.appointments.get().post.host_organisation
+        assert person.honorary_contracts.filter(organisation=host).exists(), person
+    counts = {name: n for name, n, _ in
+              HonoraryContract.objects.in_force().counts_by_partner()}
+    assert counts["King's Health Partners"] == 12
+    assert sum(n for name, n in counts.items() if name != "King's Health Partners") == \
+        academics.count() + 1  # and the executive director, employed by the university
 
 
 def test_running_it_twice_changes_nothing(demo):

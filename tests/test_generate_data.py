@@ -95,11 +95,18 @@ def test_every_post_person_organisation_and_budget_is_valid(output):
 
 def test_the_register_has_the_variety_benchmarks_need(output):
     appointments = list(Appointment.objects.select_related("post"))
-    assert any(a.end_date < TODAY for a in appointments)
-    assert any(a.start_date <= TODAY <= a.end_date for a in appointments)
+    assert any(a.end_date and a.end_date < TODAY for a in appointments)
+    assert any(a.end_date and a.start_date <= TODAY <= a.end_date for a in appointments)
     assert any(a.start_date > TODAY for a in appointments)
     statuses = Counter(a.status for a in appointments)
     assert set(statuses) == set(Appointment.Status.values)
+    # Term end is a state: no active term is past its last day; chief officers are permanent.
+    assert not [a for a in appointments if a.status == "active" and a.end_date
+                and a.end_date < TODAY]
+    permanent = [a for a in appointments if a.contract_type == "permanent"]
+    assert permanent and all(a.end_date is None for a in permanent)
+    assert {a.post.role_type.name for a in permanent} <= {"Chief Medical Officer",
+                                                           "Chief Nursing Officer"}
 
     terms = defaultdict(list)
     for a in appointments:

@@ -44,7 +44,8 @@ def row(**overrides):
         "family_name": "Example", "work_email": "alex.example@nhs.example",
         "profession": "Nurse", "registration_body": "NMC", "registration_number": "12A3456E",
         "substantive_employer": "", "start_date": "2026-04-01", "end_date": "",
-        "appointment_wte": "", "honorarium_share": "",
+        "appointment_wte": "", "honorarium_share": "", "contract_type": "",
+        "home_organisation": "",
     }
     values.update(overrides)
     return values
@@ -65,6 +66,30 @@ def test_preview_shows_what_would_be_created_and_writes_nothing(
     assert [r.actions for r in report.rows] == [
         {"post": "created", "person": "created", "appointment": "created"}] * 2
     assert not Post.objects.exists() and not Person.objects.exists()
+
+
+def test_a_permanent_post_is_imported_with_no_end_date(hr_north, north_trust, catalogue):
+    imports.apply([row(contract_type="Permanent")], by=hr_north)
+    appointment = Appointment.objects.get()
+    assert appointment.contract_type == "permanent" and appointment.end_date is None
+
+
+def test_a_secondment_names_its_home_organisation(hr_north, north_trust, catalogue):
+    report = imports.preview([row(contract_type="secondment")], by=hr_north)
+    assert ("home_organisation", "Select the organisation the secondee comes from.") in \
+        report.rows[0].errors
+    imports.apply([row(contract_type="Secondment", home_organisation="North Acute Trust")],
+                  by=hr_north)
+    assert Appointment.objects.get().home_organisation == north_trust
+
+
+def test_cover_and_made_up_contracts_are_refused_with_a_reason(hr_north, north_trust,
+                                                               catalogue):
+    report = imports.preview([row(contract_type="acting"), row(contract_type="zero hours")],
+                             by=hr_north)
+    assert report.rows[0].errors[0][1].startswith("Record acting or interim cover")
+    assert "'zero hours' is not one of" in report.rows[1].errors[0][1]
+    assert not Appointment.objects.exists()
 
 
 def test_import_creates_everything_with_history(hr_north, north_trust, catalogue):

@@ -140,12 +140,16 @@ class TestTermEnding:
 
 class TestEscalation:
     def test_a_term_that_ends_with_no_decision_goes_to_the_cmo_office(self, sweep_on, term):
+        """On its last day the term is still held; the next day's sweep records that it has
+        ended and tells the CMO/CNO office."""
         sweep_on(D(2027, 3, 31))
+        assert sent(Kind.TERM_ENDED) == []
+        sweep_on(D(2027, 4, 1))
         assert sent(Kind.TERM_ENDED) == [("end@2027-03-31", "cmo.office@example.org")]
 
     def test_a_successor_means_no_escalation(self, sweep_on, term):
         AppointmentFactory(post=term.post, start_date=D(2027, 4, 1), end_date=D(2030, 3, 31))
-        sweep_on(D(2027, 3, 31))
+        sweep_on(D(2027, 4, 1))
         assert sent(Kind.TERM_ENDED) == []
 
 

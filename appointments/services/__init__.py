@@ -7,6 +7,8 @@ these; nothing else writes these tables.
 - ``people``: people's records, their equality data, and inviting users to the register
 - ``approvals``: who must agree recruitment, direct appointments and extensions (the routes),
   HR's requests and each party's decision, agreements recorded from outside, overrides
+- ``contracts``: the end of a term as a state, consent above the commitment ceiling, honorary
+  contracts
 """
 
 from .approvals import (
@@ -28,6 +30,13 @@ from .approvals import (
     request_for_decision,
     request_for_vacancy,
     route_for,
+)
+from .contracts import (
+    Consent,
+    approvers,
+    end_lapsed_terms,
+    is_over_ceiling,
+    save_honorary_contract,
 )
 from .people import (
     Invitation,
@@ -66,6 +75,7 @@ from .terms import (
 )
 
 __all__ = [
+    "Consent", "approvers", "end_lapsed_terms", "is_over_ceiling", "save_honorary_contract",
     "BulkPlan", "Invitation", "PlannedChange", "grant_appointment_view", "may_invite",
     "system_grantable_by", "accept_offer", "agree_extension", "apply_bulk_change",
     "appoint", "cease", "closure_errors", "decide_approval", "decide_term_end",

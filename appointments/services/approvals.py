@@ -38,7 +38,7 @@ from ..models import (
     TermEndDecision,
     Vacancy,
 )
-from . import terms
+from . import contracts, terms
 
 Subject = ApprovalRoute.Subject
 Status = ApprovalRequest.Status
@@ -155,13 +155,14 @@ def _agree_own(request, by):
         _apply_if_agreed(request, by)
 
 
-def open_for_decision(*, decision, by, agree_own=True, bulk_change=None):
-    """The request behind a proposed extension (a term-end decision to extend)."""
+def open_for_decision(*, decision, by, agree_own=True, bulk_change=None, consent=None):
+    """The request behind a proposed extension (a term-end decision to extend), with the
+    approver's consent when it goes above the commitment ceiling."""
     appointment = decision.appointment
     route = route_for(appointment.post.system, Subject.EXTENSION)
     return _open(route=route, by=by, agree_own=agree_own, appointment=appointment,
                  term_end_decision=decision, proposed_end_date=decision.proposed_end_date,
-                 reason=decision.note, bulk_change=bulk_change)
+                 reason=decision.note, bulk_change=bulk_change, **_consent_fields(consent))
 
 
 def open_for_vacancy(*, vacancy, by, agree_own=True):
@@ -241,8 +242,21 @@ def _carry_out(request, *, how, evidence, agreed_on, override_reason, by):
 
 
 @transaction.atomic
+def _consent_fields(consent):
+    """The consent to going above the commitment ceiling, as the request keeps it."""
+    if consent is None:
+        return {}
+    return {"consent_by": consent.by, "consent_reason": consent.reason.strip()}
+
+
+def _consent(request):
+    if request.consent_by_id is None and not request.consent_reason:
+        return None
+    return contracts.Consent(by=request.consent_by, reason=request.consent_reason)
+
+
 def request_extension(*, appointment, new_end_date, reason, how=REQUEST, evidence="",
-                      agreed_on=None, override_reason="", by):
+                      agreed_on=None, override_reason="", consent=None, by):
     """Ask for an extension (the extend page): a term-end decision to extend and its request,
     agreed by the route's parties; or, where the route allows, an agreement already made
     outside the register; or an administrator's override. Refused, with nothing written, while
@@ -272,7 +286,8 @@ def request_extension(*, appointment, new_end_date, reason, how=REQUEST, evidenc
         raise ValidationError(errors)
     decision = terms.decide_term_end(appointment=appointment,
                                      outcome=TermEndDecision.Outcome.EXTEND,
-                                     proposed_end_date=new_end_date, note=reason, by=by)
+                                     proposed_end_date=new_end_date, note=reason,
+                                     consent=consent, by=by)
     request = ApprovalRequest.objects.get(term_end_decision=decision)
     return _carry_out(request, how=how, evidence=evidence, agreed_on=agreed_on,
                       override_reason=override_reason, by=by)
@@ -292,15 +307,19 @@ def appointment_errors(**fields):
     except _Undo:
         return {}
     except ValidationError as error:
+        # The errors themselves, not their words: a refusal for going above the commitment
+        # ceiling keeps its code, so the page asks for consent.
         if hasattr(error, "error_dict"):
-            return {name: " ".join(messages) for name, messages in error.message_dict.items()}
-        return {NON_FIELD_ERRORS: " ".join(error.messages)}
+            return dict(error.error_dict)
+        return {NON_FIELD_ERRORS: error.error_list}
 
 
 @transaction.atomic
 def request_appointment(*, post, person, start_date, end_date=None, wte=None,
                         honorarium_share=None, status=Appointment.Status.ACTIVE, reason="",
-                        how=REQUEST, evidence="", agreed_on=None, override_reason="", by):
+                        contract_type=Appointment.ContractType.FIXED_TERM, covers=None,
+                        home_organisation=None, consent=None, how=REQUEST, evidence="",
+                        agreed_on=None, override_reason="", by):
     """Ask to appoint ``person`` to ``post`` directly, without recruitment: the appointment is
     made once the route's parties agree (or as soon as an outside agreement is recorded, or an
     administrator overrides)."""
@@ -308,8 +327,10 @@ def request_appointment(*, post, person, start_date, end_date=None, wte=None,
         raise PermissionDenied("Only HR of the post's organisation or system appoint to it.")
     route = ApprovalRoute.of(post.system, Subject.APPOINTMENT)
     fields = {"post": post, "person": person, "start_date": start_date, "end_date": end_date,
-              "wte": wte, "honorarium_share": honorarium_share, "status": status}
-    errors = appointment_errors(**fields, by=by)
+              "wte": wte, "honorarium_share": honorarium_share, "status": status,
+              "contract_type": contract_type, "covers": covers,
+              "home_organisation": home_organisation}
+    errors = appointment_errors(**fields, consent=consent, by=by)
     errors.update(how_errors(route, how=how, evidence=evidence, agreed_on=agreed_on,
                              override_reason=override_reason, by=by))
     if errors:
@@ -317,7 +338,9 @@ def request_appointment(*, post, person, start_date, end_date=None, wte=None,
     request = _open(route=route_for(post.system, Subject.APPOINTMENT), by=by,
                     post=post, person=person, start_date=start_date, end_date=end_date,
                     wte=wte, honorarium_share=honorarium_share,
-                    offered=status == Appointment.Status.OFFERED, reason=reason.strip())
+                    offered=status == Appointment.Status.OFFERED, reason=reason.strip(),
+                    contract_type=contract_type, covers=covers,
+                    home_organisation=home_organisation, **_consent_fields(consent))
     return _carry_out(request, how=how, evidence=evidence, agreed_on=agreed_on,
                       override_reason=override_reason, by=by)
 
@@ -537,6 +560,8 @@ def _apply(request, by):
             end_date=request.end_date, wte=request.wte,
             honorarium_share=request.honorarium_share,
             status=Appointment.Status.OFFERED if request.offered else Appointment.Status.ACTIVE,
+            contract_type=request.contract_type, covers=request.covers,
+            home_organisation=request.home_organisation, consent=_consent(request),
             agreement_parties=agreed_by, by=by)
         _mark_history(request.appointment, request)
     request.status = Status.AGREED
@@ -549,7 +574,8 @@ def _extend(request, *, agreed_by, agreed_on, by):
     request.extension = terms.extend(
         appointment=request.appointment, new_end_date=request.proposed_end_date,
         reason=request.reason or "Extension agreed at the end of the term.",
-        agreed_by=agreed_by, agreed_on=agreed_on, by=by, bulk_change=request.bulk_change)
+        agreed_by=agreed_by, agreed_on=agreed_on, by=by, bulk_change=request.bulk_change,
+        consent=_consent(request))
     _mark_history(request.appointment, request)
     if decision is not None:
         decision = TermEndDecision.objects.select_for_update().get(pk=decision.pk)

@@ -135,8 +135,9 @@ def record_interview(*, vacancy, interview_on, by):
 
 
 @transaction.atomic
-def make_offer(*, vacancy, person, start_date, end_date=None, by):
-    """Offer the post: the appointment is created now, as offered, from the vacancy."""
+def make_offer(*, vacancy, person, start_date, end_date=None, consent=None, by):
+    """Offer the post: the appointment is created now, as offered, from the vacancy (above the
+    person's commitment ceiling, with an approver's ``consent``)."""
     vacancy = _locked(vacancy)
     _must_be_approved(vacancy)
     if not vacancy.interview_on:
@@ -146,7 +147,8 @@ def make_offer(*, vacancy, person, start_date, end_date=None, by):
     if start_date < vacancy.interview_on:
         raise ValidationError({"start_date": "The start date must be after the interview."})
     appointment = appoint(post=vacancy.post, person=person, start_date=start_date,
-                                   end_date=end_date, status=Appointment.Status.OFFERED, by=by)
+                          end_date=end_date, status=Appointment.Status.OFFERED,
+                          consent=consent, by=by)
     vacancy.appointment = appointment
     vacancy.offer_on = timezone.localdate()
     return _save(vacancy, by)

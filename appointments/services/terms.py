@@ -27,7 +27,7 @@ from ..models import Appointment, BulkChange, Extension, TermEndDecision, Vacanc
 
 # approvals makes what is agreed through these services, and a term-end decision opens its
 # request there: the two modules name each other, and neither uses the other while loading.
-from . import approvals
+from . import approvals, contracts
 
 
 def default_end_date(post, start_date):
@@ -49,32 +49,54 @@ def _save(instance, by):
 
 @transaction.atomic
 def appoint(*, post, person, start_date, end_date=None, wte=None, honorarium_share=None,
-            status=Appointment.Status.ACTIVE, agreement_parties="", by):
-    """Appoint ``person`` to ``post``. The term, WTE and honorarium share default from the post."""
+            status=Appointment.Status.ACTIVE, agreement_parties="",
+            contract_type=Appointment.ContractType.FIXED_TERM, covers=None,
+            home_organisation=None, consent=None, by):
+    """Appoint ``person`` to ``post``. The term, WTE and honorarium share default from the post
+    (cover: from the appointment it covers). A permanent appointment has no end date. Above the
+    commitment ceiling of the post's system the appointment needs ``consent``
+    (``contracts.Consent``)."""
     post = _lock_post(post.pk)
+    Type = Appointment.ContractType
+    if contract_type != Type.PERMANENT and not end_date and start_date:
+        end_date = covers.end_date if covers is not None and contract_type == Type.COVER \
+            else default_end_date(post, start_date)
     appointment = Appointment(
         post=post,
         person=person,
+        contract_type=contract_type,
+        covers=covers if contract_type == Type.COVER else None,
+        home_organisation=home_organisation if contract_type == Type.SECONDMENT else None,
         start_date=start_date,
-        end_date=end_date or (default_end_date(post, start_date) if start_date else None),
+        end_date=end_date,
         wte=post.wte if wte is None else wte,
         honorarium_share=(
             honorarium_share if honorarium_share is not None
-            else (post.honorarium or 0) if not post.job_share_allowed else 0
+            else (post.honorarium or 0) if not post.job_share_allowed
+            and contract_type != Type.COVER else 0
         ),
         status=status,
         agreement_parties=agreement_parties,
     )
+    if contract_type == Type.COVER and covers is not None and wte is None:
+        appointment.wte = covers.wte
+    appointment.status = contracts.status_for(appointment)
     appointment.full_clean()
-    return _save(appointment, by)
+    _save(appointment, by)
+    contracts.check_commitments(appointment, start=start_date, end=appointment.end_date,
+                                consent=consent, field="wte", by=by)
+    return appointment
 
 
 @transaction.atomic
-def extend(*, appointment, new_end_date, reason, agreed_by, agreed_on=None, by, bulk_change=None):
-    """Move the end of the term later, keeping the old end on record as a numbered extension."""
+def extend(*, appointment, new_end_date, reason, agreed_by, agreed_on=None, by, bulk_change=None,
+           consent=None):
+    """Move the end of the term later, keeping the old end on record as a numbered extension.
+    An ended term extended to a day still to come is active again. Above the commitment ceiling
+    of the post's system the extension needs ``consent`` (``contracts.Consent``)."""
     _lock_post(appointment.post_id)
     appointment = (Appointment.objects.select_for_update(of=("self",))
-                   .select_related("post__role_type").get(pk=appointment.pk))
+                   .select_related("post__role_type", "post__system").get(pk=appointment.pk))
     errors = extension_errors(appointment, new_end_date)
     if not reason.strip():
         errors["reason"] = "Enter the reason for the extension."
@@ -84,6 +106,7 @@ def extend(*, appointment, new_end_date, reason, agreed_by, agreed_on=None, by, 
         raise ValidationError(errors)
     old_end = appointment.end_date
     appointment.end_date = new_end_date
+    appointment.status = contracts.status_for(appointment)
     appointment.full_clean()  # the longer term must still fit the post
     _save(appointment, by)
     extension = Extension(
@@ -98,13 +121,19 @@ def extend(*, appointment, new_end_date, reason, agreed_by, agreed_on=None, by, 
         bulk_change=bulk_change,
     )
     extension.full_clean()
-    return _save(extension, by)
+    _save(extension, by)
+    contracts.check_commitments(appointment, start=old_end + datetime.timedelta(days=1),
+                                end=new_end_date, consent=consent, field="new_end_date", by=by,
+                                extension=extension)
+    return extension
 
 
 def extension_errors(appointment, new_end_date):
     """Why ``appointment`` cannot be extended to ``new_end_date``, as field → message."""
     if appointment.is_closed:
         return {"new_end_date": "This appointment has been ended; it cannot be extended."}
+    if appointment.is_permanent:
+        return {"new_end_date": "A permanent appointment has no end date to extend."}
     if appointment.status == Appointment.Status.OFFERED:
         return {"new_end_date": "This appointment has only been offered; it can be extended "
                                 "once the offer is accepted."}
@@ -147,10 +176,17 @@ def closure_errors(appointment, on):
             f"The last day must be after the appointment starts "
             f"({appointment.start_date:%-d %B %Y})."
         )}
-    if on > appointment.end_date:
+    if appointment.end_date is not None and on > appointment.end_date:
         return {"on": (
             f"The last day must be on or before the current end of the term "
             f"({appointment.end_date:%-d %B %Y}); to move it later, extend the appointment."
+        )}
+    cover = (appointment.covered_by.exclude(status__in=Appointment.CLOSED)
+             .filter(end_date__gt=on).select_related("person").first())
+    if cover is not None:
+        return {"on": (
+            f"{cover.person} covers this appointment until {cover.end_date:%-d %B %Y}: end the "
+            "cover first, or end this appointment on or after that day."
         )}
     return {}
 
@@ -206,9 +242,13 @@ class BulkPlan:
 def plan_bulk_change(*, appointments, kind, on_date):
     """Preview a bulk change: for every appointment, its end before and after, or why not."""
     plan = BulkPlan(kind=kind, on_date=on_date)
+    appointments = list(appointments)
+    over_ceiling = contracts.ceiling_errors(
+        [(a, on_date) for a in appointments]) if kind == BulkChange.Kind.EXTEND else {}
     for appointment in appointments:
         if kind == BulkChange.Kind.EXTEND:
-            problems = extension_errors(appointment, on_date)
+            problems = extension_errors(appointment, on_date) or over_ceiling.get(appointment.pk,
+                                                                                  {})
         else:
             problems = closure_errors(appointment, on_date)
         plan.changes.append(PlannedChange(
@@ -273,7 +313,8 @@ def _extend_all(appointments, batch, *, by, progress):
     ]
     for a in appointments:
         a.end_date = batch.on_date
-    bulk_update_with_history(appointments, Appointment, ["end_date"], default_user=by,
+        a.status = contracts.status_for(a)
+    bulk_update_with_history(appointments, Appointment, ["end_date", "status"], default_user=by,
                              default_change_reason=f"Bulk extension #{batch.pk}")
     # Checked after every end has moved, so co-leads extended together are seen together;
     # a failure rolls the whole batch back.
@@ -325,18 +366,21 @@ def _check_terms_fit(appointments, progress):
 
 @transaction.atomic
 def decide_term_end(*, appointment, outcome, proposed_end_date=None, note="", bulk_change=None,
-                    by):
+                    consent=None, by):
     """Record what happens at the end of the term. A proposed extension is a request to the
     parties of the system's approval route (services/approvals.py), agreed at once only if the
     decider is every party; re-advertising opens a vacancy on the post, whose approval to
-    recruit is asked for likewise. A new decision replaces any earlier one about the same end
-    date, and withdraws what it asked for."""
+    recruit is asked for likewise; letting the term end closes it (at once if its last day has
+    passed, otherwise the daily sweep does the day after it). A new decision replaces any
+    earlier one about the same end date, and withdraws what it asked for."""
     appointment = (Appointment.objects.select_for_update(of=("self",))
                    .select_related("post__role_type").get(pk=appointment.pk))
     Outcome, Status = TermEndDecision.Outcome, TermEndDecision.Status
     errors = {}
     if appointment.is_closed:
         errors["outcome"] = "This appointment has already been ended."
+    elif appointment.is_permanent:
+        errors["outcome"] = "A permanent appointment has no end of term to decide on."
     elif outcome == Outcome.EXTEND:
         problems = extension_errors(appointment, proposed_end_date)
         if problems:
@@ -367,8 +411,11 @@ def decide_term_end(*, appointment, outcome, proposed_end_date=None, note="", bu
         ), by)
         approvals.open_for_vacancy(vacancy=decision.vacancy, by=by)
     _save(decision, by)
+    if outcome == Outcome.LET_END:
+        contracts.let_term_end(appointment, by=by)
     if outcome == Outcome.EXTEND:
-        approvals.open_for_decision(decision=decision, by=by, bulk_change=bulk_change)
+        approvals.open_for_decision(decision=decision, by=by, bulk_change=bulk_change,
+                                    consent=consent)
         decision.refresh_from_db()
     return decision
 

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,12 +30,14 @@ from ..forms import (
 from ..models import Appointment, ApprovalRequest, ApprovalRoute, Extension, TermEndDecision
 
 PAGE_SIZE = 25
-SORTS = {"end": ("end_date", "pk"), "-end": ("-end_date", "-pk"),
+# A permanent appointment (no end date) sorts after every end.
+SORTS = {"end": (F("end_date").asc(nulls_last=True), "pk"),
+         "-end": (F("end_date").desc(nulls_first=True), "-pk"),
          "person": ("person__family_name", "person__given_name", "pk"),
          "-person": ("-person__family_name", "-person__given_name", "-pk"),
          "post": ("post__title", "pk"), "-post": ("-post__title", "-pk")}
 EXPORT_HEADER = ["Leader", "Profession", "Post", "Host organisation", "System", "Start", "End",
-                 "WTE", "Honorarium share", "Status", "Extensions"]
+                 "WTE", "Honorarium share", "Status", "Extensions", "Contract"]
 
 
 @login_required
@@ -57,7 +59,8 @@ def appointment_list(request):
     if export in ("csv", "xlsx"):
         rows = ([str(a.person), a.person.get_profession_display(), a.post.title,
                  a.post.host_organisation.name, a.post.system.name, a.start_date, a.end_date,
-                 a.wte, a.honorarium_share, a.get_status_display(), a.extension_count]
+                 a.wte, a.honorarium_share, a.get_status_display(), a.extension_count,
+                 a.get_contract_type_display()]
                 for a in appointments.iterator(chunk_size=2000))
         respond = csv_response if export == "csv" else xlsx_response
         return audit.downloaded(request, respond(f"appointments-{today}", EXPORT_HEADER, rows),
@@ -79,7 +82,7 @@ def appointment_for(user, pk):
     return get_object_or_404(
         Appointment.objects.visible_to(user).with_capabilities(user).select_related(
             "person", "post__host_organisation", "post__system", "post__role_type",
-            "end_recorded_by"),
+            "end_recorded_by", "covers__person", "home_organisation"),
         pk=pk)
 
 
@@ -89,6 +92,7 @@ def appointment_detail(request, pk):
     appointment = appointment_for(user, pk)
     live = not appointment.is_closed
     decisions = appointment.decisions.select_related("decided_by", "agreed_by", "extension")
+    has_end = not appointment.is_permanent
     staff_view = appointment.can_edit or appointment.can_extend
     today = timezone.localdate()
     approvals = list(appointment.approval_requests.select_related(
@@ -104,12 +108,17 @@ def appointment_detail(request, pk):
         "pending": pending,
         "pending_actions": pending.actions_for(user, may_change=appointment.can_extend)
         if pending else None,
-        "can_extend": appointment.can_extend and live and pending is None
+        "can_extend": appointment.can_extend and live and has_end and pending is None
         and appointment.status != Appointment.Status.OFFERED,
         "can_end": appointment.can_edit and live,
-        "can_decide": appointment.can_extend and live,
+        "can_decide": appointment.can_extend and live and has_end,
+        "can_cover": appointment.can_edit and appointment.status == Appointment.Status.ACTIVE
+        and not appointment.is_cover,
+        "covered_by": appointment.covered_by.select_related("person").order_by("start_date"),
+        "consents": appointment.commitment_consents.select_related(
+            "given_by", "recorded_by", "extension"),
         "warnings": services.extension_warnings(appointment)
-        if appointment.can_extend and live else [],
+        if appointment.can_extend and live and has_end else [],
         "sections": hooks.sections("appointment", appointment, user=user, today=today),
         "history": with_changes(appointment.history) if staff_view else [],
         "notifications": (Notification.objects.about(appointment).select_related("recipient")
@@ -118,30 +127,42 @@ def appointment_detail(request, pk):
     })
 
 
+def _refused(form, error, user, aliases=None):
+    """Put the service's refusal on the form; a refusal for going above the commitment
+    ceiling also asks for an approver's consent."""
+    form.add_service_errors(error, aliases)
+    if services.is_over_ceiling(error) and not form.asks_consent():
+        form.add_consent_fields(user)
+
+
 @login_required
 def appointment_create(request):
     user = request.user
     if not Post.objects.editable_by(user).exists():
         raise Http404
     form = AppointForm(request.POST or None, initial=AppointForm.chosen(request.GET, user=user),
-                       user=user)
+                       user=user, ask_consent="consent_by" in request.POST)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        data = form.without_consent()
         try:
             asked = services.request_appointment(
                 post=data["post"], person=data["person"], start_date=data["start_date"],
                 end_date=data["end_date"], wte=data["wte"],
                 honorarium_share=data["honorarium_share"], status=data["status"],
-                reason=data["reason"], **how_agreed(data), by=user,
+                reason=data["reason"],
+                contract_type=data["contract_type"] or Appointment.ContractType.FIXED_TERM,
+                covers=data["covers"], home_organisation=data["home_organisation"],
+                consent=form.consent(), **how_agreed(data), by=user,
             )
         except ValidationError as error:
-            form.add_service_errors(error, {"post": "post", "person": "person"})
+            _refused(form, error, user)
         else:
             if asked.appointment_id:
                 appointment = asked.appointment
                 messages.success(request, f"{appointment.person} has been appointed to "
-                                          f"{appointment.post} until "
-                                          f"{appointment.end_date:%-d %B %Y}.")
+                                          f"{appointment.post} "
+                                          + (f"until {appointment.term_end_text}."
+                                             if appointment.end_date else "with no end date."))
                 return redirect(appointment)
             messages.success(request, f"The appointment of {asked.person} to {asked.post} has "
                                       "been asked for: "
@@ -171,15 +192,17 @@ def appointment_extend(request, pk):
     administrator may override the route with a reason."""
     appointment = _for_change(request, pk, "extendable_by")
     route = ApprovalRoute.of(appointment.post.system, ApprovalRoute.Subject.EXTENSION)
-    form = ExtendForm(request.POST or None, user=request.user, route=route)
+    form = ExtendForm(request.POST or None, user=request.user, route=route,
+                      ask_consent="consent_by" in request.POST)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             asked = services.request_extension(
                 appointment=appointment, new_end_date=data["new_end_date"],
-                reason=data["reason"], **how_agreed(data), by=request.user)
+                reason=data["reason"], consent=form.consent(), **how_agreed(data),
+                by=request.user)
         except ValidationError as error:
-            form.add_service_errors(error)
+            _refused(form, error, request.user)
         else:
             if asked.extension_id:
                 extension = asked.extension

@@ -13,9 +13,9 @@ from ccpl.history import with_changes
 from ccpl.lists import list_links
 from roles.models import Organisation
 
-from .. import hooks, services
+from .. import commitments, hooks, services
 from ..forms import EqualityForm, PersonFilterForm, PersonForm
-from ..models import Appointment, EqualityProfile, Person
+from ..models import Appointment, EqualityProfile, HonoraryContract, Person
 
 PAGE_SIZE = 25
 
@@ -43,18 +43,37 @@ def person_detail(request, pk):
         .annotate(can_edit=access.flag(Person.objects.editable_by(user))), pk=pk)
     is_self = person.user_id == user.pk
     appointments = list(Appointment.objects.visible_to(user).filter(person=person)
-                        .select_related("post__host_organisation").order_by("-start_date"))
+                        .select_related("post__host_organisation", "post__system")
+                        .order_by("-start_date"))
     today = timezone.localdate()
     person.posts_held = [a.post_id for a in appointments if a.is_in_force(today)]
+    honorary = list(person.honorary_contracts.select_related("organisation", "partnership")
+                    .annotate(can_edit=access.flag(HonoraryContract.objects.editable_by(user)))
+                    .order_by("-start_date", "pk"))
     return render(request, "appointments/person_detail.html", {
         "person": person,
         "appointments": appointments,
+        "commitments": _commitments(appointments, today) if appointments else None,
+        "honorary": honorary,
+        "can_add_honorary": Organisation.objects.editable_by(user).exists()
+        or bool(access.granted_systems(user, access.EDIT)),
         "sections": hooks.sections("person", person, user=user, today=today),
         "can_edit": person.can_edit or is_self,
         "is_self": is_self,
         "history": with_changes(person.history),
         "breadcrumbs": [("People", "/people/")],
     })
+
+
+def _commitments(appointments, today):
+    """The chart of the person's leadership time in the appointments the user sees, against
+    the lowest ceiling of the systems they hold (or will hold) posts in."""
+    systems = {a.post.system for a in appointments if a.end_date is None or a.end_date >= today}
+    system = min(systems, key=lambda s: (s.commitment_ceiling_wte, s.name), default=None)
+    return commitments.chart(
+        appointments, today=today,
+        ceiling=system.commitment_ceiling_wte if system else None,
+        ceiling_system=str(system) if system else "")
 
 
 @login_required

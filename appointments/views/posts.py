@@ -38,7 +38,7 @@ def post_list(request):
         rows = ([p.title, p.reference, p.role_type.name, p.system.name, p.host_organisation.name,
                  p.wte, p.pas, p.honorarium, p.honorarium_is_pool, p.job_share_allowed,
                  "; ".join(str(a.person) for a in p.holders),
-                 min((a.end_date for a in p.holders), default=None)]
+                 min((a.end_date for a in p.holders if a.end_date), default=None)]
                 for p in posts.iterator(chunk_size=2000))
         respond = csv_response if export == "csv" else xlsx_response
         return audit.downloaded(request, respond(f"posts-{today}", EXPORT_HEADER, rows), obj=Post)
@@ -71,7 +71,7 @@ def post_detail(request, pk):
         "wte": wte_text(post.wte),
         "also_accountable_to": post.also_accountable_to.order_by("title"),
         "current": [a for a in appointments if a.is_in_force(today)],
-        "past": [a for a in appointments if a.end_date < today],
+        "past": [a for a in appointments if a.end_date and a.end_date < today],
         "future": [a for a in appointments if a.start_date > today],
         "timeline": timeline.build(appointments, today),
         "job_description": job_description,

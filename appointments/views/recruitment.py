@@ -175,6 +175,8 @@ def _step(request, pk, *, queryset, form_class, title, button, run, form_kwargs=
             message = run(vacancy, form)
         except ValidationError as error:
             form.add_service_errors(error)
+            if services.is_over_ceiling(error) and not form.asks_consent():
+                form.add_consent_fields(request.user)  # an offer above the ceiling
         else:
             messages.success(request, message)
             return redirect(vacancy)
@@ -244,12 +246,14 @@ def vacancy_interview(request, pk):
 @login_required
 def vacancy_offer(request, pk):
     def run(vacancy, form):
-        vacancy = services.make_offer(vacancy=vacancy, by=request.user, **form.cleaned_data)
+        vacancy = services.make_offer(vacancy=vacancy, by=request.user, consent=form.consent(),
+                                      **form.without_consent())
         return (f"{vacancy.appointment.person} has been offered the post. Record their "
                 "acceptance when they accept.")
     return _step(request, pk, queryset=_editable, form_class=OfferForm,
                  title="Make an offer", button="Make the offer", run=run,
-                 form_kwargs=lambda vacancy: {"user": request.user})
+                 form_kwargs=lambda vacancy: {"user": request.user,
+                                              "ask_consent": "consent_by" in request.POST})
 
 
 @login_required

@@ -7,6 +7,7 @@ has terms ending soon, a term that has just ended with no decision, and vacant p
 
 from django.db import transaction
 
+from appointments import services
 from devdata import reference
 
 from . import accounts, approvals, gloucestershire, governance, khp, ncl, sel, trust_cmo
@@ -31,6 +32,8 @@ def load(stdout=None, with_accounts=False):
             say(f"{world.NAME}: loaded")
         governance.load(builder)
         approvals.load(builder)
+        # A demo loaded on an earlier day catches up, as the daily sweep would have.
+        services.end_lapsed_terms(builder.today)
         if with_accounts:
             for line in accounts.load(builder):
                 say(line)

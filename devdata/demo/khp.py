@@ -1,11 +1,14 @@
 """An academic health partnership of four partners. The partnership employs nobody: CAG
-leaders keep their substantive employer and hold honorary status. Each Clinical Academic Group
+leaders keep their substantive employer and hold the partnership's honorary status; university
+staff work in the trusts on NHS honorary contracts. Each Clinical Academic Group
 has one leadership post of 0.3 WTE on a three-year term with a £20,000 honorarium shared by its
 leadership team; some are held by one leader, some by co-leads sharing it."""
 
 import datetime
 from decimal import Decimal
 
+from appointments import services
+from appointments.models import HonoraryContract
 from roles.models import Criterion, JobDescription, Organisation, System
 
 NAME = "King's Health Partners"
@@ -38,8 +41,12 @@ def load(b):
     director = b.post(khp, gstt, "Executive Director, King's Health Partners",
                       "Executive Director", 1, spatial_level="system",
                       functions=["Research and evidence"], default_term_months=60)
-    b.appoint(director, b.person("doctor", kcl), datetime.date(2022, 9, 1),
+    executive = b.person("doctor", kcl)
+    b.appoint(director, executive, datetime.date(2022, 9, 1),
               agreement_parties="Appointee and the partnership board")
+    # Employed by the university, the director works in the NHS on an honorary contract.
+    _honorary(b, executive, gstt, datetime.date(2022, 9, 1),
+              "Honorary consultant contract, to lead the partnership across the trusts")
 
     for index, (cag, co_leads, days) in enumerate(CAGS):
         host = partners[index % 3]
@@ -55,12 +62,33 @@ def load(b):
         if co_leads:
             clinician = b.person("doctor", host)
             academic = b.person("academic" if index % 2 else "nurse", kcl)
-            for person in (clinician, academic):
+            leaders = [clinician, academic]
+            for person in leaders:
                 b.appoint(post, person, start, wte=Decimal("0.15"),
                           honorarium_share=Decimal("10000"), agreement_parties=parties)
+            # The university's co-lead works in the host trust on an NHS honorary contract.
+            _honorary(b, academic, host, start, f"NHS honorary contract, to co-lead the {cag} "
+                                                "clinical academic group in the trust")
         else:
-            b.appoint(post, b.person("doctor", host), start, wte=Decimal("0.30"),
+            leaders = [b.person("doctor", host)]
+            b.appoint(post, leaders[0], start, wte=Decimal("0.30"),
                       honorarium_share=Decimal("20000"), agreement_parties=parties)
+        # The partnership employs nobody: each leader holds its honorary status (a passport to
+        # work across the partners) for the term.
+        for person in leaders:
+            _honorary(b, person, khp, start, f"Honorary passport, to lead the {cag} clinical "
+                                             "academic group across the partners",
+                      end=services.default_end_date(post, start))
+
+
+def _honorary(b, person, partner, start, purpose, end=None):
+    """An honorary contract with a partner organisation, or honorary status with the
+    partnership (a System), written with the loader in its history."""
+    with_system = isinstance(partner, System)
+    b._save(HonoraryContract(
+        person=person, partnership=partner if with_system else None,
+        organisation=None if with_system else partner, start_date=start, end_date=end,
+        reference=f"{'HP' if with_system else 'HC'}-{person.pk:05d}", purpose=purpose))
 
 
 SUMMARY = ("Leads a Clinical Academic Group, bringing clinical services, research and education "

@@ -10,11 +10,13 @@ import datetime
 from decimal import Decimal
 
 from appointments import services
+from appointments.models import Appointment
 from roles.models import Organisation
 
 NAME = "North Central London ICS"
 SHORT_NAME = "NCL"
 D = datetime.date
+PERMANENT, COVER = Appointment.ContractType.PERMANENT, Appointment.ContractType.COVER
 
 BOROUGHS = ["Barnet", "Camden", "Enfield", "Haringey", "Islington"]
 EXTENDED_TO = [D(2027, 1, 8), D(2027, 7, 8), D(2027, 1, 8), D(2027, 10, 8), D(2028, 1, 8)]
@@ -59,8 +61,14 @@ def load(b):
                  functions=["System-wide clinical and care strategy"])
     cno = b.post(ncl, icb, "Chief Nursing Officer", "Chief Nursing Officer", 1,
                  duties=["Safeguarding lead"], functions=["Quality assurance and safety"])
-    b.appoint(cmo, b.person("doctor", icb), D(2022, 7, 1))
-    b.appoint(cno, b.person("nurse", icb), D(2022, 7, 1))
+    # The ICB's executives hold permanent posts; the Chief Nursing Officer is on leave, and a
+    # deputy acts up for her, on a post that allows no job share.
+    b.appoint(cmo, b.person("doctor", icb), D(2022, 7, 1), contract_type=PERMANENT)
+    chief_nurse = b.appoint(cno, b.person("nurse", icb), D(2022, 7, 1), contract_type=PERMANENT)
+    b.appoint(cno, b.person("nurse", uclh), b.today - datetime.timedelta(days=40),
+              b.today + datetime.timedelta(days=80), contract_type=COVER, covers=chief_nurse,
+              agreement_parties="Acting Chief Nursing Officer during leave, agreed by the ICB "
+                                "Chief Executive")
 
     _legacy(b, ncl, icb, employers, cmo)
     _deputies(b, ncl, icb, employers, cmo)

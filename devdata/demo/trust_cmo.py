@@ -1,9 +1,13 @@
 """A trust's Chief Medical Officer: an executive, voting board member who is also the Caldicott
-Guardian and the Responsible Officer, reporting to the Chief Executive."""
+Guardian and the Responsible Officer, reporting to the Chief Executive. Both hold permanent
+posts."""
 
 import datetime
 
+from appointments.models import Appointment
 from roles.models import Criterion, JobDescription, Organisation
+
+PERMANENT = Appointment.ContractType.PERMANENT
 
 NAME = "Herefordshire and Worcestershire ICS"
 SHORT_NAME = "HW"
@@ -44,8 +48,10 @@ def load(b):
                  spatial_level="organisation", responsible_to=chief_executive,
                  duties=["Caldicott Guardian", "Responsible Officer"],
                  functions=["Quality assurance and safety"])
-    b.appoint(chief_executive, b.person("nurse", trust), datetime.date(2021, 6, 1))
-    b.appoint(cmo, b.person("doctor", trust), b.ending_in(700, years=5),
+    # Executive directors hold permanent posts: no end date, reviewed every year.
+    b.appoint(chief_executive, b.person("nurse", trust), datetime.date(2021, 6, 1),
+              contract_type=PERMANENT)
+    b.appoint(cmo, b.person("doctor", trust), datetime.date(2023, 9, 4), contract_type=PERMANENT,
               agreement_parties="Appointee and the trust board")
 
     jd = JobDescription(post=cmo, version=1, reviewed_on=b.today - datetime.timedelta(days=350),

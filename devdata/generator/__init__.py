@@ -77,8 +77,10 @@ def summarise(plan):
     Status = Appointment.Status
     return {
         "today": today,
-        "past": sum(a.end < today for a in appointments),
-        "current": sum(a.start <= today <= a.end for a in appointments),
+        "past": sum(a.end is not None and a.end < today for a in appointments),
+        "current": sum(a.start <= today and (a.end is None or today <= a.end)
+                       for a in appointments),
+        "permanent": sum(a.end is None for a in appointments),
         "future": sum(a.start > today for a in appointments),
         "co-leads": sum(n for n in Counter((a.post, a.term) for a in appointments).values()
                         if n > 1),

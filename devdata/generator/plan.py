@@ -97,6 +97,7 @@ class PlannedAppointment:
     wte_hundredths: int
     share: int
     status: str = Appointment.Status.ACTIVE
+    contract_type: str = Appointment.ContractType.FIXED_TERM
     scheduled_end: datetime.date | None = None
     end_reason: str = ""
     recorded_on: datetime.date | None = None
@@ -160,6 +161,7 @@ def plan_register(scale, *, seed, today):
     _plan_budgets(posts, r)
     people = _plan_people(scale, posts, organisations, members, appointments, r)
     equality = _plan_equality(people, r, today)
+    _settle_contracts(posts, appointments, today)
     for appointment in appointments:
         if appointment.wave is not None:
             waves[appointment.wave].members.append(appointment)
@@ -588,6 +590,28 @@ def _plan_terms(post, waves, r, today):
         cursor = max(a.end for a in current) + datetime.timedelta(days=1 + gap)
         previous, term = current, term + 1
     return planned
+
+
+PERMANENT_ROLES = ("Chief Medical Officer", "Chief Nursing Officer")
+
+
+def _settle_contracts(posts, appointments, today):
+    """What the day makes of the planned terms, drawing nothing at random (so a seed's register
+    is the same as before): the chief officers in post today hold permanent posts, with no end
+    date; every other active term whose last day has passed has ended, as the daily sweep
+    records."""
+    last = {}
+    for a in appointments:
+        if a.post not in last or a.start > last[a.post].start:
+            last[a.post] = a
+    for a in appointments:
+        if (posts[a.post].role in PERMANENT_ROLES and last[a.post] is a
+                and a.status == Appointment.Status.ACTIVE and not a.extensions
+                and a.start <= today <= a.end and a.wave is None):
+            a.contract_type = Appointment.ContractType.PERMANENT
+            a.end = a.original_end = None
+        elif a.status == Appointment.Status.ACTIVE and a.end < today:
+            a.status = Appointment.Status.TERM_ENDED
 
 
 def _split(total, seats, r, step):

@@ -297,7 +297,8 @@ def _write_bulk_changes(recorder, plan, at):
 def _appointment(a, post, person, by, at):
     closed = a.status in Appointment.CLOSED
     return Appointment(
-        post=post, person=person, start_date=a.start, end_date=a.end,
+        post=post, person=person, contract_type=a.contract_type, start_date=a.start,
+        end_date=a.end,
         wte=Decimal(a.wte_hundredths) / 100, honorarium_share=Decimal(a.share),
         status=a.status,
         agreement_parties=f"Appointee, {post.host_organisation.name}",

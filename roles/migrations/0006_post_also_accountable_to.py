@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roles', '0004_role_type_max_extension'),
+        ('roles', '0005_system_commitment_ceiling'),
     ]
 
     operations = [

@@ -49,7 +49,8 @@ class Command(BaseCommand):
         say(f"Generated the {scale} register (seed {seed}, as of {summary['today']:%-d %B %Y}):")
         for name, count in counts.items():
             say(f"  {name:32} {count:>9,}")
-        say(f"Appointments: {summary['past']:,} past, {summary['current']:,} current, "
+        say(f"Appointments: {summary['past']:,} past, {summary['current']:,} current "
+            f"({summary['permanent']:,} permanent), "
             f"{summary['future']:,} future; {summary['co-leads']:,} co-lead appointments; "
             f"{summary['extended']:,} extended ({summary['extended twice']:,} more than once, "
             f"{summary['extended in bulk']:,} in a bulk change); "
