@@ -191,6 +191,12 @@ class AppointmentAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(extension_count=Count("extensions"))
 
+    def has_add_permission(self, request):
+        # An appointment is made through its approval route (a request the parties agree, an
+        # agreement recorded from outside where the route allows, or an administrator's
+        # override with a reason), on the register's pages: never typed in here.
+        return False
+
     def get_readonly_fields(self, request, obj=None):
         closure = ["scheduled_end_date", "end_reason", "end_recorded_at", "end_recorded_by"]
         if obj is None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from appointments import services
-from appointments.models import Appointment, CommitmentConsent
+from appointments.models import Appointment, ApprovalRequest, CommitmentConsent
 from ccpl import access
 
 from ..factories import (
@@ -24,6 +24,18 @@ from .test_journeys import north, sign_in, type_date  # noqa: F401 (north is a f
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 D = datetime.date
 Type = Appointment.ContractType
+
+
+def agreed_by_the_office(journey, system):
+    """HR's appointment is a request (it shows where it waits); the system's CMO/CNO office
+    agrees it, and the journey goes on from the appointment it made."""
+    page = journey.page
+    assert page.get_by_text("will decide").is_visible()
+    office = grant(UserFactory(email=f"office.{system.pk}@example.org"), access.APPROVE, system)
+    asked = services.decide_for(request=ApprovalRequest.objects.pending().get(), agree=True,
+                                by=office)
+    journey.open(asked.appointment.get_absolute_url())
+    return asked.appointment
 
 
 @pytest.fixture
@@ -62,8 +74,8 @@ def test_hr_records_acting_cover_while_the_chief_nurse_is_on_leave(journey, nort
 
     type_date(journey, "start_date", D(2026, 12, 1))
     journey.submit(page.get_by_role("button", name="Appoint"))
-    assert page.get_by_text("Robin Deputy has been appointed").is_visible()
-    acting = Appointment.objects.get(contract_type=Type.COVER)
+    acting = agreed_by_the_office(journey, system)
+    assert acting.contract_type == Type.COVER
     assert acting.covers == holder and acting.end_date == D(2027, 2, 28)
     assert page.get_by_text("Acting or interim cover, covering").is_visible()
 
@@ -97,9 +109,8 @@ def test_hr_appoints_a_permanent_chief_medical_officer(journey, north, hr):  # n
         journey.type_into(page.locator(f"#id_end_date_{part}"), "")
         page.keyboard.press("Backspace")
     journey.submit(page.get_by_role("button", name="Appoint"))
-    assert page.get_by_text("has been appointed to Chief Medical Officer with no end date")\
-        .is_visible()
-    appointment = Appointment.objects.get(post=post)
+    appointment = agreed_by_the_office(journey, system)
+    assert appointment.post == post
     assert appointment.end_date is None and appointment.is_permanent
     assert page.get_by_text("no end date (permanent)").is_visible()
     assert page.get_by_role("link", name="Extend the term").count() == 0
@@ -137,10 +148,12 @@ def test_above_the_ceiling_is_refused_then_appointed_with_consent(journey, north
     journey.type_into(page.locator("#id_consent_reason"),
                       "Holds both until the stroke lead is recruited in the spring")
     journey.submit(page.get_by_role("button", name="Appoint"))
-    assert page.get_by_text("Jo Busy has been appointed").is_visible()
+    agreed_by_the_office(journey, system)
     assert page.get_by_role("heading", name="Consent above the commitment ceiling").is_visible()
     consent = CommitmentConsent.objects.get()
-    assert consent.given_by == approver and consent.recorded_by == hr
+    # Given by the approver HR named; recorded when the request it went with was agreed.
+    assert consent.given_by == approver
+    assert consent.recorded_by.email == f"office.{system.pk}@example.org"
     assert consent.peak_wte == Decimal("1.4")
 
     journey.submit(page.get_by_role("link", name="Jo Busy"))
