@@ -39,6 +39,26 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _locks_only_inside_a_service_transaction(monkeypatch):
+    """A row lock taken outside a transaction of the code's own is an error on PostgreSQL and
+    silently nothing on SQLite, and a test's own transaction hides it on both. So every test
+    refuses `select_for_update` unless the code under test opened a transaction around it."""
+    from django.db import connections
+    from django.db.models import QuerySet
+
+    lock = QuerySet.select_for_update
+
+    def select_for_update(self, *args, **kwargs):
+        blocks = connections[self.db].atomic_blocks
+        if not any(not getattr(block, "_from_testcase", False) for block in blocks):
+            raise AssertionError(f"{self.model.__name__}.select_for_update() outside "
+                                 "transaction.atomic")
+        return lock(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "select_for_update", select_for_update)
+
+
 @pytest.fixture
 def client():
     return Client()

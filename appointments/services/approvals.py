@@ -241,7 +241,6 @@ def _carry_out(request, *, how, evidence, agreed_on, override_reason, by):
     return request
 
 
-@transaction.atomic
 def _consent_fields(consent):
     """The consent to going above the commitment ceiling, as the request keeps it."""
     if consent is None:
@@ -255,6 +254,7 @@ def _consent(request):
     return contracts.Consent(by=request.consent_by, reason=request.consent_reason)
 
 
+@transaction.atomic
 def request_extension(*, appointment, new_end_date, reason, how=REQUEST, evidence="",
                       agreed_on=None, override_reason="", consent=None, by):
     """Ask for an extension (the extend page): a term-end decision to extend and its request,
