@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 # The embedded default: SQLite in ./var, eager tasks, e-mail to the console.
 DEMO_ENV := DEBUG=1
 
-.PHONY: run install system-deps test lint test-sqlite bench clean
+.PHONY: run install system-deps test lint test-sqlite bench bench-http clean
 
 $(VENV)/.installed: requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -38,6 +38,10 @@ test: install system-deps lint
 
 bench: install
 	$(BIN)/python bench/run.py
+
+bench-http: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python bench/over_http.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,241 @@
+"""The benchmark users will trust: pages as they meet them, over HTTP from gunicorn with the
+production settings (DEBUG off, Redis cache), on the national data set, for an HR user and a CMO
+office of the largest system, an anonymous visitor and an administrator in Django admin.
+
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/ccpl_bench
+    make bench-http
+
+Prints, for each page requested alone in interleaved rounds, p50 and p95 client time in ms and
+its ratio to the bare page (the anonymous sign-in page) measured in the same run; then, with wrk,
+requests per second, p50 and p95 under concurrent load for the bare page and for the HR pages
+cycled through. BENCH_ROUNDS (20), BENCH_CONNECTIONS (50), BENCH_SECONDS (30), BENCH_WORKERS (3).
+"""
+
+import http.client
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "50"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+HOST = "127.0.0.1"
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-" + "k" * 40,
+    "ALLOWED_HOSTS": HOST,
+    "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback: no TLS in front of gunicorn here
+    "SECURE_COOKIES": "0",
+    "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+}
+
+
+def django_setup():
+    os.environ.update(PRODUCTION)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ccpl.settings")
+    import django
+
+    django.setup()
+
+
+def signed_in(email, **grants):
+    """A session cookie for an account enrolled in TOTP that passed it at sign-in, as staff must."""
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+    from django.conf import settings
+    from django.contrib.auth import login
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.http import HttpRequest
+    from guardian.shortcuts import assign_perm
+
+    from ccpl.models import User
+
+    account, _ = User.objects.get_or_create(email=email, defaults={"full_name": email})
+    account.is_superuser = account.is_staff = grants.pop("superuser", False)
+    account.save()
+    for codename, system in grants.items():
+        assign_perm(f"roles.{codename}", account, system)
+    if not Authenticator.objects.filter(user=account, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(account, "JBSWY3DPEHPK3PXP")
+    request = HttpRequest()
+    request.session = SessionStore()
+    request.META["REMOTE_ADDR"] = HOST
+    account.backend = settings.AUTHENTICATION_BACKENDS[0]
+    login(request, account)
+    record_authentication(request, account, "mfa", type="totp")
+    request.session.save()
+    return f"{settings.SESSION_COOKIE_NAME}={request.session.session_key}"
+
+
+def plan():
+    """Who asks for what: the pages of the largest generated system."""
+    from django.db.models import Count
+
+    from appointments.models import Appointment, Person
+    from ccpl import access
+    from governance.models import Body
+    from roles.models import Post, System
+
+    system = (System.objects.filter(short_name__startswith="GEN")
+              .annotate(n=Count("posts")).order_by("-n").first())
+    if system is None:
+        sys.exit("No generated data: run manage.py generate_data --scale national first.")
+    post = Post.objects.filter(system=system, appointments__extensions__isnull=False).first()
+    appointment = Appointment.objects.filter(post=post).first()
+    person = Person.objects.filter(appointments__post__system=system).first()
+    body = Body.objects.filter(system=system).annotate(n=Count("seats")).order_by("-n").first()
+    hr = signed_in("bench.hr@example.org", **{access.EDIT: system})
+    cmo = signed_in("bench.cmo@example.org", **{access.VIEW: system, access.APPROVE: system})
+    admin = signed_in("bench.admin@example.org", superuser=True)
+    hr_pages = [
+        ("dashboard", "/"),
+        ("post list", "/posts/"),
+        ("post list, vacant", "/posts/?status=vacant"),
+        ("post list, search", "/posts/?q=lead"),
+        ("people list", "/people/"),
+        ("person detail", f"/people/{person.pk}/"),
+        ("appointment detail", f"/appointments/{appointment.pk}/"),
+        ("post detail", f"/posts/{post.pk}/"),
+        (f"body page ({body.n} seats)", f"/governance/bodies/{body.pk}/"),
+    ]
+    pages = [("bare page (sign-in, anonymous)", "/accounts/login/", None)]
+    pages += [(f"HR: {name}", url, hr) for name, url in hr_pages]
+    pages += [("CMO: dashboard", "/", cmo), ("CMO: appointment detail",
+                                             f"/appointments/{appointment.pk}/", cmo)]
+    pages += [("public register, anonymous", f"/register/{system.short_name}/", None)]
+    pages += [
+        ("admin: appointments", "/admin/appointments/appointment/", admin),
+        ("admin: people", "/admin/appointments/person/", admin),
+        ("admin: posts", "/admin/roles/post/", admin),
+    ]
+    facts = (f"{system.name}: {system.n:,} posts; national register "
+             f"{Post.objects.count():,} posts, {Appointment.objects.count():,} appointments")
+    return facts, pages, hr, [url for _, url in hr_pages]
+
+
+def get(path, cookie):
+    connection = http.client.HTTPConnection(HOST, PORT, timeout=60)
+    headers = {"Cookie": cookie} if cookie else {}
+    started = time.perf_counter()
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    elapsed = (time.perf_counter() - started) * 1000
+    connection.close()
+    if response.status != 200:
+        sys.exit(f"{path} answered {response.status}: the benchmark measures pages that work")
+    return elapsed
+
+
+def percentile(times, p):
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def alone(pages):
+    for _, url, cookie in pages:  # warm every worker's caches
+        for _ in range(WORKERS):
+            get(url, cookie)
+    times = [[] for _ in pages]
+    for _ in range(ROUNDS):
+        for i, (_, url, cookie) in enumerate(pages):
+            times[i].append(get(url, cookie))
+    floor = statistics.median(times[0])
+    print(f"each page alone, {ROUNDS} interleaved rounds (client time over HTTP)\n")
+    print(f"{'page':42} {'p50 ms':>8} {'p95 ms':>8} {'× bare p50':>11}")
+    for (name, _, _), taken in zip(pages, times):
+        p50 = statistics.median(taken)
+        print(f"{name:42} {p50:8.0f} {percentile(taken, 95):8.0f} {p50 / floor:11.1f}")
+
+
+WRK_SCRIPT = """
+local paths = {%s}
+local cookie = "%s"
+local i = 0
+request = function()
+  i = i %% #paths + 1
+  local headers = {}
+  if cookie ~= "" then headers["Cookie"] = cookie end
+  return wrk.format("GET", paths[i], headers)
+end
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+                 + summary.errors.status + summary.errors.timeout
+  io.write(string.format("RESULT %%.1f %%.0f %%.0f %%d\\n",
+    summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, errors))
+end
+"""
+
+
+def loaded(name, paths, cookie):
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        print(f"{name:42} (wrk is not installed: apt-get install wrk)")
+        return
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % (", ".join(f'"{path}"' for path in paths), cookie or ""))
+    out = subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--timeout", "10s",
+                          "-s", script.name, f"http://{HOST}:{PORT}"],
+                         capture_output=True, text=True, check=True).stdout
+    os.unlink(script.name)
+    rate, p50, p95, errors = next(line for line in out.splitlines()
+                                  if line.startswith("RESULT")).split()[1:]
+    print(f"{name:42} {float(rate):8.1f} {p50:>8} {p95:>8} {errors:>7}")
+
+
+def wait_for_server(process):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit("gunicorn did not start")
+        try:
+            socket.create_connection((HOST, PORT), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit("gunicorn did not answer within a minute")
+
+
+def main():
+    if "postgres" not in os.environ.get("DATABASE_URL", ""):
+        print("Run the benchmark on PostgreSQL with the national data set (see README).")
+        return 1
+    django_setup()
+    facts, pages, hr, hr_urls = plan()
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                   cwd=ROOT, env=os.environ, check=True)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "ccpl.wsgi", "--bind", f"{HOST}:{PORT}",
+         "--workers", str(WORKERS), "--log-level", "warning"],
+        cwd=ROOT, env=os.environ, start_new_session=True)
+    try:
+        wait_for_server(server)
+        print(f"{facts}; gunicorn, {WORKERS} workers, production settings\n")
+        alone(pages)
+        print(f"\nunder load: {CONNECTIONS} connections for {SECONDS} s (wrk)\n")
+        print(f"{'pages':42} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}")
+        loaded("bare page (sign-in, anonymous)", ["/accounts/login/"], None)
+        loaded("HR pages, cycled", hr_urls, hr)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
