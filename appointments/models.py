@@ -88,6 +88,7 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["family_name", "given_name", "pk"]
+        indexes = [models.Index(fields=["family_name", "given_name", "id"])]  # the default order
         verbose_name_plural = "people"
         constraints = [
             models.UniqueConstraint(
@@ -505,6 +506,7 @@ class Appointment(models.Model):
     class Meta:
         ordering = ["-start_date", "pk"]
         indexes = [
+            models.Index(fields=["-start_date", "id"]),  # the default order, for the admin's pages
             models.Index(fields=["end_date", "status"]),
             models.Index(fields=["post", "start_date"]),
         ]

@@ -146,6 +146,7 @@ class PostAdmin(SimpleHistoryAdmin):
                    "job_share_allowed"]
     list_select_related = ["role_type", "system", "host_organisation"]
     search_fields = ["title", "reference", "host_organisation__name"]
+    show_full_result_count = False
     autocomplete_fields = ["host_organisation", "responsible_to", "also_accountable_to",
                            "budget", "role_type"]
     filter_horizontal = ["functions", "statutory_duties"]

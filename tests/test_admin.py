@@ -747,3 +747,40 @@ class TestCycleHistory:
         for cycle in (one, *many):
             assert cycle.history.get().history_type == "+"
         assert many[0].history.get().history_user == hr_north
+
+
+# --- The national register's change lists -----------------------------------------------------
+
+@pytest.mark.parametrize("url_name", ["admin:appointments_appointment_changelist",
+                                      "admin:appointments_person_changelist",
+                                      "admin:roles_post_changelist"])
+def test_the_big_change_lists_count_once_and_never_group_the_whole_table(admin_client,
+                                                                         url_name):
+    """Over 60,000 appointments a count annotated on every row, or a second count of the whole
+    table beside the filtered one, costs a second a page: counts are for the rows shown."""
+    _rows(3)
+    admin_client.get(reverse(url_name))
+    with CaptureQueriesContext(connection) as queries:
+        assert admin_client.get(reverse(url_name)).status_code == 200
+    sql = [q["sql"].upper() for q in queries]
+    assert not [q for q in sql if "GROUP BY" in q]
+    assert len([q for q in sql if "COUNT(" in q]) == 1
+
+
+def test_the_appointment_list_counts_each_rows_extensions(admin_client, north_appointment):
+    services.extend(appointment=north_appointment, new_end_date=D(2028, 3, 31), reason="r",
+                    agreed_by="CMO", agreed_on=D(2026, 11, 1), by=UserFactory(is_superuser=True))
+    response = admin_client.get(reverse("admin:appointments_appointment_changelist"))
+    row = response.context["cl"].result_list[0]
+    assert admin.site._registry[Appointment].extension_count(row) == 1
+
+
+def test_the_appointment_list_offers_no_filter_of_every_organisation(admin_client, north_post,
+                                                                     north_trust):
+    AppointmentFactory(post=north_post)
+    response = admin_client.get(reverse("admin:appointments_appointment_changelist"))
+    assert not [f for f in response.context["cl"].filter_specs
+                if f.title == "host organisation"]
+    found = admin_client.get(reverse("admin:appointments_appointment_changelist"),
+                             {"q": "North Acute"})
+    assert found.context["cl"].result_count == 1
