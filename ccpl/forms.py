@@ -11,6 +11,8 @@ import re
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 
 class NHSFormRenderer(TemplatesSetting):
@@ -32,6 +34,41 @@ class NHSCheckbox(forms.CheckboxInput):
     """A single yes/no checkbox, rendered as a one-item NHS checkboxes group."""
 
     template_name = "nhsuk/widgets/checkbox.html"
+
+
+class NHSSelect(forms.Select):
+    """A select whose options are written in Python, not through a template per option: a post
+    or organisation select of a national system has hundreds of options, and Django's template
+    per option made it most of a page's time."""
+
+    template_name = "nhsuk/widgets/select.html"
+
+    def get_context(self, name, value, attrs):
+        context = forms.Widget.get_context(self, name, value, attrs)
+        context["widget"]["options_html"] = self.options_html(context["widget"]["value"])
+        return context
+
+    def options_html(self, values):
+        chosen = {str(v) for v in values}
+        parts = []
+        for option_value, label in self.choices:
+            if isinstance(label, list | tuple):
+                parts.append(format_html('<optgroup label="{}">{}</optgroup>', option_value,
+                                         self._options(label, chosen)))
+            else:
+                parts.append(self._options([(option_value, label)], chosen))
+        return mark_safe("".join(parts))  # every part was escaped by format_html
+
+    def _options(self, choices, chosen):
+        html = []
+        for option_value, label in choices:
+            text = "" if option_value is None else str(option_value)
+            selected = text in chosen
+            if selected and not self.allow_multiple_selected:
+                chosen.clear()  # a single select shows only its first match selected
+            html.append(format_html('<option value="{}"{}>{}</option>', text,
+                                    " selected" if selected else "", label))
+        return mark_safe("".join(html))
 
 
 class DateInput(forms.MultiWidget):
@@ -119,7 +156,7 @@ class DateField(forms.MultiValueField):
 
 WIDGET_CLASSES = {
     forms.Textarea: "nhsuk-textarea",
-    forms.Select: "nhsuk-select",
+    NHSSelect: "nhsuk-select",
     forms.SelectMultiple: "nhsuk-select",
     forms.FileInput: "nhsuk-file-upload",
     forms.ClearableFileInput: "nhsuk-file-upload",
@@ -202,6 +239,10 @@ def _nhs_widget(field):
         return NHSRadioSelect(choices=widget.choices, attrs=widget.attrs)
     if isinstance(widget, forms.CheckboxInput) and not isinstance(widget, NHSCheckbox):
         return NHSCheckbox(attrs=widget.attrs)
+    if type(widget) is forms.Select:
+        select = NHSSelect(attrs=widget.attrs, choices=widget.choices)
+        select.is_required, select.is_localized = widget.is_required, widget.is_localized
+        widget = select
     for kind, css in WIDGET_CLASSES.items():
         if type(widget) is kind:
             _add_class(widget, css)

@@ -120,7 +120,8 @@ class SeatForm(NHSModelForm):
         super().__init__(*args, **kwargs)
         self.instance.body = body
         self.fields["post"].queryset = (Post.objects.filter(system=body.system_id).established()
-                                        .exclude(seats__body=body).order_by("title"))
+                                        .exclude(seats__body=body).order_by("title")
+                                        .only("pk", "title"))
         self.fields["post"].empty_label = "Select a post"
 
     def validate_unique(self):
