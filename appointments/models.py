@@ -10,12 +10,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
-from ccpl import access
+from ccpl import access, links
 from roles.models import Organisation, Post, wte_text
 
 from .registration import RegistrationBody, validate_registration
@@ -104,7 +103,7 @@ class Person(models.Model):
         return self.full_name
 
     def get_absolute_url(self):
-        return reverse("appointments:person-detail", args=[self.pk])
+        return links.path("appointments:person-detail", self.pk)
 
     @property
     def full_name(self):
@@ -268,7 +267,7 @@ class HonoraryContract(models.Model):
         return f"{self.kind_text} with {self.held_with or '(no partner yet)'} — {person}"
 
     def get_absolute_url(self):
-        return reverse("appointments:honorary-detail", args=[self.pk])
+        return links.path("appointments:honorary-detail", self.pk)
 
     @property
     def held_with(self):
@@ -319,10 +318,8 @@ class AppointmentQuerySet(models.QuerySet):
         (an appraiser on the appointment of the leader they appraise)."""
         if not access.is_signed_in(user):
             return self.none()
-        ids = set(Appointment.objects.filter(person__user=user).values_list("pk", flat=True))
-        ids |= set(AppointmentUserObjectPermission.objects.filter(user=user)
-                   .values_list("content_object_id", flat=True))
-        return self.filter(pk__in=sorted(ids))
+        return self.filter(pk__in=access.remembered(
+            user, "appointments", lambda: _individual_appointments(user)))
 
     @access.scoped
     def editable_by(self, user):
@@ -564,7 +561,7 @@ class Appointment(models.Model):
         return f"{self.person} — {self.post}"
 
     def get_absolute_url(self):
-        return reverse("appointments:appointment-detail", args=[self.pk])
+        return links.path("appointments:appointment-detail", self.pk)
 
     @property
     def original_end_date(self):
@@ -773,6 +770,13 @@ def _peak(appointment, others, amount):
         total += change
         peak = max(peak, total)
     return peak
+
+
+def _individual_appointments(user):
+    ids = set(Appointment.objects.filter(person__user=user).values_list("pk", flat=True))
+    ids |= set(AppointmentUserObjectPermission.objects.filter(user=user)
+               .values_list("content_object_id", flat=True))
+    return sorted(ids)
 
 
 class AppointmentUserObjectPermission(UserObjectPermissionBase):
@@ -989,7 +993,7 @@ class Vacancy(models.Model):
         return f"Vacancy: {self.post} (opened {self.opened_on:%-d %b %Y})"
 
     def get_absolute_url(self):
-        return reverse("appointments:vacancy-detail", args=[self.pk])
+        return links.path("appointments:vacancy-detail", self.pk)
 
     STAGES = [
         ("opened", "Opened"),
@@ -1313,7 +1317,7 @@ class ApprovalRequest(models.Model):
         return f"{self.get_subject_display()}: {self.about}"
 
     def get_absolute_url(self):
-        return reverse("appointments:approval-detail", args=[self.pk])
+        return links.path("appointments:approval-detail", self.pk)
 
     @property
     def about(self):
@@ -1460,7 +1464,7 @@ class PartyDecision(models.Model):
         return f"{self.name}: {self.get_status_display()}"
 
     def get_absolute_url(self):
-        return reverse("appointments:approval-decide", args=[self.pk])
+        return links.path("appointments:approval-decide", self.pk)
 
     @property
     def status_colour(self):

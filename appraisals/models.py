@@ -20,12 +20,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from appointments.models import Appointment
-from ccpl import access
+from ccpl import access, links
 
 
 class Group(models.TextChoices):
@@ -223,7 +222,7 @@ class Cycle(models.Model):
         return f"360° appraisal {self.opened_on:%Y}: {self.appointment}"
 
     def get_absolute_url(self):
-        return reverse("appraisals:cycle-detail", args=[self.pk])
+        return links.path("appraisals:cycle-detail", self.pk)
 
     @property
     def leader(self):

@@ -7,11 +7,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from ccpl import access
+from ccpl import access, links
 from roles.models import Post, SpatialLevel, System
 
 
@@ -68,7 +67,7 @@ class Body(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("governance:body-detail", args=[self.pk])
+        return links.path("governance:body-detail", self.pk)
 
     def clean(self):
         super().clean()
@@ -157,7 +156,7 @@ class Framework(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("governance:action-plan", args=[self.pk])
+        return links.path("governance:action-plan", self.pk)
 
 
 class Priority(models.Model):

@@ -10,12 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q, Sum
-from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
-from ccpl import access
+from ccpl import access, links
 
 PAS_PER_WTE = 10
 ZERO = Decimal("0")
@@ -468,7 +467,7 @@ class Post(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("appointments:post-detail", args=[self.pk])
+        return links.path("appointments:post-detail", self.pk)
 
     @property
     def pas(self):

@@ -76,6 +76,7 @@ def invite(*, email, full_name, kind, by, person=None, organisation=None, system
     user = create_account(email=email, full_name=full_name, by=by)
     for codename, obj in grants:
         assign_perm(f"roles.{codename}", user, obj)
+    access.forget_grants(user)
     if kind == Invitation.LEADER:
         person.user = user
         person._history_user = by
@@ -131,3 +132,5 @@ def grant_appointment_view(*, users_and_appointments):
                                          content_object=appointment)
          for user, appointment in users_and_appointments],
         ignore_conflicts=True, batch_size=1000)
+    for user, _ in users_and_appointments:
+        access.forget_grants(user)
