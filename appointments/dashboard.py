@@ -4,7 +4,8 @@ a fixed number of queries, however large the register."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from roles.models import EstablishmentBudget, Post
@@ -66,9 +67,7 @@ def build(user, today=None):
     return {
         "today": today,
         **_terms(appointments, posts, today),
-        "awaiting": _awaiting(user, ApprovalRoute.Subject.EXTENSION),
-        "to_approve": _awaiting(user, ApprovalRoute.Subject.RECRUITMENT),
-        "appointments_to_agree": _awaiting(user, ApprovalRoute.Subject.APPOINTMENT),
+        **_awaiting(user),
         "budgets": _budgets(user, today),
         "pools": _honorarium_pools(posts, today),
         "honorary": HonoraryContract.objects.visible_to(user).in_force(today)
@@ -99,23 +98,42 @@ def _terms(appointments, posts, today):
     }
 
 
-def _awaiting(user, subject):
-    """[(party still to decide, whether this user may take the decision)] on the requests
-    about ``subject`` the user can see, those they may take first: one row per party, so a
-    joint route shows each of its parties."""
-    visible = ApprovalRequest.objects.visible_to(user).filter(subject=subject).pending()
-    mine = PartyDecision.objects.decidable_by(user).filter(request__subject=subject)
-    related = ["request__requested_by", "request__appointment__person",
-               "request__appointment__post", "request__vacancy__post__host_organisation",
-               "request__post", "request__person"]
-    rows = list(mine.select_related(*related).order_by("request__requested_at", "pk")
-                [:LIST_LIMIT])
-    taken = {d.pk for d in rows}
-    if len(rows) < LIST_LIMIT:
-        rows += list(PartyDecision.objects.awaiting().filter(request__in=visible.values("pk"))
-                     .exclude(pk__in=taken).select_related(*related)
-                     .order_by("request__requested_at", "pk")[:LIST_LIMIT - len(rows)])
-    return [(d, d.pk in taken) for d in rows]
+AWAITING = {  # the lists of the home page, by what the requests are about
+    "awaiting": ApprovalRoute.Subject.EXTENSION,
+    "to_approve": ApprovalRoute.Subject.RECRUITMENT,
+    "appointments_to_agree": ApprovalRoute.Subject.APPOINTMENT,
+}
+
+
+def _awaiting(user):
+    """For each subject, [(party still to decide, whether this user may take the decision)] on
+    the requests the user can see, those they may take first: one row per party, so a joint
+    route shows each of its parties. Two queries for all three lists."""
+    visible = ApprovalRequest.objects.visible_to(user).pending()
+    mine = _first_of_each_subject(PartyDecision.objects.decidable_by(user))
+    taken = {d.pk for d in mine}
+    others = _first_of_each_subject(PartyDecision.objects.awaiting()
+                                    .filter(request__in=visible.values("pk"))
+                                    .exclude(pk__in=taken))
+    lists = {subject: [] for subject in AWAITING.values()}
+    for decision in [*mine, *others]:
+        rows = lists[decision.request.subject]
+        if len(rows) < LIST_LIMIT:
+            rows.append((decision, decision.pk in taken))
+    return {name: lists[subject] for name, subject in AWAITING.items()}
+
+
+def _first_of_each_subject(decisions):
+    """The first LIST_LIMIT decisions of each subject, oldest request first."""
+    order = [F("request__requested_at").asc(), F("pk").asc()]
+    return list(
+        decisions.annotate(place=Window(RowNumber(), partition_by=F("request__subject"),
+                                        order_by=order))
+        .filter(place__lte=LIST_LIMIT)
+        .select_related("request__requested_by", "request__appointment__person",
+                        "request__appointment__post", "request__vacancy__post__host_organisation",
+                        "request__post", "request__person")
+        .order_by(*order))
 
 
 def _budgets(user, today):
