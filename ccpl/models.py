@@ -138,6 +138,9 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When a message to send it was last put on the queue; empty when none is.")
     sent_at = models.DateTimeField(null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
@@ -153,6 +156,7 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "queued_at"]),
         ]
 
     def __str__(self):

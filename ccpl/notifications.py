@@ -20,6 +20,7 @@ a context variable. Every other row is sent exactly as it was stored. No text th
 ever treated as a template.
 """
 
+import datetime
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -42,6 +43,9 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 CHUNK = 2000
+SEND_BATCH = 200  # rows per message on the queue when a sweep queues many
+REQUEUE_AFTER = datetime.timedelta(hours=6)  # a row queued this long ago and still unsent...
+REQUEUE_LIMIT = 500  # ...is queued again, this many at most per sweep
 
 
 @dataclass
@@ -217,17 +221,35 @@ def notify_now(*, kind, milestone, obj, email, user=None, context):
     return notification
 
 
-def queue_unsent():
-    """Queue every unsent row, new or left over from a failed or interrupted delivery. A row
-    queued twice is still sent once (see ``deliver``)."""
-    ids = list(Notification.objects.unsent().values_list("pk", flat=True).order_by("pk"))
-    _send_on_commit(ids)
+def queue_unsent(now=None):
+    """Queue each unsent row that no message on the queue stands for: new rows, and rows whose
+    delivery failed in the web process (no worker to retry them). A row already queued is not
+    queued again on every sweep, so a worker that is down does not grow the queue by a copy of
+    everything per sweep; a message lost with the broker is made good after REQUEUE_AFTER, at most
+    REQUEUE_LIMIT rows a sweep. A row queued twice is still sent once (see ``deliver``)."""
+    now = now or timezone.now()
+    unsent = Notification.objects.unsent()
+    ids = list(unsent.filter(queued_at__isnull=True).values_list("pk", flat=True).order_by("pk"))
+    ids += list(unsent.filter(queued_at__lt=now - REQUEUE_AFTER)
+                .values_list("pk", flat=True).order_by("queued_at", "pk")[:REQUEUE_LIMIT])
+    _send_on_commit(ids, now=now)
     return len(ids)
 
 
-def _send_on_commit(ids):
-    for pk in ids:
-        send_notification.delay_on_commit(pk)
+def _send_on_commit(ids, now=None):
+    """Mark ``ids`` queued in the caller's transaction and, once it commits, queue them: one
+    message for a single row (sent at once, as a user waits for it), one per SEND_BATCH rows for
+    many (a sweep of 15,000 rows is 75 messages, not 15,000)."""
+    if not ids:
+        return
+    now = now or timezone.now()
+    for batch in _batches(ids, CHUNK):
+        Notification.objects.filter(pk__in=batch).update(queued_at=now)
+    if len(ids) == 1:
+        send_notification.delay_on_commit(ids[0])
+        return
+    for batch in _batches(ids, SEND_BATCH):
+        send_notifications.delay_on_commit(batch)
 
 
 # --- Sending ---------------------------------------------------------------------------------
@@ -298,8 +320,28 @@ def sweep_reminders(today=None):
 def send_notification(self, notification_id):
     """Send one row. When the mail server fails, a worker tries again after a wait; run in the
     web process (no broker, tasks eager) it does not, because a retry there would run at once
-    and fail the user's request: the row stays unsent and the next sweep queues it again."""
+    and fail the user's request: the row is marked as on no queue, and the next sweep queues it
+    again."""
     outcome = deliver(notification_id)
-    if isinstance(outcome, int) and not self.request.is_eager:
-        raise self.retry(countdown=outcome)
+    if isinstance(outcome, int):
+        if not self.request.is_eager:
+            raise self.retry(countdown=outcome)
+        Notification.objects.filter(pk=notification_id).update(queued_at=None)
     return outcome
+
+
+@shared_task(name="ccpl.tasks.send_notifications", bind=True, acks_late=True,
+             ignore_result=True)
+def send_notifications(self, notification_ids):
+    """Send many rows (a sweep's batch), each at most once; a row whose send failed is handed to
+    ``send_notification`` to be tried again after its wait, on its own."""
+    outcomes = {}
+    for pk in notification_ids:
+        outcome = deliver(pk)
+        if isinstance(outcome, int):
+            if self.request.is_eager:
+                Notification.objects.filter(pk=pk).update(queued_at=None)
+            else:
+                send_notification.apply_async((pk,), countdown=outcome)
+        outcomes[pk] = outcome
+    return outcomes

@@ -238,6 +238,94 @@ class TestDelivery:
         assert "<a href=" in message.alternatives[0][0]
 
 
+class TestQueue:
+    """A row is put on the queue once: a worker that is down does not make every sweep add a
+    copy of everything unsent; a message lost with the broker is made good later, a bounded
+    number at a time."""
+
+    @pytest.fixture
+    def queue(self, django_capture_on_commit_callbacks):
+        """Sweep with a worker that never comes (messages counted, nothing sent)."""
+        messages = []
+
+        def run(day, at=datetime.time(6, 30)):
+            moment = datetime.datetime.combine(day, at)
+            with time_machine.travel(moment, tick=False), \
+                    mock.patch.object(notifications.send_notifications, "delay",
+                                      side_effect=lambda ids: messages.append(list(ids))), \
+                    mock.patch.object(notifications.send_notification, "delay",
+                                      side_effect=lambda pk: messages.append([pk])), \
+                    django_capture_on_commit_callbacks(execute=True):
+                result, _ = notifications.sweep(today=day)
+            return result
+
+        run.messages = messages
+        return run
+
+    def test_a_second_sweep_queues_nothing_already_on_the_queue(self, queue, term):
+        first = queue(D(2027, 3, 1))
+        rows = Notification.objects.count()
+        assert first.queued == rows > 1 and len(queue.messages) == 1
+        assert queue(D(2027, 3, 1)).queued == 0
+        assert queue(D(2027, 3, 1), at=datetime.time(12, 0)).queued == 0
+        assert len(queue.messages) == 1
+        assert not Notification.objects.filter(queued_at__isnull=True).exists()
+
+    def test_rows_still_unsent_long_after_queueing_are_queued_again_a_few_at_a_time(
+            self, queue, term, monkeypatch):
+        monkeypatch.setattr(notifications, "REQUEUE_LIMIT", 2)
+        queue(D(2027, 3, 1))
+        rows = Notification.objects.count()
+        assert queue(D(2027, 3, 2)).queued == 2  # a day on: the broker lost them, or no worker
+        assert queue(D(2027, 3, 2), at=datetime.time(7, 0)).queued == min(2, rows - 2)
+        assert queue(D(2027, 3, 2), at=datetime.time(8, 0)).queued == max(0, rows - 4)
+        assert queue(D(2027, 3, 2), at=datetime.time(9, 0)).queued == 0
+        assert sorted(pk for m in queue.messages for pk in m) == sorted(
+            2 * list(Notification.objects.values_list("pk", flat=True)))
+
+    def test_many_rows_go_in_few_messages(self, queue, term, monkeypatch):
+        monkeypatch.setattr(notifications, "SEND_BATCH", 2)
+        queue(D(2027, 3, 1))
+        rows = Notification.objects.count()
+        assert [len(m) for m in queue.messages] == [2] * (rows // 2) + [1] * (rows % 2)
+        assert sorted(pk for m in queue.messages for pk in m) == sorted(
+            Notification.objects.values_list("pk", flat=True))
+
+    @pytest.fixture
+    def failing_for_one(self, term):
+        notifications.sweep(today=D(2027, 3, 1), queue=False)
+        ids = list(Notification.objects.order_by("pk").values_list("pk", flat=True))
+        failing = Notification.objects.get(pk=ids[0]).recipient_email
+        real_send = notifications.EmailMultiAlternatives.send
+
+        def send(message, *args, **kwargs):
+            if message.to == [failing]:
+                raise ConnectionRefusedError("no mail server")
+            return real_send(message, *args, **kwargs)
+
+        with mock.patch.object(notifications.EmailMultiAlternatives, "send", send), \
+                mock.patch.object(notifications.send_notification, "apply_async") as retry:
+            yield ids, retry
+
+    def test_a_worker_sends_a_batch_once_and_retries_a_failure_on_its_own(self,
+                                                                          failing_for_one):
+        ids, retry = failing_for_one
+        outcomes = notifications.send_notifications.run(ids)  # as a worker runs it
+        assert outcomes == {ids[0]: 60, **{pk: "sent" for pk in ids[1:]}}
+        retry.assert_called_once_with((ids[0],), countdown=60)
+        assert notifications.send_notifications.run(ids)[ids[1]] == "skipped"
+        assert len(mail.outbox) == len(ids) - 1
+
+    def test_in_the_web_process_a_failure_waits_for_the_next_sweep(self, failing_for_one):
+        ids, retry = failing_for_one
+        Notification.objects.update(queued_at=datetime.datetime(2027, 3, 1, 6, 30,
+                                                                tzinfo=datetime.UTC))
+        notifications.send_notifications.apply(args=(ids,))  # eager, as with no broker
+        retry.assert_not_called()
+        assert list(Notification.objects.filter(queued_at__isnull=True)
+                    .values_list("pk", flat=True)) == [ids[0]]
+
+
 class TestCommand:
     def test_dry_run_lists_without_recording(self, sweep_on, term, capsys):
         call_command("send_reminders", "--today", "2027-03-01", "--dry-run")
