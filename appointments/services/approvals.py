@@ -125,9 +125,11 @@ def add_deciders(*, system, subject, party, users, by):
 
 # --- Opening a request -----------------------------------------------------------------------
 
-def _open(*, route, by, agree_own=True, **fields):
+def _open(*, route, by, agree_own=True, notify=True, **fields):
     """A request on ``route`` with one pending decision per party. The requester's own parties
-    (a CMO office asking) are agreed at once where they may be; the rest are told."""
+    (a CMO office asking) are agreed at once where they may be; the rest are told, unless
+    ``notify`` is False (the caller tells them if the request is still pending once it is done
+    with it)."""
     parties = list(route.parties.all())
     if not parties:
         raise ValidationError(f"The approval route for {route} names no party: an "
@@ -139,7 +141,8 @@ def _open(*, route, by, agree_own=True, **fields):
         for party in parties])
     if agree_own and by is not None:
         _agree_own(request, by)
-    _notify(request)
+    if notify:
+        _notify(request)
     return request
 
 
@@ -319,10 +322,12 @@ def request_appointment(*, post, person, start_date, end_date=None, wte=None,
                         honorarium_share=None, status=Appointment.Status.ACTIVE, reason="",
                         contract_type=Appointment.ContractType.FIXED_TERM, covers=None,
                         home_organisation=None, consent=None, how=REQUEST, evidence="",
-                        agreed_on=None, override_reason="", by):
+                        agreed_on=None, override_reason="", agree_own=True, by):
     """Ask to appoint ``person`` to ``post`` directly, without recruitment: the appointment is
     made once the route's parties agree (or as soon as an outside agreement is recorded, or an
-    administrator overrides)."""
+    administrator overrides). The parties are e-mailed only if it is left awaiting them.
+    ``agree_own=False`` records every party's agreement from outside, the requester's own
+    parties included (an import of appointments agreed before the register held them)."""
     if not Post.objects.editable_by(by).filter(pk=post.pk).exists():
         raise PermissionDenied("Only HR of the post's organisation or system appoint to it.")
     route = ApprovalRoute.of(post.system, Subject.APPOINTMENT)
@@ -336,13 +341,17 @@ def request_appointment(*, post, person, start_date, end_date=None, wte=None,
     if errors:
         raise ValidationError(errors)
     request = _open(route=route_for(post.system, Subject.APPOINTMENT), by=by,
+                    agree_own=agree_own, notify=False,
                     post=post, person=person, start_date=start_date, end_date=end_date,
                     wte=wte, honorarium_share=honorarium_share,
                     offered=status == Appointment.Status.OFFERED, reason=reason.strip(),
                     contract_type=contract_type, covers=covers,
                     home_organisation=home_organisation, **_consent_fields(consent))
-    return _carry_out(request, how=how, evidence=evidence, agreed_on=agreed_on,
-                      override_reason=override_reason, by=by)
+    request = _carry_out(request, how=how, evidence=evidence, agreed_on=agreed_on,
+                         override_reason=override_reason, by=by)
+    if request.is_pending:
+        _notify(request)
+    return request
 
 
 # --- Deciding --------------------------------------------------------------------------------
