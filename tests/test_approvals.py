@@ -629,6 +629,64 @@ class TestApproversAreTold:
         assert not Notification.objects.visible_to(outsider).exists()
 
 
+class TestTheRequesterIsTold:
+    """Who asked hears once how it ended: agreed by every party, declined, or overridden."""
+
+    def told(self):
+        return list(Notification.objects.filter(kind=Notification.Kind.APPROVAL_DECIDED)
+                    .values_list("milestone", "recipient_email"))
+
+    def test_hr_hears_once_when_every_party_has_agreed(self, cmo_and_cno, north_appointment,
+                                                      hr_north, cmo_office, cno, sweep_on,
+                                                      django_capture_on_commit_callbacks):
+        asked = ask(north_appointment, hr_north)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.decide(decision=party(asked, "Chief Medical Officer"), agree=True,
+                            by=cmo_office)
+        assert self.told() == [] and mail.outbox == []
+        with django_capture_on_commit_callbacks(execute=True):
+            services.decide(decision=party(asked, "Chief Nursing Officer"), agree=True,
+                            by=cno)
+        assert self.told() == [("closed", hr_north.email)]
+        (message,) = mail.outbox
+        assert message.to == [hr_north.email]
+        assert message.subject.startswith("Agreed: an extension of a term")
+        assert "Chief Nursing Officer: agreed by Nia Nurse" in message.body
+        assert asked.get_absolute_url() in message.body
+        sweep_on(D(2026, 11, 30))
+        assert len(self.told()) == 1
+        assert [m.to for m in mail.outbox].count([hr_north.email]) == 1
+
+    def test_hr_hears_when_a_party_declines_and_why(self, cmo_and_cno, north_appointment,
+                                                    hr_north, cmo_office,
+                                                    django_capture_on_commit_callbacks):
+        asked = ask(north_appointment, hr_north)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.decide(decision=party(asked, "Chief Medical Officer"), agree=False,
+                            note="Recruit instead", by=cmo_office)
+        (message,) = mail.outbox
+        assert message.to == [hr_north.email] and message.subject.startswith("Declined:")
+        assert "Recruit instead" in message.body
+
+    def test_hr_hears_when_an_administrator_overrides(self, north_appointment, hr_north,
+                                                      admin_user,
+                                                      django_capture_on_commit_callbacks):
+        asked = ask(north_appointment, hr_north)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.override(request=asked, reason="The CMO post is vacant", by=admin_user)
+        (message,) = [m for m in mail.outbox if m.to == [hr_north.email]]
+        assert message.subject.startswith("Overridden:")
+        assert "The CMO post is vacant" in message.body
+        assert self.told() == [("closed", hr_north.email)]
+
+    def test_who_closes_their_own_request_is_not_told(self, north_appointment, cmo_office,
+                                                      django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            asked = ask(north_appointment, cmo_office)
+        assert asked.status == "agreed"
+        assert self.told() == [] and mail.outbox == []
+
+
 # --- pages -----------------------------------------------------------------------------------
 
 class TestPages:

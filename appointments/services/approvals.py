@@ -576,6 +576,7 @@ def _apply(request, by):
     request.status = Status.AGREED
     request.closed_at = timezone.now()
     _save(request, by)
+    approval_reminders.tell_requester(request, by=by)
 
 
 def _extend(request, *, agreed_by, agreed_on, by):
@@ -611,6 +612,7 @@ def _decline(request, decision, by):
     request.status = Status.DECLINED
     request.closed_at = timezone.now()
     _save(request, by)
+    approval_reminders.tell_requester(request, by=by)
     declined = f"Declined by {decision.name}: {decision.note}"
     if request.subject == Subject.EXTENSION and request.term_end_decision_id:
         term = TermEndDecision.objects.select_for_update().get(pk=request.term_end_decision_id)
