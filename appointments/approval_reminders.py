@@ -114,10 +114,7 @@ def tell_requester(request, *, by):
     asker = request.requested_by
     if asker is None or not asker.is_active or not asker.email or asker == by:
         return None
-    if request.is_override:
-        outcome = "Overridden"
-    else:
-        outcome = request.get_status_display()
+    outcome = "Overridden" if request.is_override else request.get_status_display()
     context = {"request": request, "outcome": outcome, "by": by,
                "decisions": list(request.decisions.select_related("decided_by")
                                  .order_by("position", "pk")),
