@@ -621,6 +621,26 @@ class TestApproversAreTold:
         assert [email for _, email in awaited()] == [cmo_office.email]
         assert "approval to recruit" in mail.outbox[0].subject
 
+    def test_nobody_is_asked_to_decide_what_was_agreed_outside_or_overridden(
+            self, north, north_trust, north_appointment, hr_north, cmo_office, cno, admin_user,
+            django_capture_on_commit_callbacks):
+        joint(north, Subject.EXTENSION, ("Executive Group", cmo_office), ("Partners", cno),
+              outside=True)
+        leads = [AppointmentFactory(post=PostFactory(host_organisation=north_trust),
+                                    start_date=D(2024, 1, 1), end_date=D(2027, 1, 31))
+                 for _ in range(2)]
+        outside = {"how": "outside", "evidence": "Exec minutes 7", "agreed_on": D(2026, 11, 20)}
+        with django_capture_on_commit_callbacks(execute=True):
+            ask(north_appointment, hr_north, **outside)
+            services.apply_bulk_extension(appointments=leads, on_date=D(2027, 7, 31),
+                                          reason="Winter", by=hr_north, **outside)
+            services.request_appointment(
+                post=PostFactory(host_organisation=north_trust),
+                person=PersonFactory(), start_date=D(2026, 12, 1), how="override",
+                override_reason="The CMO post is vacant", by=admin_user)
+        assert ApprovalRequest.objects.filter(status="agreed").count() == 4
+        assert awaited() == [] and mail.outbox == []
+
     def test_the_e_mails_are_in_the_ledger_for_those_who_see_the_request(
             self, north_appointment, hr_north, cmo_office, outsider):
         ask(north_appointment, hr_north)

@@ -158,12 +158,13 @@ def _agree_own(request, by):
         _apply_if_agreed(request, by)
 
 
-def open_for_decision(*, decision, by, agree_own=True, bulk_change=None, consent=None):
+def open_for_decision(*, decision, by, agree_own=True, bulk_change=None, consent=None,
+                      notify=True):
     """The request behind a proposed extension (a term-end decision to extend), with the
     approver's consent when it goes above the commitment ceiling."""
     appointment = decision.appointment
     route = route_for(appointment.post.system, Subject.EXTENSION)
-    return _open(route=route, by=by, agree_own=agree_own, appointment=appointment,
+    return _open(route=route, by=by, agree_own=agree_own, notify=notify, appointment=appointment,
                  term_end_decision=decision, proposed_end_date=decision.proposed_end_date,
                  reason=decision.note, bulk_change=bulk_change, **_consent_fields(consent))
 
@@ -244,6 +245,15 @@ def _carry_out(request, *, how, evidence, agreed_on, override_reason, by):
     return request
 
 
+def _carry_out_and_notify(request, **agreement):
+    """``_carry_out``, then the parties are e-mailed only if the request still awaits them: an
+    agreement recorded from outside or an override asks nobody to decide."""
+    request = _carry_out(request, **agreement)
+    if request.is_pending:
+        _notify(request)
+    return request
+
+
 def _consent_fields(consent):
     """The consent to going above the commitment ceiling, as the request keeps it."""
     if consent is None:
@@ -290,10 +300,10 @@ def request_extension(*, appointment, new_end_date, reason, how=REQUEST, evidenc
     decision = terms.decide_term_end(appointment=appointment,
                                      outcome=TermEndDecision.Outcome.EXTEND,
                                      proposed_end_date=new_end_date, note=reason,
-                                     consent=consent, by=by)
+                                     consent=consent, notify=False, by=by)
     request = ApprovalRequest.objects.get(term_end_decision=decision)
-    return _carry_out(request, how=how, evidence=evidence, agreed_on=agreed_on,
-                      override_reason=override_reason, by=by)
+    return _carry_out_and_notify(request, how=how, evidence=evidence, agreed_on=agreed_on,
+                                 override_reason=override_reason, by=by)
 
 
 class _Undo(Exception):
@@ -347,11 +357,8 @@ def request_appointment(*, post, person, start_date, end_date=None, wte=None,
                     offered=status == Appointment.Status.OFFERED, reason=reason.strip(),
                     contract_type=contract_type, covers=covers,
                     home_organisation=home_organisation, **_consent_fields(consent))
-    request = _carry_out(request, how=how, evidence=evidence, agreed_on=agreed_on,
-                         override_reason=override_reason, by=by)
-    if request.is_pending:
-        _notify(request)
-    return request
+    return _carry_out_and_notify(request, how=how, evidence=evidence, agreed_on=agreed_on,
+                                 override_reason=override_reason, by=by)
 
 
 # --- Deciding --------------------------------------------------------------------------------
@@ -809,10 +816,10 @@ def apply_bulk_extension(*, appointments, on_date, reason, how=REQUEST, evidence
         decision = terms.decide_term_end(appointment=appointment,
                                          outcome=TermEndDecision.Outcome.EXTEND,
                                          proposed_end_date=on_date, note=reason,
-                                         bulk_change=batch, by=by)
+                                         bulk_change=batch, notify=False, by=by)
         request = ApprovalRequest.objects.get(term_end_decision=decision)
-        _carry_out(request, how=how, evidence=evidence, agreed_on=agreed_on,
-                   override_reason=override_reason, by=by)
+        _carry_out_and_notify(request, how=how, evidence=evidence, agreed_on=agreed_on,
+                              override_reason=override_reason, by=by)
         if done % 50 == 0:
             progress(done, len(locked))
     progress(len(locked), len(locked))
