@@ -1,7 +1,8 @@
 """Who is told about a request awaiting agreement, and what the daily sweep finds due about
 them: each party still to decide hears once per request (as it is asked, and again only if it
 was missed), and a party that has not decided after its route's number of days is reported,
-once, to the system's CMO/CNO office. Registered with the ledger in
+once, to the system's CMO/CNO office. Once the request is agreed, declined or overridden, the
+one who asked for it is told, once. Registered with the ledger in
 ``AppointmentsConfig.ready()``; services/approvals.py sends the first notices at once."""
 
 from collections import defaultdict
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from ccpl import access
 from ccpl.models import Notification
-from ccpl.notifications import Due, chunks
+from ccpl.notifications import Due, chunks, notify_now
 
 from .models import ApprovalParty, ApprovalRequest, PartyDecision
 
@@ -103,3 +104,21 @@ def overdue_decisions(today, digest_users):
             for user in offices[request.route.system_id]:
                 yield Due(Kind.APPROVAL_ESCALATED, f"party-{decision.party_id}", request,
                           user.email.lower(), user, context)
+
+
+def tell_requester(request, *, by):
+    """E-mail who asked for ``request`` that it has been agreed, declined or overridden, once
+    (one ledger row per request), when the transaction commits. Not when they closed it
+    themselves (their own agreement, an outside agreement they recorded), nor when they have no
+    active account to read it with."""
+    asker = request.requested_by
+    if asker is None or not asker.is_active or not asker.email or asker == by:
+        return None
+    outcome = "Overridden" if request.is_override else request.get_status_display()
+    context = {"request": request, "outcome": outcome, "by": by,
+               "decisions": list(request.decisions.select_related("decided_by")
+                                 .order_by("position", "pk")),
+               "subject": f"{outcome}: {request.get_subject_display().lower()} — "
+                          f"{request.about}"}
+    return notify_now(kind=Kind.APPROVAL_DECIDED, milestone="closed", obj=request,
+                      email=asker.email.lower(), user=asker, context=context)

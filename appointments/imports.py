@@ -4,6 +4,14 @@ One row is one appointment, with its post and its person. Preview and import run
 code — every row through the same model rules and services as the rest of the register — inside a
 transaction; the preview rolls it back, the import keeps it only if no row has an error. So what
 the preview shows is exactly what the import does.
+
+An import brings in appointments agreed before the register held them. It does not walk round
+their approval route: each new appointment is a direct appointment whose agreement was made
+outside the register (``services.request_appointment``), recorded for every party of the route
+with the file and its row as the evidence, the start of the term (or today, for a term still to
+start) as the day it was agreed, and the importer as who recorded it. Where the system's route
+does not allow an agreement made outside the register to be recorded, the row is refused: its
+approvers must agree the appointment on the register's pages.
 """
 
 import csv
@@ -15,14 +23,16 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from ccpl.forms import EARLIEST, LATEST
 from roles.models import Organisation, Post, RoleType, System
 from roles.services import save_post
 
 from . import services
-from .models import Appointment, Person, Profession
+from .models import Appointment, ApprovalRoute, Person, Profession
 from .registration import RegistrationBody
+from .services.approvals import OUTSIDE
 
 # Every limit applies before what it limits is read into memory: the upload before it is parsed,
 # the unzipped size of a workbook before it is opened, and rows and columns while they stream in
@@ -258,32 +268,34 @@ def template_rows():
     return [c.name for c in COLUMNS], [c.example for c in COLUMNS]
 
 
-def preview(rows, *, by):
-    """What importing ``rows`` would do, row by row. Writes nothing."""
+def preview(rows, *, source, by):
+    """What importing ``rows`` (read from the file named ``source``) would do, row by row.
+    Writes nothing."""
     with transaction.atomic():
-        report = _run(rows, by=by)
+        report = _run(rows, source=source, by=by)
         transaction.set_rollback(True)
     return report
 
 
-def apply(rows, *, by):
-    """Import every row, or none: raises ValidationError if any row has an error."""
+def apply(rows, *, source, by):
+    """Import every row, or none: raises ValidationError if any row has an error. ``source``,
+    the file's name, is the evidence of each appointment's agreement."""
     with transaction.atomic():
-        report = _run(rows, by=by)
+        report = _run(rows, source=source, by=by)
         if not report.is_valid:
             transaction.set_rollback(True)
             raise ValidationError(f"{len(report.errors)} problems; nothing was imported.")
     return report
 
 
-def _run(rows, *, by):
+def _run(rows, *, source, by):
     lookups = _Lookups(by)
     results = []
     for index, values in enumerate(rows, start=2):
         result = RowResult(number=index, values=values)
         try:
             with transaction.atomic():
-                _import_row(values, result, lookups, by)
+                _import_row(values, result, lookups, _evidence(source, index), by)
                 if result.errors:
                     raise _RowFailed
         except _RowFailed:
@@ -296,6 +308,12 @@ class _RowFailed(Exception):
     pass
 
 
+def _evidence(source, number):
+    """The evidence of an imported appointment's agreement: the file and its row."""
+    name = " ".join(str(source).split())[:150] or "a spreadsheet"
+    return f"Imported from {name}, row {number}"
+
+
 class _Lookups:
     """The register as the importing user may change it, looked up once per import."""
 
@@ -305,6 +323,15 @@ class _Lookups:
         self.role_types = {r.name.lower(): r for r in RoleType.objects.all()}
         self._organisations = Organisation.objects.visible_to(user)
         self._editable_organisations = Organisation.objects.editable_by(user)
+        self._takes_outside_agreement = {}
+
+    def takes_outside_agreement(self, system):
+        """Whether the system's route for direct appointments allows an agreement made outside
+        the register to be recorded, as imported appointments are."""
+        if system.pk not in self._takes_outside_agreement:
+            route = ApprovalRoute.of(system, ApprovalRoute.Subject.APPOINTMENT)
+            self._takes_outside_agreement[system.pk] = route.allows_outside_agreement
+        return self._takes_outside_agreement[system.pk]
 
     def organisation(self, text, editable):
         queryset = self._editable_organisations if editable else self._organisations
@@ -312,7 +339,7 @@ class _Lookups:
                 or queryset.filter(name__iexact=text).first())
 
 
-def _import_row(values, result, lookups, by):
+def _import_row(values, result, lookups, evidence, by):
     def error(column, message):
         result.errors.append((column, message))
 
@@ -370,10 +397,20 @@ def _import_row(values, result, lookups, by):
                               " record an extension instead of importing a new end date.")
         result.actions["appointment"] = "unchanged"
         return
+    if not lookups.takes_outside_agreement(system):
+        error("row", f"The approval route of {system} for direct appointments does not allow "
+                     "an agreement made outside the register to be recorded, which is what an "
+                     "import records. Ask for this appointment on the register's appoint page, "
+                     "for its approvers to agree, or ask an administrator to allow outside "
+                     "agreements on the route.")
+        return
     try:
-        services.appoint(post=post, person=person, start_date=start, end_date=end,
-                         wte=appointment_wte, honorarium_share=share, contract_type=contract,
-                         home_organisation=home, by=by)
+        services.request_appointment(
+            post=post, person=person, start_date=start, end_date=end, wte=appointment_wte,
+            honorarium_share=share, contract_type=contract, home_organisation=home,
+            reason="An existing appointment, imported from a spreadsheet.",
+            how=OUTSIDE, evidence=evidence,
+            agreed_on=min(start, timezone.localdate()), agree_own=False, by=by)
     except ValidationError as problem:
         _record(problem, APPOINTMENT_FIELDS, error)
         return

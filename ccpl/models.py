@@ -113,6 +113,7 @@ class Notification(models.Model):
         ACCOUNT_INVITATION = "account_invitation", "Account invitation"
         APPROVAL_AWAITED = "approval_awaited", "Decision awaited"
         APPROVAL_ESCALATED = "approval_escalated", "Decision overdue"
+        APPROVAL_DECIDED = "approval_decided", "Request decided"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -142,7 +142,7 @@ def bulk_plan(objs):
 
 
 def import_rows(objs):
-    return imports.read_rows("register.csv", import_csv(objs))
+    return {"source": "register.csv", "rows": imports.read_rows("register.csv", import_csv(objs))}
 
 
 # --- valid bodies -----------------------------------------------------------------------------
@@ -359,7 +359,9 @@ CHANGES = {
     # Someone else's preview is no preview: back to the upload, which says it has expired.
     "appointments:import-confirm": Change(
         own_or_someone_elses(ROWS_KEY, import_rows), HR,
-        frozenset({"appointments_appointment", "appointments_person", "roles_post"}),
+        frozenset({"appointments_appointment", "appointments_person", "roles_post",
+                   "appointments_approvalrequest", "appointments_partydecision",
+                   "ccpl_auditevent"}),
         page=EDITORS, page_status=302),
     # Recruitment, step by step: only the CMO/CNO office approves recruitment.
     "appointments:vacancy-create": Change(
@@ -542,6 +544,11 @@ def walk_world(world, admin_user):
         # all must fit under the system's commitment ceiling.
         system.commitment_ceiling_wte = 2
         system.save()
+        # An import records its appointments as agreed outside the register: the route allows
+        # it.
+        route = services.route_for(system, "appointment")
+        route.allows_outside_agreement = True
+        route.save()
         leader, appraiser = person.user, objs["cycle"].appraiser
 
         def post(trust=trust, system=system):

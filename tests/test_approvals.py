@@ -621,12 +621,90 @@ class TestApproversAreTold:
         assert [email for _, email in awaited()] == [cmo_office.email]
         assert "approval to recruit" in mail.outbox[0].subject
 
+    def test_nobody_is_asked_to_decide_what_was_agreed_outside_or_overridden(
+            self, north, north_trust, north_appointment, hr_north, cmo_office, cno, admin_user,
+            django_capture_on_commit_callbacks):
+        joint(north, Subject.EXTENSION, ("Executive Group", cmo_office), ("Partners", cno),
+              outside=True)
+        leads = [AppointmentFactory(post=PostFactory(host_organisation=north_trust),
+                                    start_date=D(2024, 1, 1), end_date=D(2027, 1, 31))
+                 for _ in range(2)]
+        outside = {"how": "outside", "evidence": "Exec minutes 7", "agreed_on": D(2026, 11, 20)}
+        with django_capture_on_commit_callbacks(execute=True):
+            ask(north_appointment, hr_north, **outside)
+            services.apply_bulk_extension(appointments=leads, on_date=D(2027, 7, 31),
+                                          reason="Winter", by=hr_north, **outside)
+            services.request_appointment(
+                post=PostFactory(host_organisation=north_trust),
+                person=PersonFactory(), start_date=D(2026, 12, 1), how="override",
+                override_reason="The CMO post is vacant", by=admin_user)
+        assert ApprovalRequest.objects.filter(status="agreed").count() == 4
+        assert awaited() == [] and mail.outbox == []
+
     def test_the_e_mails_are_in_the_ledger_for_those_who_see_the_request(
             self, north_appointment, hr_north, cmo_office, outsider):
         ask(north_appointment, hr_north)
         assert Notification.objects.visible_to(hr_north).filter(
             kind=Notification.Kind.APPROVAL_AWAITED).exists()
         assert not Notification.objects.visible_to(outsider).exists()
+
+
+class TestTheRequesterIsTold:
+    """Who asked hears once how it ended: agreed by every party, declined, or overridden."""
+
+    def told(self):
+        return list(Notification.objects.filter(kind=Notification.Kind.APPROVAL_DECIDED)
+                    .values_list("milestone", "recipient_email"))
+
+    def test_hr_hears_once_when_every_party_has_agreed(self, cmo_and_cno, north_appointment,
+                                                      hr_north, cmo_office, cno, sweep_on,
+                                                      django_capture_on_commit_callbacks):
+        asked = ask(north_appointment, hr_north)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.decide(decision=party(asked, "Chief Medical Officer"), agree=True,
+                            by=cmo_office)
+        assert self.told() == [] and mail.outbox == []
+        with django_capture_on_commit_callbacks(execute=True):
+            services.decide(decision=party(asked, "Chief Nursing Officer"), agree=True,
+                            by=cno)
+        assert self.told() == [("closed", hr_north.email)]
+        (message,) = mail.outbox
+        assert message.to == [hr_north.email]
+        assert message.subject.startswith("Agreed: an extension of a term")
+        assert "Chief Nursing Officer: agreed by Nia Nurse" in message.body
+        assert asked.get_absolute_url() in message.body
+        sweep_on(D(2026, 11, 30))
+        assert len(self.told()) == 1
+        assert [m.to for m in mail.outbox].count([hr_north.email]) == 1
+
+    def test_hr_hears_when_a_party_declines_and_why(self, cmo_and_cno, north_appointment,
+                                                    hr_north, cmo_office,
+                                                    django_capture_on_commit_callbacks):
+        asked = ask(north_appointment, hr_north)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.decide(decision=party(asked, "Chief Medical Officer"), agree=False,
+                            note="Recruit instead", by=cmo_office)
+        (message,) = mail.outbox
+        assert message.to == [hr_north.email] and message.subject.startswith("Declined:")
+        assert "Recruit instead" in message.body
+
+    def test_hr_hears_when_an_administrator_overrides(self, north_appointment, hr_north,
+                                                      admin_user,
+                                                      django_capture_on_commit_callbacks):
+        asked = ask(north_appointment, hr_north)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.override(request=asked, reason="The CMO post is vacant", by=admin_user)
+        (message,) = [m for m in mail.outbox if m.to == [hr_north.email]]
+        assert message.subject.startswith("Overridden:")
+        assert "The CMO post is vacant" in message.body
+        assert self.told() == [("closed", hr_north.email)]
+
+    def test_who_closes_their_own_request_is_not_told(self, north_appointment, cmo_office,
+                                                      django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            asked = ask(north_appointment, cmo_office)
+        assert asked.status == "agreed"
+        assert self.told() == [] and mail.outbox == []
 
 
 # --- pages -----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from appointments.models import (
 from appraisals.models import Cycle, Rater
 from ccpl.models import Notification, User
 from devdata import demo as demo_register
-from governance import plan
+from governance import investment, plan
 from governance.models import Action, Body, Framework, Seat
 from roles.models import EstablishmentBudget, Post, System
 
@@ -96,6 +96,17 @@ def test_the_london_envelopes_are_the_seeds(demo):
     leads = budgets["Clinical Leads"].allocation()
     assert leads.envelope == Decimal("5.00") and not leads.is_over
     assert not any(budget.allocation().is_over for budget in budgets.values())
+
+
+def test_ncl_investment_by_function_records_a_function_for_every_post(demo, client):
+    """The directors of integration once showed under "No function recorded"."""
+    ncl = System.objects.get(short_name="NCL")
+    integration = Post.objects.filter(system=ncl, title__startswith="Director of Integration")
+    assert all(post.functions.exists() for post in integration)
+    client.force_login(User.objects.get(email="cmo@example.org"))
+    page = client.get(reverse("governance:investment"), {"system": ncl.pk}).content.decode()
+    assert "Care pathway transformation and innovation" in page
+    assert investment.NO_FUNCTION not in page
 
 
 def test_place_directors_are_also_accountable_to_their_boroughs_director_of_integration(

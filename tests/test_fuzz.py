@@ -750,6 +750,9 @@ def import_page(client, hr_north, north, north_trust):
     """HR's import page, and a row it would import (the rest of each submission)."""
     client.force_login(hr_north)
     client.raise_request_exception = False
+    services.configure_route(system=north, subject="appointment",
+                             parties=[("CMO/CNO office", "office", [])],
+                             allows_outside_agreement=True, by=None)
     header, example = imports.template_rows()
     row = dict(zip(header, example, strict=True)) | {
         "system": north.short_name, "host_organisation": north_trust.ods_code,

@@ -16,23 +16,38 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from appointments import imports
-from appointments.models import Appointment, Person
+from appointments import imports, services
+from appointments.models import Appointment, ApprovalRequest, ApprovalRoute, Person
+from ccpl import access
+from ccpl.models import AuditEvent, Notification
 from roles.models import Post
 
-from .factories import PersonFactory, RoleTypeFactory
+from .factories import PersonFactory, RoleTypeFactory, UserFactory, grant, with_totp
 from .pages import Client
 
 pytestmark = pytest.mark.django_db
+FILE = "register.csv"
+
+
+def allow_outside_agreements(system, allowed=True):
+    """The system's route for direct appointments: its CMO/CNO office, and whether an
+    agreement made outside the register may be recorded (as an import records one)."""
+    return services.configure_route(
+        system=system, subject=ApprovalRoute.Subject.APPOINTMENT,
+        parties=[("CMO/CNO office", "office", [])], allows_outside_agreement=allowed, by=None)
 
 
 @pytest.fixture
-def catalogue(db):
+def catalogue(north):
+    """The role type the rows name, in NORTH, whose route lets an import record its
+    appointments as agreed outside the register."""
+    allow_outside_agreements(north)
     return RoleTypeFactory(name="Clinical Lead")
 
 
@@ -60,8 +75,9 @@ def csv_bytes(rows):
 def test_preview_shows_what_would_be_created_and_writes_nothing(
     hr_north, north_trust, catalogue
 ):
-    report = imports.preview([row(), row(given_name="Sam", work_email="sam@nhs.example",
-                                         post_title="Clinical Lead for Stroke")], by=hr_north)
+    rows = [row(), row(given_name="Sam", work_email="sam@nhs.example",
+                       post_title="Clinical Lead for Stroke")]
+    report = imports.preview(rows, source=FILE, by=hr_north)
     assert report.is_valid
     assert [r.actions for r in report.rows] == [
         {"post": "created", "person": "created", "appointment": "created"}] * 2
@@ -69,31 +85,31 @@ def test_preview_shows_what_would_be_created_and_writes_nothing(
 
 
 def test_a_permanent_post_is_imported_with_no_end_date(hr_north, north_trust, catalogue):
-    imports.apply([row(contract_type="Permanent")], by=hr_north)
+    imports.apply([row(contract_type="Permanent")], source=FILE, by=hr_north)
     appointment = Appointment.objects.get()
     assert appointment.contract_type == "permanent" and appointment.end_date is None
 
 
 def test_a_secondment_names_its_home_organisation(hr_north, north_trust, catalogue):
-    report = imports.preview([row(contract_type="secondment")], by=hr_north)
+    report = imports.preview([row(contract_type="secondment")], source=FILE, by=hr_north)
     assert ("home_organisation", "Select the organisation the secondee comes from.") in \
         report.rows[0].errors
     imports.apply([row(contract_type="Secondment", home_organisation="North Acute Trust")],
-                  by=hr_north)
+                  source=FILE, by=hr_north)
     assert Appointment.objects.get().home_organisation == north_trust
 
 
 def test_cover_and_made_up_contracts_are_refused_with_a_reason(hr_north, north_trust,
                                                                catalogue):
     report = imports.preview([row(contract_type="acting"), row(contract_type="zero hours")],
-                             by=hr_north)
+                             source=FILE, by=hr_north)
     assert report.rows[0].errors[0][1].startswith("Record acting or interim cover")
     assert "'zero hours' is not one of" in report.rows[1].errors[0][1]
     assert not Appointment.objects.exists()
 
 
 def test_import_creates_everything_with_history(hr_north, north_trust, catalogue):
-    imports.apply([row()], by=hr_north)
+    imports.apply([row()], source=FILE, by=hr_north)
     appointment = Appointment.objects.get()
     assert str(appointment.end_date) == "2029-03-31"
     assert appointment.history.get().history_user == hr_north
@@ -105,29 +121,29 @@ def test_errors_name_the_row_and_column_and_nothing_is_imported(
 ):
     rows = [row(), row(work_email="b@nhs.example", post_title="Other", start_date="31/02/2026",
                        registration_number="123")]
-    report = imports.preview(rows, by=hr_north)
+    report = imports.preview(rows, source=FILE, by=hr_north)
     assert ("start_date" in {c for _, c, _ in report.errors})
     assert all(number == 3 for number, _, _ in report.errors)
     with pytest.raises(ValidationError):
-        imports.apply(rows, by=hr_north)
+        imports.apply(rows, source=FILE, by=hr_north)
     assert not Appointment.objects.exists() and not Post.objects.exists()
 
 
 def test_rules_of_the_register_apply_to_imported_rows(hr_north, north_trust, catalogue):
-    report = imports.preview([row(appointment_wte="0.6")], by=hr_north)
+    report = imports.preview([row(appointment_wte="0.6")], source=FILE, by=hr_north)
     assert report.errors == [(2, "appointment_wte",
                               "The appointment (0.6 WTE) is larger than the post (0.4 WTE).")]
 
 
 def test_two_rows_that_collide_are_caught_within_the_file(hr_north, north_trust, catalogue):
     report = imports.preview([row(), row(given_name="Sam", work_email="sam@nhs.example")],
-                             by=hr_north)
+                             source=FILE, by=hr_north)
     ((number, column, message),) = report.errors
     assert number == 3 and "does not allow job share" in message
 
 
 def test_a_system_out_of_reach_is_an_error(outsider, north_trust, catalogue):
-    report = imports.preview([row()], by=outsider)
+    report = imports.preview([row()], source=FILE, by=outsider)
     assert report.errors[0][:2] == (2, "system")
 
 
@@ -138,17 +154,81 @@ def test_a_row_cannot_change_a_person_out_of_reach(hr_north, north_trust, south_
     south = PersonFactory(work_email="south.lead@nhs.example", given_name="Sam",
                           substantive_employer=south_trust)
     report = imports.preview([row(work_email="south.lead@nhs.example", given_name="Renamed")],
-                             by=hr_north)
+                             source=FILE, by=hr_north)
     assert [(n, column) for n, column, _ in report.errors] == [(2, "work_email")]
     south.refresh_from_db()
     assert south.given_name == "Sam"
 
 
 def test_importing_the_same_file_twice_changes_nothing(hr_north, north_trust, catalogue):
-    imports.apply([row()], by=hr_north)
-    report = imports.preview([row()], by=hr_north)
+    imports.apply([row()], source=FILE, by=hr_north)
+    report = imports.preview([row()], source=FILE, by=hr_north)
     assert report.rows[0].actions == {"post": "unchanged", "person": "unchanged",
                                       "appointment": "unchanged"}
+
+
+# --- the approval route: an import records agreements made outside the register ---------------
+
+def test_an_imported_appointment_is_recorded_as_agreed_outside_the_register(
+        hr_north, cmo_office, north_trust, catalogue):
+    """Who agreed, when and on what authority: every party of the route, outside the register,
+    on the day the term started, with the file and its row as the evidence, recorded by the
+    importer. Nobody is asked to decide what was agreed long ago."""
+    imports.apply([row()], source=FILE, by=hr_north)
+    appointment = Appointment.objects.get()
+    request = ApprovalRequest.objects.get()
+    assert (request.appointment, request.status, request.how, request.requested_by) == (
+        appointment, "agreed", "outside", hr_north)
+    (decision,) = request.decisions.all()
+    assert (decision.name, decision.status, decision.outside, decision.decided_by) == (
+        "CMO/CNO office", "agreed", True, hr_north)
+    assert decision.evidence == "Imported from register.csv, row 2"
+    assert str(decision.agreed_on) == "2026-04-01"
+    assert "outside the register (Imported from register.csv, row 2" in \
+        appointment.agreement_parties
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.AGREEMENT_RECORDED,
+                                     object_id=request.pk, by=hr_north).exists()
+    assert not Notification.objects.filter(kind=Notification.Kind.APPROVAL_AWAITED).exists()
+
+
+def test_a_term_still_to_start_is_recorded_as_agreed_today(hr_north, north_trust, catalogue):
+    imports.apply([row(start_date="2027-04-01")], source=FILE, by=hr_north)
+    decision = ApprovalRequest.objects.get().decisions.get()
+    assert decision.agreed_on == timezone.localdate()
+
+
+def test_an_importer_who_is_also_the_approver_records_the_agreement_too(
+        north, north_trust, catalogue):
+    """The CMO/CNO office importing does not agree in the register today what was agreed
+    before: its party's agreement is recorded from outside, with the file as evidence."""
+    both = with_totp(grant(grant(UserFactory(), access.EDIT, north), access.APPROVE, north))
+    imports.apply([row()], source=FILE, by=both)
+    decision = ApprovalRequest.objects.get().decisions.get()
+    assert decision.outside and decision.evidence == "Imported from register.csv, row 2"
+
+
+def test_where_the_route_forbids_outside_agreements_the_row_is_refused_and_nothing_written(
+        hr_north, north, north_trust, catalogue):
+    allow_outside_agreements(north, allowed=False)
+    rows = [row()]
+    report = imports.preview(rows, source=FILE, by=hr_north)
+    ((number, column, message),) = report.errors
+    assert (number, column) == (2, "row")
+    assert message.startswith("The approval route of North Test ICS for direct appointments "
+                              "does not allow an agreement made outside the register")
+    with pytest.raises(ValidationError):
+        imports.apply(rows, source=FILE, by=hr_north)
+    assert not Appointment.objects.exists() and not ApprovalRequest.objects.exists()
+    assert not Post.objects.exists() and not Person.objects.exists()
+
+
+def test_a_row_already_in_the_register_needs_no_new_agreement(hr_north, north, north_trust,
+                                                              catalogue):
+    imports.apply([row()], source=FILE, by=hr_north)
+    allow_outside_agreements(north, allowed=False)
+    report = imports.apply([row()], source="again.csv", by=hr_north)
+    assert report.rows[0].actions["appointment"] == "unchanged"
+    assert ApprovalRequest.objects.count() == 1
 
 
 def test_reading_csv_and_xlsx(catalogue):
@@ -177,7 +257,7 @@ def test_files_of_the_wrong_kind_are_refused_clearly(name, data, message):
 
 def test_nan_and_infinity_in_a_number_column_are_row_errors(hr_north, north_trust, catalogue):
     report = imports.preview([row(post_wte="NaN"), row(post_honorarium="sNaN"),
-                              row(honorarium_share="-Infinity")], by=hr_north)
+                              row(honorarium_share="-Infinity")], source=FILE, by=hr_north)
     assert report.errors == [(2, "post_wte", "Enter a number of 0 or more."),
                              (3, "post_honorarium", "Enter a number of 0 or more."),
                              (4, "honorarium_share", "Enter a number of 0 or more.")]

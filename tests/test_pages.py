@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from appointments import imports
+from appointments import imports, services
 from appointments.models import (
     Appointment,
     ApprovalRequest,
@@ -278,8 +278,11 @@ class TestImport:
         return io.BytesIO((",".join(header) + "\n" + ",".join(row.get(c, "") for c in header))
                           .encode())
 
-    def test_an_error_then_a_fix_then_the_import(self, client, hr_north, north_trust):
+    def test_an_error_then_a_fix_then_the_import(self, client, hr_north, north, north_trust):
         RoleTypeFactory(name="Clinical Lead")
+        services.configure_route(system=north, subject="appointment",
+                                 parties=[("CMO/CNO office", "office", [])],
+                                 allows_outside_agreement=True, by=None)
         as_user(client, hr_north)
         upload = self._csv(start_date="2026-13-01")
         upload.name = "register.csv"
@@ -293,6 +296,18 @@ class TestImport:
         assert not Person.objects.exists()
         client.post(reverse("appointments:import-confirm", args=[response.context["token"]]))
         assert Appointment.objects.get().person.work_email == "robin.example@nhs.example"
+        assert ApprovalRequest.objects.get().decisions.get().evidence == \
+            "Imported from register.csv, row 2"
+
+    def test_a_row_the_route_refuses_is_shown_and_cannot_be_imported(self, client, hr_north,
+                                                                      north_trust):
+        RoleTypeFactory(name="Clinical Lead")
+        upload = self._csv()
+        upload.name = "register.csv"
+        page = as_user(client, hr_north).post(reverse("appointments:import"),
+                                              {"file": upload}).content.decode()
+        assert "does not allow an agreement made outside the register" in page
+        assert "Import 1 row" not in page
 
     def test_a_file_of_the_wrong_type_is_refused(self, client, hr_north, north_trust):
         upload = io.BytesIO(b"%PDF-1.4")

@@ -125,9 +125,11 @@ def add_deciders(*, system, subject, party, users, by):
 
 # --- Opening a request -----------------------------------------------------------------------
 
-def _open(*, route, by, agree_own=True, **fields):
+def _open(*, route, by, agree_own=True, notify=True, **fields):
     """A request on ``route`` with one pending decision per party. The requester's own parties
-    (a CMO office asking) are agreed at once where they may be; the rest are told."""
+    (a CMO office asking) are agreed at once where they may be; the rest are told, unless
+    ``notify`` is False (the caller tells them if the request is still pending once it is done
+    with it)."""
     parties = list(route.parties.all())
     if not parties:
         raise ValidationError(f"The approval route for {route} names no party: an "
@@ -139,7 +141,8 @@ def _open(*, route, by, agree_own=True, **fields):
         for party in parties])
     if agree_own and by is not None:
         _agree_own(request, by)
-    _notify(request)
+    if notify:
+        _notify(request)
     return request
 
 
@@ -155,12 +158,13 @@ def _agree_own(request, by):
         _apply_if_agreed(request, by)
 
 
-def open_for_decision(*, decision, by, agree_own=True, bulk_change=None, consent=None):
+def open_for_decision(*, decision, by, agree_own=True, bulk_change=None, consent=None,
+                      notify=True):
     """The request behind a proposed extension (a term-end decision to extend), with the
     approver's consent when it goes above the commitment ceiling."""
     appointment = decision.appointment
     route = route_for(appointment.post.system, Subject.EXTENSION)
-    return _open(route=route, by=by, agree_own=agree_own, appointment=appointment,
+    return _open(route=route, by=by, agree_own=agree_own, notify=notify, appointment=appointment,
                  term_end_decision=decision, proposed_end_date=decision.proposed_end_date,
                  reason=decision.note, bulk_change=bulk_change, **_consent_fields(consent))
 
@@ -241,6 +245,15 @@ def _carry_out(request, *, how, evidence, agreed_on, override_reason, by):
     return request
 
 
+def _carry_out_and_notify(request, **agreement):
+    """``_carry_out``, then the parties are e-mailed only if the request still awaits them: an
+    agreement recorded from outside or an override asks nobody to decide."""
+    request = _carry_out(request, **agreement)
+    if request.is_pending:
+        _notify(request)
+    return request
+
+
 def _consent_fields(consent):
     """The consent to going above the commitment ceiling, as the request keeps it."""
     if consent is None:
@@ -287,10 +300,10 @@ def request_extension(*, appointment, new_end_date, reason, how=REQUEST, evidenc
     decision = terms.decide_term_end(appointment=appointment,
                                      outcome=TermEndDecision.Outcome.EXTEND,
                                      proposed_end_date=new_end_date, note=reason,
-                                     consent=consent, by=by)
+                                     consent=consent, notify=False, by=by)
     request = ApprovalRequest.objects.get(term_end_decision=decision)
-    return _carry_out(request, how=how, evidence=evidence, agreed_on=agreed_on,
-                      override_reason=override_reason, by=by)
+    return _carry_out_and_notify(request, how=how, evidence=evidence, agreed_on=agreed_on,
+                                 override_reason=override_reason, by=by)
 
 
 class _Undo(Exception):
@@ -319,10 +332,12 @@ def request_appointment(*, post, person, start_date, end_date=None, wte=None,
                         honorarium_share=None, status=Appointment.Status.ACTIVE, reason="",
                         contract_type=Appointment.ContractType.FIXED_TERM, covers=None,
                         home_organisation=None, consent=None, how=REQUEST, evidence="",
-                        agreed_on=None, override_reason="", by):
+                        agreed_on=None, override_reason="", agree_own=True, by):
     """Ask to appoint ``person`` to ``post`` directly, without recruitment: the appointment is
     made once the route's parties agree (or as soon as an outside agreement is recorded, or an
-    administrator overrides)."""
+    administrator overrides). The parties are e-mailed only if it is left awaiting them.
+    ``agree_own=False`` records every party's agreement from outside, the requester's own
+    parties included (an import of appointments agreed before the register held them)."""
     if not Post.objects.editable_by(by).filter(pk=post.pk).exists():
         raise PermissionDenied("Only HR of the post's organisation or system appoint to it.")
     route = ApprovalRoute.of(post.system, Subject.APPOINTMENT)
@@ -336,13 +351,14 @@ def request_appointment(*, post, person, start_date, end_date=None, wte=None,
     if errors:
         raise ValidationError(errors)
     request = _open(route=route_for(post.system, Subject.APPOINTMENT), by=by,
+                    agree_own=agree_own, notify=False,
                     post=post, person=person, start_date=start_date, end_date=end_date,
                     wte=wte, honorarium_share=honorarium_share,
                     offered=status == Appointment.Status.OFFERED, reason=reason.strip(),
                     contract_type=contract_type, covers=covers,
                     home_organisation=home_organisation, **_consent_fields(consent))
-    return _carry_out(request, how=how, evidence=evidence, agreed_on=agreed_on,
-                      override_reason=override_reason, by=by)
+    return _carry_out_and_notify(request, how=how, evidence=evidence, agreed_on=agreed_on,
+                                 override_reason=override_reason, by=by)
 
 
 # --- Deciding --------------------------------------------------------------------------------
@@ -567,6 +583,7 @@ def _apply(request, by):
     request.status = Status.AGREED
     request.closed_at = timezone.now()
     _save(request, by)
+    approval_reminders.tell_requester(request, by=by)
 
 
 def _extend(request, *, agreed_by, agreed_on, by):
@@ -602,6 +619,7 @@ def _decline(request, decision, by):
     request.status = Status.DECLINED
     request.closed_at = timezone.now()
     _save(request, by)
+    approval_reminders.tell_requester(request, by=by)
     declined = f"Declined by {decision.name}: {decision.note}"
     if request.subject == Subject.EXTENSION and request.term_end_decision_id:
         term = TermEndDecision.objects.select_for_update().get(pk=request.term_end_decision_id)
@@ -798,10 +816,10 @@ def apply_bulk_extension(*, appointments, on_date, reason, how=REQUEST, evidence
         decision = terms.decide_term_end(appointment=appointment,
                                          outcome=TermEndDecision.Outcome.EXTEND,
                                          proposed_end_date=on_date, note=reason,
-                                         bulk_change=batch, by=by)
+                                         bulk_change=batch, notify=False, by=by)
         request = ApprovalRequest.objects.get(term_end_decision=decision)
-        _carry_out(request, how=how, evidence=evidence, agreed_on=agreed_on,
-                   override_reason=override_reason, by=by)
+        _carry_out_and_notify(request, how=how, evidence=evidence, agreed_on=agreed_on,
+                              override_reason=override_reason, by=by)
         if done % 50 == 0:
             progress(done, len(locked))
     progress(len(locked), len(locked))

@@ -366,13 +366,15 @@ def _check_terms_fit(appointments, progress):
 
 @transaction.atomic
 def decide_term_end(*, appointment, outcome, proposed_end_date=None, note="", bulk_change=None,
-                    consent=None, by):
+                    consent=None, notify=True, by):
     """Record what happens at the end of the term. A proposed extension is a request to the
     parties of the system's approval route (services/approvals.py), agreed at once only if the
     decider is every party; re-advertising opens a vacancy on the post, whose approval to
     recruit is asked for likewise; letting the term end closes it (at once if its last day has
     passed, otherwise the daily sweep does the day after it). A new decision replaces any
-    earlier one about the same end date, and withdraws what it asked for."""
+    earlier one about the same end date, and withdraws what it asked for. ``notify=False`` leaves
+    telling the parties of a proposed extension to the caller (who tells them only if it is left
+    awaiting them)."""
     appointment = (Appointment.objects.select_for_update(of=("self",))
                    .select_related("post__role_type").get(pk=appointment.pk))
     Outcome, Status = TermEndDecision.Outcome, TermEndDecision.Status
@@ -415,7 +417,7 @@ def decide_term_end(*, appointment, outcome, proposed_end_date=None, note="", bu
         contracts.let_term_end(appointment, by=by)
     if outcome == Outcome.EXTEND:
         approvals.open_for_decision(decision=decision, by=by, bulk_change=bulk_change,
-                                    consent=consent)
+                                    consent=consent, notify=notify)
         decision.refresh_from_db()
     return decision
 

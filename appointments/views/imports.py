@@ -82,11 +82,11 @@ def _upload(request):
             except imports.ImportFileError as error:
                 form.add_error("file", str(error))
             else:
-                report = imports.preview(rows, by=request.user)
+                report = imports.preview(rows, source=upload.name, by=request.user)
                 token = secrets.token_urlsafe(16)
                 if report.is_valid:
-                    cache.set(ROWS_KEY.format(user=request.user.pk, token=token), rows,
-                              KEEP_SECONDS)
+                    cache.set(ROWS_KEY.format(user=request.user.pk, token=token),
+                              {"source": upload.name, "rows": rows}, KEEP_SECONDS)
                 return render(request, "appointments/import_preview.html", {
                     "report": report, "token": token, "filename": upload.name,
                     "counts": _counts(report),
@@ -110,13 +110,13 @@ def _counts(report):
 def import_confirm(request, token):
     _require_importer(request.user)
     key = ROWS_KEY.format(user=request.user.pk, token=token)
-    rows = cache.get(key)
-    if rows is None:
+    previewed = cache.get(key)
+    if previewed is None:
         messages.error(request, "That preview has expired. Upload the file again.")
         return redirect("appointments:import")
     cache.delete(key)
     try:
-        report = imports.apply(rows, by=request.user)
+        report = imports.apply(previewed["rows"], source=previewed["source"], by=request.user)
     except ValidationError:
         messages.error(request, "The register changed since the preview and some rows no longer "
                                 "fit. Nothing was imported; upload the file again to see why.")

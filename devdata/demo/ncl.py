@@ -128,11 +128,16 @@ def _deputies(b, ncl, icb, employers, cmo):
 
 def _directors_of_integration(b, ncl, icb):
     """Each borough's director of integration, to whom its place director is also accountable:
-    executive posts, not leadership roles of the model, so not on the published register."""
+    executive posts, not leadership roles of the model, so not on the published register. They
+    lead the integration of care at place (seed 001: the place directors deliver the key
+    priorities at place with them), so they count, on investment by function, towards
+    transforming care pathways and narrowing inequalities."""
     posts = {}
     for index, borough in enumerate(BOROUGHS):
         post = b.post(ncl, icb, f"Director of Integration — {borough}", "Executive Director", 1,
-                      spatial_level="place", is_published=False)
+                      spatial_level="place", is_published=False,
+                      functions=["Care pathway transformation and innovation",
+                                 "Population health and inequalities"])
         b.appoint(post, b.person("other", icb), b.ending_in(500 + 60 * index, years=5))
         posts[borough] = post
     return posts

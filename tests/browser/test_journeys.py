@@ -207,6 +207,10 @@ def test_hr_imports_a_spreadsheet_with_an_error_fixes_it_and_imports(journey, no
     system, trust = north
     hr = with_totp(grant(UserFactory(email="hr.import@example.org"), access.EDIT, system))
     RoleTypeFactory(name="Clinical Lead")
+    # An import records its appointments as agreed outside the register: the route allows it.
+    services.configure_route(system=system, subject="appointment",
+                             parties=[("CMO/CNO office", "office", [])],
+                             allows_outside_agreement=True, by=None)
     page = journey.page
 
     sign_in(journey, hr.email)
