@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ccpl', '0006_audit_events'),
+        ('ccpl', '0007_approval_decided_kind'),
     ]
 
     operations = [
