@@ -33,6 +33,7 @@ def appraisals_due(today, digest_users):
     # Permanent appointments too: they have no end, and are reviewed every year.
     in_force = (Appointment.objects.filter(status=Appointment.Status.ACTIVE,
                                            start_date__lte=today - datetime.timedelta(days=300))
+                .filter(_anniversary_near(today))
                 .not_ended_before(today)
                 .select_related("person__user", "post").order_by("pk"))
     for chunk in chunks(in_force):
@@ -57,6 +58,27 @@ def appraisals_due(today, digest_users):
                 appointment, managers=managers.get(appointment.post.responsible_to_id, [])
             ):
                 yield Due(kind, f"{label}@{anniversary}", appointment, email, user, context)
+
+
+def _anniversary_near(today):
+    """The terms whose start's day of the year falls in the notice period ahead of today or the
+    overdue window behind it: a quarter of the register, picked out by the database rather than
+    read whole (``_next_or_current_anniversary`` then says exactly which)."""
+    near = Q()
+    for month, month_days in days_of_the_year_near(today).items():
+        near |= Q(start_date__month=month, start_date__day__in=sorted(month_days))
+    return near
+
+
+def days_of_the_year_near(today):
+    """{month: {days}} from the overdue window behind today to the notice period ahead."""
+    days = {}
+    for offset in range(-APPRAISAL_OVERDUE_WINDOW_DAYS, APPRAISAL_NOTICE_DAYS + 1):
+        day = today + datetime.timedelta(days=offset)
+        days.setdefault(day.month, set()).add(day.day)
+    if 28 in days.get(2, ()):
+        days[2].add(29)  # a term that started on 29 February has its anniversary on the 28th
+    return days
 
 
 def _next_or_current_anniversary(appointment, today):

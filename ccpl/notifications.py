@@ -100,14 +100,15 @@ def render(due):
     # One line, whatever a name or title holds: a line break in a header would fail every send.
     subject = " ".join(due.context["subject"].split())
     text, html = _bodies(due.context.get("template", due.kind),
-                         {**due.context, "private_link": None}, due.user)
+                         {**due.context, "private_link": None})
     return subject[:200], text, html
 
 
-def _bodies(template, context, recipient):
+def _bodies(template, context):
     """Plain text and HTML from templates/ccpl/email/<template>.*; user text is only ever a
-    value in ``context``, escaped in the HTML."""
-    context = {**context, "site_url": settings.SITE_URL, "recipient": recipient,
+    value in ``context``, escaped in the HTML. The same for every recipient of a context: a
+    reminder to an appointee, their manager, HR and the CMO office is written once."""
+    context = {**context, "site_url": settings.SITE_URL,
                "service_name": settings.CCPL_SERVICE_NAME}
     return (render_to_string(f"ccpl/email/{template}.txt", context),
             render_to_string(f"ccpl/email/{template}.html", context))
@@ -129,12 +130,17 @@ def record(dues):
                     object_type=object_type, object_id__in=ids
                 ).values_list("kind", "object_id", "milestone", "recipient_email")
             }
-        rows, seen = [], set()
+        rows, seen, written = [], set(), {}
         for d in batch:
             if d.key in existing or d.key in seen:
                 continue
             seen.add(d.key)
-            subject, text, html = render(d)
+            # A finder gives every recipient of one reminder the same context: render it once.
+            # (Keyed by identity within the batch, which holds every context alive.)
+            once = (d.kind, id(d.context))
+            if once not in written:
+                written[once] = render(d)
+            subject, text, html = written[once]
             rows.append(Notification(
                 kind=d.kind, milestone=d.milestone, object_type=d.key[1], object_id=d.obj.pk,
                 recipient_email=d.email, recipient=d.user, subject=subject, body_text=text,
@@ -275,8 +281,7 @@ def deliver(notification_id):
                                            "withdrawn, or the password already chosen.")
                 notification.save(update_fields=["attempts", "status", "last_error"])
                 return "cancelled"
-            text, html = _bodies(context.get("template", notification.kind), context,
-                                 notification.recipient)
+            text, html = _bodies(context.get("template", notification.kind), context)
         message = EmailMultiAlternatives(
             subject=notification.subject, body=text, to=[notification.recipient_email],
             headers={"X-CCPL-Notification": str(notification.pk)},

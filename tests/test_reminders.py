@@ -6,12 +6,15 @@ from unittest import mock
 
 import pytest
 import time_machine
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from celery.exceptions import Retry
 from django.core import mail
 from django.core.management import CommandError, call_command
 
 from appointments import services
 from appointments.models import TermEndDecision
+from appraisals.reminders import _next_or_current_anniversary, days_of_the_year_near
 from ccpl import access, notifications
 from ccpl.models import Notification, User
 from ccpl.tasks import send_notification
@@ -366,3 +369,18 @@ class TestWhoReadsTheLedger:
         assert list(Notification.objects.visible_to(leader)) == [row]
         assert list(Notification.objects.visible_to(hr_north)) == []
         assert list(Notification.objects.visible_to(admin_user)) == [row]
+
+
+class TestAnniversaryWindow:
+    """The sweep asks the database only for terms whose start falls near today's day of the
+    year; it must never leave out one that is due or overdue."""
+
+    @given(start=st.dates(datetime.date(2000, 1, 1), datetime.date(2030, 12, 31)),
+           today=st.dates(datetime.date(2024, 1, 1), datetime.date(2032, 12, 31)))
+    @example(start=datetime.date(2000, 2, 29), today=datetime.date(2025, 3, 30))
+    @settings(max_examples=3000, deadline=None)
+    def test_no_anniversary_is_left_out(self, start, today):
+        appointment = mock.Mock(start_date=start, end_date=None)
+        if _next_or_current_anniversary(appointment, today) is None:
+            return
+        assert start.day in days_of_the_year_near(today).get(start.month, ())
