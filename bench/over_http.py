@@ -157,7 +157,7 @@ def alone(pages):
     floor = statistics.median(times[0])
     print(f"each page alone, {ROUNDS} interleaved rounds (client time over HTTP)\n")
     print(f"{'page':42} {'p50 ms':>8} {'p95 ms':>8} {'× bare p50':>11}")
-    for (name, _, _), taken in zip(pages, times):
+    for (name, _, _), taken in zip(pages, times, strict=True):
         p50 = statistics.median(taken)
         print(f"{name:42} {p50:8.0f} {percentile(taken, 95):8.0f} {p50 / floor:11.1f}")
 

@@ -6,11 +6,11 @@ from unittest import mock
 
 import pytest
 import time_machine
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
 from celery.exceptions import Retry
 from django.core import mail
 from django.core.management import CommandError, call_command
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from appointments import services
 from appointments.models import TermEndDecision
@@ -314,7 +314,7 @@ class TestQueue:
                                                                           failing_for_one):
         ids, retry = failing_for_one
         outcomes = notifications.send_notifications.run(ids)  # as a worker runs it
-        assert outcomes == {ids[0]: 60, **{pk: "sent" for pk in ids[1:]}}
+        assert outcomes == {ids[0]: 60, **dict.fromkeys(ids[1:], "sent")}
         retry.assert_called_once_with((ids[0],), countdown=60)
         assert notifications.send_notifications.run(ids)[ids[1]] == "skipped"
         assert len(mail.outbox) == len(ids) - 1
