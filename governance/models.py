@@ -115,6 +115,10 @@ class Seat(models.Model):
         return f"{self.post} — {self.role_text}, {self.body}"
 
     @property
+    def remove_url(self):
+        return links.path("governance:seat-remove", self.body_id, self.pk)
+
+    @property
     def chairs(self):
         """Chairs or co-chairs the body."""
         return self.role in (self.Role.CHAIR, self.Role.CO_CHAIR)
