@@ -373,14 +373,17 @@ class PostQuerySet(models.QuerySet):
 
     def vacant(self, on=None):
         """Established posts nobody holds on the day."""
-        Appointment = apps.get_model("appointments", "Appointment")
-        return self.established().exclude(
-            pk__in=Appointment.objects.in_force(on).values("post")
-        )
+        return self.established().exclude(self._held(on))
 
     def filled(self, on=None):
+        return self.filter(self._held(on))
+
+    def _held(self, on):
+        """Whether someone holds the post on the day: a correlated EXISTS, which PostgreSQL
+        answers from the post's own appointments (an anti-join for ``vacant``) instead of
+        hashing every appointment in force nationally for each page."""
         Appointment = apps.get_model("appointments", "Appointment")
-        return self.filter(pk__in=Appointment.objects.in_force(on).values("post"))
+        return models.Exists(Appointment.objects.in_force(on).filter(post=models.OuterRef("pk")))
 
     def ending_within(self, days, on=None):
         """Posts whose holder's term ends within ``days`` of the day."""
