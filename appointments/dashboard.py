@@ -108,32 +108,33 @@ AWAITING = {  # the lists of the home page, by what the requests are about
 def _awaiting(user):
     """For each subject, [(party still to decide, whether this user may take the decision)] on
     the requests the user can see, those they may take first: one row per party, so a joint
-    route shows each of its parties. Two queries for all three lists."""
+    route shows each of its parties. Three queries for all three lists: which decisions (the
+    first of each subject, by window, as ids), then those decisions with what they are about."""
     visible = ApprovalRequest.objects.visible_to(user).pending()
     mine = _first_of_each_subject(PartyDecision.objects.decidable_by(user))
-    taken = {d.pk for d in mine}
     others = _first_of_each_subject(PartyDecision.objects.awaiting()
                                     .filter(request__in=visible.values("pk"))
-                                    .exclude(pk__in=taken))
+                                    .exclude(pk__in=[pk for pk, _ in mine]))
+    decisions = PartyDecision.objects.select_related(
+        "request__requested_by", "request__appointment__person", "request__appointment__post",
+        "request__vacancy__post__host_organisation", "request__post", "request__person",
+    ).in_bulk([pk for pk, _ in [*mine, *others]])
+    taken = {pk for pk, _ in mine}
     lists = {subject: [] for subject in AWAITING.values()}
-    for decision in [*mine, *others]:
-        rows = lists[decision.request.subject]
-        if len(rows) < LIST_LIMIT:
-            rows.append((decision, decision.pk in taken))
+    for pk, subject in [*mine, *others]:
+        if len(lists[subject]) < LIST_LIMIT:
+            lists[subject].append((decisions[pk], pk in taken))
     return {name: lists[subject] for name, subject in AWAITING.items()}
 
 
 def _first_of_each_subject(decisions):
-    """The first LIST_LIMIT decisions of each subject, oldest request first."""
+    """[(id, subject)] of the first LIST_LIMIT decisions of each subject, oldest request first."""
     order = [F("request__requested_at").asc(), F("pk").asc()]
     return list(
         decisions.annotate(place=Window(RowNumber(), partition_by=F("request__subject"),
                                         order_by=order))
-        .filter(place__lte=LIST_LIMIT)
-        .select_related("request__requested_by", "request__appointment__person",
-                        "request__appointment__post", "request__vacancy__post__host_organisation",
-                        "request__post", "request__person")
-        .order_by(*order))
+        .filter(place__lte=LIST_LIMIT).order_by(*order)
+        .values_list("pk", "request__subject"))
 
 
 def _budgets(user, today):
