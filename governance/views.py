@@ -27,8 +27,15 @@ BODY_CRUMBS = [GOVERNANCE, ("Boards, committees and networks", "/governance/bodi
 PLAN_CRUMBS = [GOVERNANCE, ("Frameworks and action plans", "/governance/plans/")]
 
 
+# What the members table shows: a body of a national system has hundreds of seats, and every
+# column read is a field set on each of a thousand model instances.
+SEAT_COLUMNS = ["body_id", "role", "capability", "voting", "post__title",
+                "post__host_organisation__name"]
+
+
 def _holders_prefetch(on):
-    in_force = Appointment.objects.in_force(on).select_related("person").order_by("pk")
+    in_force = (Appointment.objects.in_force(on).select_related("person").order_by("pk")
+                .only("post_id", "person__given_name", "person__family_name"))
     return Prefetch("post__appointments", queryset=in_force, to_attr="holders")
 
 
@@ -64,6 +71,7 @@ def body_detail(request, pk):
 
 def _body_page(request, body, can_edit, form):
     seats = list(body.seats.select_related("post__host_organisation")
+                 .only(*SEAT_COLUMNS)
                  .prefetch_related(_holders_prefetch(timezone.localdate()))
                  .order_by("role", "post__title"))
     return render(request, "governance/body_detail.html", {
