@@ -71,6 +71,18 @@ class NHSSelect(forms.Select):
         return mark_safe("".join(html))
 
 
+class FetchedChoices(forms.models.ModelChoiceIterator):
+    """A model select's choices read in one query. Django reads them through a server-side
+    cursor (DECLARE, FETCH, CLOSE on PostgreSQL: three round trips a select), made for tables too
+    big to hold; a select shows every row anyway."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
 class DateInput(forms.MultiWidget):
     """The NHS date input: three text boxes for day, month and year."""
 
@@ -180,6 +192,9 @@ class NHSFormMixin:
                     required=field.required, label=field.label, help_text=field.help_text,
                     initial=field.initial, error_messages=field.error_messages,
                 )
+            if isinstance(field, forms.ModelChoiceField):
+                field.iterator = FetchedChoices
+                field.widget.choices = field.choices
             field.widget = _nhs_widget(field)
 
     def full_clean(self):

@@ -3,6 +3,7 @@ template-per-option select says, for every kind of choice."""
 
 import pytest
 from django import forms
+from django.db.models import QuerySet
 from django.test.html import parse_html
 
 from ccpl.forms import NHSForm, NHSSelect
@@ -48,3 +49,22 @@ def test_a_form_dresses_a_model_select_and_keeps_its_queryset():
     assert 'class="nhsuk-select"' in html
     form = Pick({"organisation": "not a number"})
     assert not form.is_valid() and "nhsuk-select--error" in str(form["organisation"])
+
+
+@pytest.mark.django_db
+def test_a_model_select_reads_its_choices_in_one_query(django_assert_num_queries,
+                                                         monkeypatch):
+    """Not through a server-side cursor (three round trips on PostgreSQL for a short list)."""
+    OrganisationFactory.create_batch(3)
+
+    class Pick(NHSForm):
+        organisation = forms.ModelChoiceField(Organisation.objects.order_by("name"))
+
+    def no_cursor(*args, **kwargs):
+        raise AssertionError("a select read its choices through a server-side cursor")
+
+    monkeypatch.setattr(QuerySet, "iterator", no_cursor)
+    form = Pick()
+    with django_assert_num_queries(1):
+        html = str(form["organisation"])
+    assert html.count("<option") == 4
