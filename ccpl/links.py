@@ -17,6 +17,8 @@ def path(viewname, *ids):
     """``reverse(viewname, args=ids)`` for integer ids."""
     address = _template(viewname, len(ids), get_urlconf(), get_script_prefix())
     for marker, value in zip(_MARKERS, ids, strict=False):
+        if value is None:
+            raise ValueError(f"{viewname}: an object not yet saved has no address")
         address = address.replace(str(marker), str(int(value)), 1)
     return address
 

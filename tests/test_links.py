@@ -28,3 +28,5 @@ def test_a_script_prefix_is_kept():
 def test_only_whole_numbers_are_ids():
     with pytest.raises(ValueError):
         links.path("appointments:post-detail", "5/../admin")
+    with pytest.raises(ValueError, match="not yet saved"):
+        links.path("appointments:post-detail", None)
