@@ -40,3 +40,17 @@ def test_a_bad_value_in_the_environment_fails_loudly():
                      SESSION_IDLE_SECONDS="half an hour")
     assert result.returncode != 0
     assert "half an hour" in result.stderr
+
+
+def _random_page_cost(**env):
+    result = _manage("shell", "-c",
+                     "from django.conf import settings; "
+                     "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options'))",
+                     DEBUG="1", DATABASE_URL="postgres://postgres@127.0.0.1:5432/ccpl", **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_postgresql_plans_for_a_cached_database_unless_told_otherwise():
+    assert _random_page_cost() == "-c random_page_cost=1.1"
+    assert _random_page_cost(PG_RANDOM_PAGE_COST="4") == "-c random_page_cost=4.0"
