@@ -48,7 +48,7 @@ def _random_page_cost(**env):
                      "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options'))",
                      DEBUG="1", DATABASE_URL="postgres://postgres@127.0.0.1:5432/ccpl", **env)
     assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+    return result.stdout.strip().splitlines()[-1]
 
 
 def test_postgresql_plans_for_a_cached_database_unless_told_otherwise():
