@@ -1282,6 +1282,10 @@ class ApprovalRequest(models.Model):
                                related_name="cover_requests")
     home_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
                                           blank=True, related_name="+")
+    # An offer from a vacancy that waits for an approver's consent above the commitment ceiling:
+    # once agreed, the appointment is the vacancy's offer.
+    offer_for = models.ForeignKey(Vacancy, on_delete=models.CASCADE, null=True, blank=True,
+                                  related_name="offer_requests")
     # An approver's consent to going above the commitment ceiling, given with the request and
     # applied with it (an appointment or an extension).
     consent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
