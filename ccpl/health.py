@@ -203,7 +203,7 @@ class ProbeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        probe = PROBES.get(request.path.rstrip("/") or "/")
+        probe = PROBES.get(request.path_info.rstrip("/") or "/")
         if probe is None:
             return self.get_response(request)
         name, answer = probe

@@ -17,7 +17,8 @@ import time_machine
 from celery import shared_task
 from django.core import mail
 from django.db import connection
-from django.test import override_settings
+from django.middleware.security import SecurityMiddleware
+from django.test import RequestFactory, override_settings
 from prometheus_client import REGISTRY
 
 from ccpl import notifications
@@ -143,9 +144,6 @@ def test_probes_answer_whatever_host_the_cluster_calls_them_by(client):
 
 
 def test_probes_are_exempt_from_the_https_redirect(settings):
-    from django.middleware.security import SecurityMiddleware
-    from django.test import RequestFactory
-
     settings.SECURE_SSL_REDIRECT = True
     middleware = SecurityMiddleware(lambda request: None)
     for path in ("/healthz", "/readyz", "/metrics/"):
