@@ -288,6 +288,10 @@ LOGIN_URL = "/accounts/login/"
 # --- Operations: probes, metrics, logs, error reporting (README § Operations) ----------------
 # /healthz, /readyz and /metrics answer plain HTTP from inside the cluster (ccpl/health.py).
 SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)/?$"]
+if not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A database that does not answer fails a request (and /readyz) in seconds, not after the
+    # minutes TCP takes to give up.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 # /metrics answers only to "Authorization: Bearer <METRICS_TOKEN>"; unset, it is not there (404).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 if METRICS_TOKEN and len(METRICS_TOKEN) < 24:

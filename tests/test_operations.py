@@ -6,8 +6,10 @@ import io
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from unittest import mock
 
@@ -83,6 +85,27 @@ def test_readyz_is_503_naming_the_database_when_it_cannot_be_reached(client, mon
     assert body["status"] == "failing"
     assert body["checks"]["database"].startswith("failing: ")
     assert body["checks"]["migrations"] == "skipped: database failing"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_gives_up_on_a_database_that_does_not_answer(client, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("a connection timeout is PostgreSQL's (SQLite is a file)")
+    with socket.socket() as silent:  # accepts the connection, never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        connection.close()
+        monkeypatch.setitem(connection.settings_dict, "HOST", "127.0.0.1")
+        monkeypatch.setitem(connection.settings_dict, "PORT", str(silent.getsockname()[1]))
+        started = time.monotonic()
+        try:
+            response = client.get("/readyz")
+        finally:
+            connection.close()
+            monkeypatch.undo()
+    assert time.monotonic() - started < 6
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"].startswith("failing: ")
 
 
 @pytest.mark.django_db
