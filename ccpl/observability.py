@@ -128,21 +128,34 @@ class JSONFormatter(logging.Formatter):
 
 
 # --- Celery: the task id on every record written while a task runs ----------------------------
-# (ccpl/celery.py has the worker log through LOGGING.) An eager task run inside a request keeps
-# the request's id too.
+# (ccpl/celery.py has the worker log through LOGGING.) A task queued during a request carries the
+# request's id in a message header, so its lines are found with the request's; an eager task run
+# inside a request keeps the request's id anyway.
 
+REQUEST_ID_TASK_HEADER = "ccpl_request_id"
 _task_tokens = {}
 
 
+@signals.before_task_publish.connect
+def _task_queued(headers=None, **kwargs):
+    rid = current_request_id.get()
+    if rid and headers is not None:
+        headers.setdefault(REQUEST_ID_TASK_HEADER, rid)
+
+
 @signals.task_prerun.connect
-def _task_started(task_id=None, **kwargs):
-    _task_tokens[task_id] = current_task_id.set(task_id)
+def _task_started(task_id=None, task=None, **kwargs):
+    tokens = [current_task_id.set(task_id)]
+    rid = getattr(getattr(task, "request", None), REQUEST_ID_TASK_HEADER, None)
+    if rid and current_request_id.get() is None:
+        tokens.append(current_request_id.set(safe_request_id(rid)))
+    _task_tokens[task_id] = tokens
 
 
 @signals.task_postrun.connect
 def _task_finished(task_id=None, **kwargs):
-    token = _task_tokens.pop(task_id, None)
-    try:
-        current_task_id.reset(token)
-    except (TypeError, ValueError):  # no token, or one set in another context
-        current_task_id.set(None)
+    for token in reversed(_task_tokens.pop(task_id, [])):
+        try:
+            token.var.reset(token)
+        except ValueError:  # set in another context
+            token.var.set(None)

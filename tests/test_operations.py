@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from unittest import mock
 
 import django.test
@@ -21,11 +22,13 @@ from django.core import mail
 from django.db import connection
 from django.middleware.security import SecurityMiddleware
 from django.test import RequestFactory, override_settings
+from kombu import Connection
 from prometheus_client import REGISTRY
 
-from ccpl import notifications
+from ccpl import notifications, observability
+from ccpl.celery import app as celery_app
 from ccpl.models import Notification
-from ccpl.observability import ContextFilter, JSONFormatter
+from ccpl.observability import ContextFilter, JSONFormatter, current_request_id
 
 from .factories import AppointmentFactory, PersonFactory, PostFactory, UserFactory, with_totp
 
@@ -360,6 +363,28 @@ def test_a_task_logs_with_its_task_id(json_log):
     assert line["task_id"] == result.id
     logging.getLogger("ccpl.tests").warning("after the task")
     assert json_log()[-1]["task_id"] is None
+
+
+@pytest.mark.filterwarnings("ignore:task_always_eager has no effect on send_task")
+def test_a_task_queued_during_a_request_carries_the_requests_id(json_log):
+    token = current_request_id.set("trace-9")
+    try:
+        with Connection("memory://") as broker:
+            celery_app.send_task("ccpl.tasks.send_notification", args=[1], connection=broker)
+            message = broker.SimpleQueue("celery").get(timeout=1)
+            message.ack()
+    finally:
+        current_request_id.reset(token)
+    assert message.headers["ccpl_request_id"] == "trace-9"
+    # The worker: the task's lines carry both ids, and nothing after it does.
+    task = SimpleNamespace(request=SimpleNamespace(ccpl_request_id="trace-9"))
+    observability._task_started(task_id="t-1", task=task)
+    logging.getLogger("ccpl.tests").warning("sending")
+    observability._task_finished(task_id="t-1", task=task)
+    logging.getLogger("ccpl.tests").warning("idle")
+    sending, idle = json_log()
+    assert (sending["request_id"], sending["task_id"]) == ("trace-9", "t-1")
+    assert (idle["request_id"], idle["task_id"]) == (None, None)
 
 
 def test_a_traceback_and_extra_fields_stay_in_one_json_line(json_log):
