@@ -262,3 +262,10 @@ class TestSignInPage:
             assert 'name="csrfmiddlewaretoken"' in form
             assert f"Sign in with {label}</button>" in form
         assert page.count('method="post" action="/accounts/oidc/') == 2
+
+    def test_opening_a_providers_address_asks_before_leaving_the_register(self, settings,
+                                                                          client):
+        provider_app(settings, OIDC_NORTH_LABEL="North NHS account")
+        page = client.get(reverse("openid_connect_login", args=["north"])).content.decode()
+        assert "<h1>Sign in with North NHS account</h1>" in page
+        assert 'name="csrfmiddlewaretoken"' in page
