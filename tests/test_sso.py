@@ -204,6 +204,16 @@ class TestAdapter:
         assert response.status_code == 502
         assert "could not be reached" in response.content.decode()
 
+    @pytest.mark.parametrize("query", [{"code": "made-up", "state": "made-up"}, {},
+                                       {"error": "access_denied", "state": "made-up"}])
+    def test_a_callback_that_did_not_come_from_our_request_is_a_page(self, settings, client,
+                                                                    query):
+        provider_app(settings)
+        response = client.get(reverse("openid_connect_callback", args=["north"]), query)
+        assert response.status_code == 401
+        assert "did not complete" in response.content.decode()
+        assert not SocialAccount.objects.exists()
+
     def test_an_unknown_provider_is_not_found(self, settings, client):
         provider_app(settings)
         response = client.post(reverse("openid_connect_login", args=["south"]))
@@ -245,7 +255,8 @@ class TestSecondFactorStage:
 
 @pytest.mark.django_db
 class TestSignInPage:
-    def test_without_providers_the_page_offers_passwords_only(self, client):
+    def test_without_providers_the_page_offers_passwords_only(self, settings, client):
+        settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": []}}
         page = client.get(reverse("account_login")).content.decode()
         assert "organisation's account" not in page
         assert "/accounts/oidc/" not in page
