@@ -33,7 +33,12 @@ lint: install
 	$(BIN)/lint-imports
 	env -u DATABASE_URL $(DEMO_ENV) $(MANAGE) makemigrations --check --dry-run
 
-test: install system-deps lint
+# The OpenID Connect provider the single sign-on browser test signs in against (npm, locked).
+tests/oidc/node_modules/.installed: tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: install system-deps lint tests/oidc/node_modules/.installed
 	$(BIN)/pytest
 
 bench: install

@@ -21,6 +21,12 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False
 
+    def get_login_stages(self):
+        """allauth's stages, with its second-factor step taught to accept a second factor
+        already checked by an organisation's identity provider (ccpl.sso)."""
+        return ["ccpl.sso.AuthenticateStage" if stage == "allauth.mfa.stages.AuthenticateStage"
+                else stage for stage in super().get_login_stages()]
+
 
 def set_password_url(user):
     """A link that lets the user choose a password; it stops working once they have."""

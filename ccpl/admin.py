@@ -1,3 +1,4 @@
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -171,4 +172,30 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Single sign-on (allauth's socialaccount) --------------------------------------------------
+# Providers come from the environment (ccpl/oidc.py) and no tokens are kept, so their admin
+# pages would only mislead. A connection between an account and a provider's identity is shown,
+# and can be deleted (the person is connected again at their next sign-in through it).
+
+for _model in (SocialApp, SocialToken, SocialAccount):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.register(SocialAccount)
+class SocialAccountAdmin(admin.ModelAdmin):
+    list_display = ["user", "provider", "uid", "date_joined", "last_login"]
+    list_filter = ["provider"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "uid"]
+    fields = ["user", "provider", "uid", "date_joined", "last_login", "extra_data"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

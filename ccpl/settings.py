@@ -13,6 +13,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from ccpl import oidc
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -43,6 +45,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "guardian",
     "simple_history",
     "rest_framework",
@@ -334,3 +338,16 @@ if SENTRY_DSN:
         include_local_variables=False,
         environment="debug" if DEBUG else "production",
     )
+
+# --- Single sign-on (OpenID Connect) ---------------------------------------------------------
+# Providers from the environment (ccpl/oidc.py; none = passwords only). Only invited accounts
+# sign in, matched by a verified e-mail address, and staff still need a second factor
+# (ccpl/sso.py). PKCE on every provider; no tokens kept; no sign-up through a provider.
+OIDC_APPS = oidc.providers_from_environment()
+SOCIALACCOUNT_ADAPTER = "ccpl.sso.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": OIDC_APPS}}
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_ONLY = False
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += oidc.form_action_sources(OIDC_APPS)

@@ -21,8 +21,8 @@ from .factories import AppointmentFactory, PersonFactory, PostFactory, UserFacto
 pytestmark = pytest.mark.django_db
 D = datetime.date
 
-SKIPPED_PREFIXES = ("admin:", "account_", "mfa_", "socialaccount", "usersessions",
-                    "headless")
+SKIPPED_PREFIXES = ("admin:", "account_", "mfa_", "socialaccount", "openid_connect",
+                    "usersessions", "headless")
 
 
 def app_url_names(patterns=None, namespace=""):

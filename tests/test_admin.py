@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import lookup_field
@@ -205,6 +206,8 @@ def _world(by):
                  detail="Agreed at the executive group, minute 14/2026")
     Group.objects.create(name="HR officers")
     EmailAddress.objects.create(user=by, email=by.email, verified=True, primary=True)
+    SocialAccount.objects.create(user=by, provider="north", uid="subject-1",
+                                 extra_data={"id_token": {"sub": "subject-1"}})
 
 
 @pytest.fixture

@@ -85,6 +85,8 @@ SKIPPED_PREFIXES = ("admin:",)
 MADE_UP_KWARGS = {
     "account_confirm_email": {"key": "no-such-key"},
     "account_reset_password_from_key": {"uidb36": "0", "key": "no-such-key"},
+    "openid_connect_login": {"provider_id": "no-such-provider"},
+    "openid_connect_callback": {"provider_id": "no-such-provider"},
 }
 
 # Parameter names that any list or page might read, beside the ones its own forms show.
