@@ -87,14 +87,31 @@ class RequestIdMiddleware:
             current_request_id.reset(token)
 
 
+# A path segment that may be the secret of a private link (ccpl/converters.py: tokens are 8 to 86
+# URL-safe characters; the register's own words and ids in paths are shorter than 16). Django's
+# own loggers write paths ("Not Found: /r/<token>/"): a log line must not carry a live link.
+_PRIVATE_SEGMENT = re.compile(r"(?<=/)[-A-Za-z0-9_]{16,}(?=[/.?'\s]|$)")
+REDACTED = "[private]"
+
+
+def redact(text):
+    """``text`` with every path segment that may be a private link's secret replaced."""
+    return _PRIVATE_SEGMENT.sub(REDACTED, text)
+
+
 class ContextFilter(logging.Filter):
-    """Puts the current request id and task id on every record (``None`` outside either)."""
+    """Puts the current request id and task id on every record (``None`` outside either), and
+    takes the secrets of private links out of its message."""
 
     def filter(self, record):
         if not hasattr(record, "request_id"):
             record.request_id = current_request_id.get()
         if not hasattr(record, "task_id"):
             record.task_id = current_task_id.get()
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
         return True
 
 
@@ -119,7 +136,9 @@ class JSONFormatter(logging.Formatter):
         }
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = value
+                # Django passes the request itself, which prints its path.
+                entry[key] = value if isinstance(value, int | float | bool | None) \
+                    else redact(str(value))
         if record.exc_info:
             entry["exc_info"] = self.formatException(record.exc_info)
         if record.stack_info:

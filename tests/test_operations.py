@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -316,13 +317,31 @@ def json_log():
     handler = logging.StreamHandler(stream)
     handler.addFilter(ContextFilter())
     handler.setFormatter(JSONFormatter())
-    logger = logging.getLogger("ccpl")
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.INFO)
+    loggers = [logging.getLogger("ccpl"), logging.getLogger("django.request")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
     yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/r/{token}/", "/calendar/{token}.ics",
+                                  "/appointments/bulk/{token}/confirm/",
+                                  "/import/{token}/confirm/"])
+def test_no_log_line_carries_a_private_link(client, hr_north, json_log, path):
+    """Django's own "Not Found: <path>" line (or "Method Not Allowed"), and the request it passes
+    along, would print the
+    secret of a private link: every line is written without it."""
+    token = secrets.token_urlsafe(32)
+    client.force_login(hr_north)
+    assert client.get(path.format(token=token)).status_code in (404, 405)  # 405: POST only
+    written = json.dumps(json_log())
+    assert "django.request" in written and "[private]" in written
+    assert token not in written
 
 
 @pytest.mark.django_db
