@@ -334,8 +334,7 @@ def json_log():
                                   "/import/{token}/confirm/"])
 def test_no_log_line_carries_a_private_link(client, hr_north, json_log, path):
     """Django's own "Not Found: <path>" line (or "Method Not Allowed"), and the request it passes
-    along, would print the
-    secret of a private link: every line is written without it."""
+    along, would print the secret of a private link: every line is written without it."""
     token = secrets.token_urlsafe(32)
     client.force_login(hr_north)
     assert client.get(path.format(token=token)).status_code in (404, 405)  # 405: POST only
