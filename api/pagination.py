@@ -30,3 +30,16 @@ class IdCursorPagination(CursorPagination):
             raise ValidationError({"cursor": [
                 "This cursor is not one the API gave: follow the next and previous links."]},
             ) from None
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (f"Rows a page (default {self.page_size}, at most "
+                                            f"{MAX_PAGE_SIZE}).")
+                parameter["schema"] = {"type": "integer", "minimum": 1,
+                                       "maximum": MAX_PAGE_SIZE}
+            elif parameter["name"] == self.cursor_query_param:
+                parameter["description"] = ("Where the page starts: use the next and previous "
+                                            "links of the page before.")
+        return parameters

@@ -184,7 +184,9 @@ class SeatViewSet(RegisterViewSet):
 
 # --- The published register: no sign-in, the same rows as /register/ --------------------------
 
-@extend_schema_view(list=extend_schema(summary="Systems with a published register", auth=[]))
+@extend_schema_view(list=extend_schema(
+    summary="Systems with a published register", auth=[],
+    responses={200: serializers.PublishedSystemSerializer(many=True), 400: BAD_FILTER}))
 class PublishedSystemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Systems with a published register, as on /register/; no sign-in."""
 
