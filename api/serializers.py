@@ -4,7 +4,15 @@ nested. Equality data is never in the API."""
 
 from rest_framework import serializers
 
-from appointments.models import Appointment, Extension, Person, Vacancy
+from appointments.models import (
+    Appointment,
+    ApprovalRequest,
+    Extension,
+    PartyDecision,
+    Person,
+    TermEndDecision,
+    Vacancy,
+)
 from governance.models import Body, Seat
 from roles.models import Organisation, Post, System
 
@@ -131,3 +139,115 @@ class RegisterRowSerializer(serializers.Serializer):
     named = serializers.BooleanField()
     bodies = serializers.CharField(help_text="The bodies the post sits on, separated by '; '.")
     term_ends = serializers.DateField(allow_null=True)
+
+
+# --- The changes: what they answer, and (for the schema) what they take -----------------------
+
+class ApprovalRequestSerializer(serializers.ModelSerializer):
+    """A request for agreement, as a change left it: agreed (and done), or awaiting the parties
+    still named in ``waiting_for``."""
+
+    waiting_for = serializers.ListField(child=serializers.CharField(), read_only=True)
+    extension_id = serializers.IntegerField(allow_null=True, read_only=True)
+    appointment_id = serializers.IntegerField(allow_null=True, read_only=True)
+
+    class Meta:
+        model = ApprovalRequest
+        fields = ["id", "subject", "status", "how", "requested_at", "closed_at",
+                  "appointment_id", "extension_id", "proposed_end_date", "post_id", "person_id",
+                  "start_date", "end_date", "waiting_for"]
+
+
+class PartyDecisionSerializer(serializers.ModelSerializer):
+    """One party's decision on a request, taken by the users who decide for that party."""
+
+    subject = serializers.CharField(source="request.subject")
+    request_status = serializers.CharField(source="request.status")
+    appointment_id = serializers.IntegerField(source="request.appointment_id", allow_null=True)
+    proposed_end_date = serializers.DateField(source="request.proposed_end_date",
+                                              allow_null=True)
+
+    class Meta:
+        model = PartyDecision
+        fields = ["id", "request_id", "subject", "request_status", "appointment_id",
+                  "proposed_end_date", "name", "status", "decided_at", "agreed_on", "note",
+                  "evidence"]
+
+
+class TermEndDecisionSerializer(serializers.ModelSerializer):
+    approval_request_id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TermEndDecision
+        fields = ["id", "appointment_id", "outcome", "term_end_date", "proposed_end_date",
+                  "status", "note", "decided_at", "extension_id", "vacancy_id",
+                  "approval_request_id"]
+
+    def get_approval_request_id(self, decision) -> int | None:
+        return ApprovalRequest.objects.filter(term_end_decision=decision).values_list(
+            "pk", flat=True).first()
+
+
+DATE_HELP = "YYYY-MM-DD"
+HOW_HELP = ("How it is agreed: 'request' asks the route's parties (always offered); 'outside' "
+            "records an agreement already made outside the register, where the route allows "
+            "it (with evidence and agreed_on); 'override' is for administrators, with "
+            "override_reason.")
+CONSENT_HELP = ("Above the person's commitment ceiling only: the approver who consents (a user "
+                "id) and why.")
+
+
+class HowAgreedInput(serializers.Serializer):
+    how = serializers.ChoiceField(choices=["request", "outside", "override"], required=False,
+                                  help_text=HOW_HELP)
+    evidence = serializers.CharField(required=False, max_length=200)
+    agreed_on = serializers.DateField(required=False, help_text=DATE_HELP)
+    override_reason = serializers.CharField(required=False)
+    consent_by = serializers.IntegerField(required=False, help_text=CONSENT_HELP)
+    consent_reason = serializers.CharField(required=False)
+
+
+class AppointInput(HowAgreedInput):
+    post = serializers.IntegerField(help_text="The post's id: one the user may edit.")
+    person = serializers.IntegerField(help_text="The person's id.")
+    start_date = serializers.DateField(help_text=DATE_HELP)
+    end_date = serializers.DateField(required=False, help_text=DATE_HELP + "; blank for the "
+                                     "post's default term")
+    contract_type = serializers.ChoiceField(choices=Appointment.ContractType.choices,
+                                            required=False)
+    covers = serializers.IntegerField(required=False, help_text="Cover only: the appointment "
+                                                                "covered.")
+    home_organisation = serializers.IntegerField(required=False,
+                                                 help_text="Secondment only.")
+    wte = serializers.DecimalField(max_digits=4, decimal_places=2, required=False)
+    honorarium_share = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
+    status = serializers.ChoiceField(choices=[Appointment.Status.ACTIVE,
+                                              Appointment.Status.OFFERED])
+    reason = serializers.CharField(required=False, help_text="Why appoint without recruitment.")
+
+
+class ExtendInput(HowAgreedInput):
+    new_end_date = serializers.DateField(help_text=DATE_HELP)
+    reason = serializers.CharField()
+
+
+class EndInput(serializers.Serializer):
+    how = serializers.ChoiceField(choices=[("end", "Ended early"), ("cease", "Ceased")],
+                                  help_text="'end': ended early; 'cease': the role ends.")
+    on = serializers.DateField(help_text="The last day of the appointment, " + DATE_HELP)
+    reason = serializers.CharField()
+
+
+class TermEndInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=TermEndDecision.Outcome.choices)
+    proposed_end_date = serializers.DateField(required=False,
+                                              help_text="To extend: " + DATE_HELP)
+    note = serializers.CharField(required=False)
+
+
+class DecideInput(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["agree", "decline"])
+    note = serializers.CharField(required=False, help_text="Needed to decline.")
+    evidence = serializers.CharField(required=False, max_length=200)
+    gate_override_reason = serializers.CharField(
+        required=False, help_text="To agree an extension without a satisfactory appraisal.")

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import changes, views
 
 app_name = "api"
 
@@ -15,6 +15,7 @@ router.register("appointments", views.AppointmentViewSet, basename="appointment"
 router.register("vacancies", views.VacancyViewSet, basename="vacancy")
 router.register("bodies", views.BodyViewSet, basename="body")
 router.register("seats", views.SeatViewSet, basename="seat")
+router.register("decisions", changes.DecisionViewSet, basename="decision")
 router.register("register", views.PublishedSystemViewSet, basename="register")
 
 urlpatterns = [

@@ -19,6 +19,7 @@ from roles.forms import PostFilterForm
 from roles.models import Organisation, Post, System
 
 from . import serializers
+from .changes import AppointmentChanges
 from .filters import OrganisationFilterForm, SystemScopedFilterForm, bound, parameters
 
 BAD_FILTER = OpenApiResponse(description="A filter, the page size or the cursor is not valid: "
@@ -105,7 +106,7 @@ class PersonViewSet(RegisterViewSet):
 
 @listed(AppointmentFilterForm, "Appointments with their extensions, with the filters of the "
                                "appointments page", serializers.AppointmentSerializer)
-class AppointmentViewSet(RegisterViewSet):
+class AppointmentViewSet(AppointmentChanges, RegisterViewSet):
     """Appointments, as on /appointments/, each with its extensions."""
 
     serializer_class = serializers.AppointmentSerializer

@@ -330,6 +330,8 @@ SPECTACULAR_SETTINGS = {
         "SystemKindEnum": "roles.models.System.Kind",
         "OrganisationKindEnum": "roles.models.Organisation.Kind",
         "BodyKindEnum": "governance.models.Body.Kind",
+        "HowAgreedEnum": ["request", "outside", "override"],
+        "HowEndedEnum": [("end", "Ended early"), ("cease", "Ceased")],
     },
     # Served from this server (drf-spectacular-sidecar), so the strict CSP holds.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -166,6 +166,13 @@ RULES = {
     "api:body-detail": ("body", 200, SEES_NORTH),
     "api:seat-list": (None, 200, EVERYONE),
     "api:seat-detail": ("api_seat", 200, SEES_NORTH),
+    # The API's changes answer only POST (walked in tests/test_access_walk_api.py).
+    "api:appointment-extend": ("appointment", 405, {"admin", "hr", "cmo"}),
+    "api:appointment-end": ("appointment", 405, {"admin", "hr"}),
+    "api:appointment-decide-term-end": ("appointment", 405, {"admin", "hr", "cmo"}),
+    "api:decision-list": (None, 200, EVERYONE),
+    "api:decision-detail": ("party", 200, {"cmo"}),
+    "api:decision-decide": ("party", 405, {"cmo"}),
 }
 # Pages that need no sign-in: a visitor without the right address finds nothing.
 PUBLIC = {"appointments:calendar-feed", "appraisals:rater"}

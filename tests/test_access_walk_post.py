@@ -485,14 +485,19 @@ READ_ONLY = {
     # The API's reads (its changes are walked with tokens in tests/test_access_walk_api.py).
     "api:schema", "api:docs", "api:register-list", "api:register-rows",
     *(f"api:{kind}-{view}" for kind in ("system", "organisation", "post", "person",
-                                        "appointment", "vacancy", "body", "seat")
-      for view in ("list", "detail")),
+                                        "appointment", "vacancy", "body", "seat", "decision")
+      for view in ("list", "detail") if (kind, view) != ("appointment", "list")),
 }
+
+
+# The API's changes take JSON with a token: tests/test_access_walk_api.py walks them.
+WALKED_WITH_TOKENS = {"api:appointment-list", "api:appointment-extend", "api:appointment-end",
+                      "api:appointment-decide-term-end", "api:decision-decide"}
 
 
 def test_every_url_of_the_app_is_described_as_a_change_or_as_read_only():
     assert not set(CHANGES) & READ_ONLY
-    described = set(CHANGES) | READ_ONLY
+    described = set(CHANGES) | READ_ONLY | WALKED_WITH_TOKENS
     assert described == set(app_url_names()), (
         "Describe the new URL in CHANGES (with a valid body, who may, and what it writes) or, "
         f"if it changes nothing, in READ_ONLY: {sorted(set(app_url_names()) ^ described)}")

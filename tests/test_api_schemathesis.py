@@ -86,7 +86,7 @@ def test_the_api_keeps_its_schema_and_its_reach(request, populated, persona, set
                                                 wsgi_app):
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
     user = request.getfixturevalue(persona)
-    token = services.create_access_token(name="schemathesis", scope="read", days=30,
+    token = services.create_access_token(name="schemathesis", scope="write", days=30,
                                          second_factor=True, by=user)[1]
     headers = {"Authorization": f"Bearer {token}"}
     schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)

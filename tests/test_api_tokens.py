@@ -134,3 +134,22 @@ def test_tokens_of_one_user_never_show_on_anothers_page(client, hr_north):
     other = UserFactory()
     client.force_login(other)
     assert "BI extract" not in client.get(reverse("account")).content.decode()
+
+
+def test_a_user_beyond_the_rate_limit_is_told_to_wait(client, hr_north, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": "2/minute",
+                                                               "anon": "1/minute"})
+    _, secret = make(hr_north)
+    statuses = [client.get("/api/v1/systems/", **bearer(secret)).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert client.get("/api/v1/systems/", **bearer(secret))["Retry-After"]
+    assert [client.get("/api/v1/register/").status_code for _ in range(2)] == [200, 429]
+
+
+def test_the_rates_come_from_the_environment():
+    from django.conf import settings
+
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    assert set(rates) == {"user", "anon"}
