@@ -35,7 +35,12 @@ class OrganisationSerializer(serializers.ModelSerializer):
         return sorted(system.pk for system in organisation.systems.all())
 
 
+# A small positive integer, whatever the database: the schema must not change with it.
+SMALL = {"min_value": 0, "max_value": 32767}
+
+
 class PostSerializer(serializers.ModelSerializer):
+    default_term_months = serializers.IntegerField(**SMALL)
     role_type = serializers.CharField(source="role_type.name")
     system = serializers.CharField(source="system.short_name", help_text="Short name.")
     host_organisation = serializers.CharField(source="host_organisation.name")
@@ -64,6 +69,8 @@ class PersonSerializer(serializers.ModelSerializer):
 
 
 class ExtensionSerializer(serializers.ModelSerializer):
+    number = serializers.IntegerField(**SMALL)
+
     class Meta:
         model = Extension
         fields = ["id", "number", "old_end_date", "new_end_date", "reason", "agreed_by",
