@@ -183,3 +183,40 @@ def test_a_page_costs_the_same_queries_at_any_size(client, hr_north, north_post,
     grow(5)
     large = _rows(client, hr_north, url, django_assert_num_queries)
     assert large > small or url in ("/api/v1/systems/", "/api/v1/organisations/")
+
+
+def test_the_published_register_costs_the_same_queries_at_any_size(client, north_post,
+                                                                    django_assert_num_queries):
+    def grow(n):
+        for _ in range(n):
+            post = PostFactory(host_organisation=north_post.host_organisation, is_published=True)
+            AppointmentFactory(post=post, start_date=D(2025, 1, 1))
+            Seat.objects.create(body=Body.objects.create(system=post.system,
+                                                         name=f"Board {post.pk}", kind="board"),
+                                post=post)
+
+    sizes = []
+    for n in (2, 5):
+        grow(n)
+        # The system, the page of rows, and the seats of their posts.
+        with django_assert_num_queries(3):
+            response = client.get("/api/v1/register/NORTH/")
+        sizes.append(len(response.json()["results"]))
+    assert sizes == [2, 7]
+
+
+def test_the_decisions_cost_the_same_queries_at_any_size(client, hr_north, cmo_office,
+                                                          north_post, django_assert_num_queries):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token_for(cmo_office)}"}
+    sizes = []
+    for n in (2, 5):
+        for _ in range(n):
+            appointment = AppointmentFactory(
+                post=PostFactory(host_organisation=north_post.host_organisation))
+            appointment_services.request_extension(
+                appointment=appointment, new_end_date=D(2028, 12, 31), reason="r", by=hr_north)
+        # The token and its use (3), the office's grants (2), the page.
+        with django_assert_num_queries(6):
+            response = client.get("/api/v1/decisions/", **headers)
+        sizes.append(len(response.json()["results"]))
+    assert sizes == [2, 7]
