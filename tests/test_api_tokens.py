@@ -4,6 +4,7 @@ revocable, every use recorded."""
 import datetime
 import hashlib
 
+import django.test
 import pytest
 import time_machine
 from django.urls import reverse
@@ -12,6 +13,7 @@ from ccpl import services
 from ccpl.models import AccessToken, AccessTokenUse
 
 from .factories import UserFactory
+from .pages import Client
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +155,24 @@ def test_the_rates_come_from_the_environment():
 
     rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     assert set(rates) == {"user", "anon"}
+
+
+def test_the_page_refuses_a_token_to_staff_who_skipped_the_second_factor(client, hr_north,
+                                                                          settings):
+    settings.MFA_REQUIRED_FOR_STAFF = False  # or the middleware would ask for it first
+    plain = django.test.Client()
+    plain.force_login(hr_north)  # a session without the second factor
+    response = plain.post(reverse("account-token-create"),
+                                  {"name": "x", "scope": "read", "days": "30"})
+    assert response.status_code == 200
+    assert "second step" in response.content.decode()
+    assert not AccessToken.objects.exists()
+
+
+def test_a_session_change_needs_the_csrf_token(hr_north, north_appointment):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(hr_north)
+    url = f"/api/v1/appointments/{north_appointment.pk}/end/"
+    body = {"how": "end", "on": "2026-12-31", "reason": "r"}
+    response = browser.post(url, body, content_type="application/json")
+    assert response.status_code == 403 and "CSRF" in response.json()["detail"]
