@@ -307,7 +307,8 @@ class AccessToken(models.Model):
         return self.revoked_at is not None
 
     def is_usable(self, now=None):
-        return not self.is_revoked and self.expires_at > (now or timezone.now())
+        return (not self.is_revoked and self.expires_at is not None
+                and self.expires_at > (now or timezone.now()))
 
     @property
     def state(self):

@@ -176,3 +176,15 @@ def test_a_session_change_needs_the_csrf_token(hr_north, north_appointment):
     body = {"how": "end", "on": "2026-12-31", "reason": "r"}
     response = browser.post(url, body, content_type="application/json")
     assert response.status_code == 403 and "CSRF" in response.json()["detail"]
+
+
+def test_an_administrator_revokes_a_token_in_the_admin(client, admin_user, leader):
+    token, secret = make(leader)
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:ccpl_accesstoken_changelist"),
+                           {"action": "revoke", "_selected_action": [token.pk]})
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_by == admin_user
+    client.logout()
+    assert client.get("/api/v1/systems/", **bearer(secret)).status_code == 401
