@@ -19,5 +19,9 @@ RUN SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret DEBUG=0 \
 
 RUN useradd --system --uid 1000 ccpl && mkdir -p /app/var && chown -R ccpl /app/var
 USER ccpl
+# gunicorn's workers add up their metrics here (docker-compose.yml shares it with the worker).
+ENV PROMETHEUS_MULTIPROC_DIR=/tmp/ccpl-metrics
 EXPOSE 8000
-CMD ["gunicorn", "ccpl.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# No gunicorn access log: the app logs one line per request with its request id and URL name,
+# never the path, which may hold a private link's secret.
+CMD ["gunicorn", "ccpl.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

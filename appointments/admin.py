@@ -13,7 +13,7 @@ from ccpl.admin import ListedInline, RecordAdminMixin
 from roles.admin import PostAdmin, warn_if_over_budget
 from roles.models import Post
 
-from . import services
+from . import duties, services
 from .forms import BulkChangeForm, EndForm, ExtendForm, how_agreed
 from .models import (
     ApplicantCount,
@@ -69,8 +69,23 @@ class AppointmentInline(ListedInline):
         return super().get_queryset(request).select_related("post")
 
 
+class PersonAdminForm(forms.ModelForm):
+    """The admin's person form, refused like the browser's when the change would leave the
+    person holding a statutory duty they no longer meet (appointments/duties.py)."""
+
+    class Meta:
+        model = Person
+        fields = "__all__"  # noqa: DJ007 — the admin passes its own fields to the form
+
+    def _post_clean(self):
+        super()._post_clean()
+        for message in duties.person_refused(self.instance):
+            self.add_error(None, message)
+
+
 @admin.register(Person)
 class PersonAdmin(SimpleHistoryAdmin):
+    form = PersonAdminForm
     list_display = ["full_name", "profession", "registration", "substantive_employer",
                     "work_email", "appointment_count"]
     list_filter = ["profession", "registration_body", "consent_to_publish"]

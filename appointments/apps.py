@@ -8,9 +8,11 @@ class AppointmentsConfig(AppConfig):
         # Imported here, not at the top: Django loads apps.py before any app's models.
         from ccpl.context_processors import add_page
         from ccpl.notifications import REGISTRY
+        from roles.services import add_duty_check
 
-        from . import approval_reminders, reminders, services
+        from . import approval_reminders, duties, reminders, services
 
+        add_duty_check(duties.check_post_duties)
         REGISTRY.add_readers("appointments.appointment", reminders.ids_visible_to)
         # Terms whose last day has passed become "term ended" before anything is found due.
         REGISTRY.add_daily_step(services.end_lapsed_terms)

@@ -78,10 +78,12 @@ class PersonForm(NHSModelForm):
     class Meta:
         model = Person
         fields = ["given_name", "family_name", "work_email", "phone", "profession",
-                  "registration_body", "registration_number", "substantive_employer",
-                  "consent_to_publish"]
+                  "registration_body", "registration_number", "licence_to_practise",
+                  "designated_body", "substantive_employer", "consent_to_publish"]
         labels = {"work_email": "Work e-mail address", "phone": "Work phone number",
                   "registration_body": "Professional regulator",
+                  "licence_to_practise": "Holds a licence to practise (doctors)",
+                  "designated_body": "Designated body (doctors' prescribed connection)",
                   "consent_to_publish": "Agrees to their name appearing on the public register"}
         error_messages = {
             "given_name": {"required": "Enter the given name."},
@@ -93,6 +95,7 @@ class PersonForm(NHSModelForm):
     def __init__(self, *args, user, leader_only=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["substantive_employer"].queryset = Organisation.objects.visible_to(user)
+        self.fields["designated_body"].queryset = Organisation.objects.visible_to(user)
         if not self.instance.pk:
             self.fields["substantive_employer"].required = True
             self.fields["substantive_employer"].error_messages["required"] = (

@@ -73,6 +73,15 @@ class Person(models.Model):
     substantive_employer = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="employees"
     )
+    # A doctor's licence and revalidation: what the Responsible Officer duty asks of its holder.
+    licence_to_practise = models.BooleanField(
+        "holds a licence to practise", default=False,
+        help_text="A doctor's GMC licence to practise, as well as their registration.")
+    designated_body = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="connected_doctors", verbose_name="designated body",
+        help_text="The organisation a doctor has their prescribed connection to, for "
+                  "revalidation.")
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="person", help_text="The account the leader signs in with, if any.",
@@ -1282,6 +1291,10 @@ class ApprovalRequest(models.Model):
                                related_name="cover_requests")
     home_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
                                           blank=True, related_name="+")
+    # An offer from a vacancy that waits for an approver's consent above the commitment ceiling:
+    # once agreed, the appointment is the vacancy's offer.
+    offer_for = models.ForeignKey(Vacancy, on_delete=models.CASCADE, null=True, blank=True,
+                                  related_name="offer_requests")
     # An approver's consent to going above the commitment ceiling, given with the request and
     # applied with it (an appointment or an extension).
     consent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,

@@ -23,6 +23,7 @@ urlpatterns = [
     path("calendar/<token:token>.ics", calendar.calendar_feed, name="calendar-feed"),
     path("posts/", posts.post_list, name="post-list"),
     path("posts/<int:pk>/", posts.post_detail, name="post-detail"),
+    path("posts/duties/", posts.duty_register, name="duty-register"),
     path("people/", people.person_list, name="person-list"),
     path("people/new/", people.person_create, name="person-create"),
     path("people/<int:pk>/", people.person_detail, name="person-detail"),

@@ -33,6 +33,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from . import metrics
 from .models import Notification, User
 from .notification_registry import REGISTRY
 
@@ -148,6 +149,7 @@ def record(dues):
             ))
         with transaction.atomic():
             Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        _count_on_commit("recorded", [row.kind for row in rows])
         new += len(rows)
     return new
 
@@ -182,6 +184,7 @@ def sweep(*, today=None, dry_run=False, queue=True):
     counter = _Counter()
     recorded = record(counter.count(find_due(today)))
     queued = queue_unsent() if queue else 0
+    metrics.observe_sweep(due=counter.n, recorded=recorded)
     return SweepResult(due=counter.n, recorded=recorded, queued=queued), None
 
 
@@ -223,6 +226,7 @@ def notify_now(*, kind, milestone, obj, email, user=None, context):
         defaults={"recipient": user, "subject": subject, "body_text": text, "body_html": html},
     )
     if created:
+        _count_on_commit("recorded", [kind])
         _send_on_commit([notification.pk])
     return notification
 
@@ -280,6 +284,7 @@ def deliver(notification_id):
                 notification.last_error = ("The link is no longer needed: answered, declined, "
                                            "withdrawn, or the password already chosen.")
                 notification.save(update_fields=["attempts", "status", "last_error"])
+                _count_on_commit("cancelled", [notification.kind])
                 return "cancelled"
             text, html = _bodies(context.get("template", notification.kind), context)
         message = EmailMultiAlternatives(
@@ -291,6 +296,7 @@ def deliver(notification_id):
         try:
             message.send()
         except Exception as error:  # SMTP and socket errors alike: record, retry, show
+            metrics.EMAIL_FAILURES.labels(notification.kind).inc()
             notification.last_error = f"{type(error).__name__}: {error}"[:1000]
             if notification.attempts >= MAX_ATTEMPTS:
                 notification.status = Notification.Status.FAILED
@@ -299,13 +305,21 @@ def deliver(notification_id):
                 notification.status = Notification.Status.RETRYING
             notification.save(update_fields=["attempts", "last_error", "status"])
             if notification.status == Notification.Status.FAILED:
+                _count_on_commit("failed", [notification.kind])
                 return "failed"
             return 60 * 2 ** (notification.attempts - 1)
         notification.status = Notification.Status.SENT
         notification.sent_at = timezone.now()
         notification.last_error = ""
         notification.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+        _count_on_commit("sent", [notification.kind])
         return "sent"
+
+
+def _count_on_commit(outcome, kinds):
+    """Count rows for Prometheus once what happened to them is committed: a rolled-back change
+    recorded nothing."""
+    transaction.on_commit(lambda: metrics.count_notifications(outcome, kinds))
 
 
 # --- Celery tasks: take ids, call one function, safe to run twice ----------------------------

@@ -58,7 +58,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ccpl.observability.RequestIdMiddleware",  # request id, log line and metrics of every request
     "django.middleware.security.SecurityMiddleware",
+    "ccpl.health.ProbeMiddleware",  # /healthz, /readyz, /metrics: before sessions and sign-in
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -241,12 +243,6 @@ CCPL_SERVICE_NAME = "Clinical and care professional leadership"
 # Demo accounts exist only in the embedded demo (DEBUG); production never creates them.
 CCPL_DEMO_PASSWORD = env.str("CCPL_DEMO_PASSWORD", default="demo-password-2026")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-}
 
 # --- Sign-in (django-allauth) ------------------------------------------------------------------
 # E-mail and password; no open sign-up (accounts are invited); TOTP required for staff roles
@@ -338,3 +334,52 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+# --- Operations: probes, metrics, logs, error reporting (README § Operations) ----------------
+# /healthz, /readyz and /metrics answer plain HTTP from inside the cluster (ccpl/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)/?$"]
+if not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A database that does not answer fails a request (and /readyz) in seconds, not after the
+    # minutes TCP takes to give up.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+# /metrics answers only to "Authorization: Bearer <METRICS_TOKEN>"; unset, it is not there (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 24:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 24 characters long.")
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself; see ccpl/metrics.py) adds up the
+# metrics of every gunicorn worker and Celery process that shares the directory.
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"context": {"()": "ccpl.observability.ContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s "
+                           "[request=%(request_id)s task=%(task_id)s] %(message)s"},
+        "json": {"()": "ccpl.observability.JSONFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"],
+                             "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    # One line per request (method, URL name, status, time, request id, user id).
+    "loggers": {"ccpl.requests": {"level": "INFO"}},
+}
+
+# Errors to Sentry (or a Sentry-compatible service) when SENTRY_DSN is set; nothing is imported
+# otherwise. No personal data leaves: no user details, request bodies or local variables.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+        environment="debug" if DEBUG else "production",
+    )

@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
 from .models import (
     Criterion,
     EstablishmentBudget,
@@ -136,9 +138,27 @@ class PostStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PostAdminForm(forms.ModelForm):
+    """The admin's post form: statutory duties its holders do not meet are refused, as on the
+    browser's post page (roles.services.duty_refusals)."""
+
+    class Meta:
+        model = Post
+        fields = "__all__"  # noqa: DJ007 — the admin passes its own fields to the form
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and "statutory_duties" in cleaned:
+            for message in services.duty_refusals(self.instance, cleaned["statutory_duties"]):
+                self.add_error("statutory_duties", message)
+        return cleaned
+
+
 @admin.register(Post)
 class PostAdmin(SimpleHistoryAdmin):
     """Posts; appointments/admin.py adds who holds each one."""
+
+    form = PostAdminForm
 
     list_display = ["title", "role_type", "system", "host_organisation", "wte", "pas",
                     "honorarium"]

@@ -240,9 +240,20 @@ class Function(models.Model):
 
 
 class StatutoryDuty(models.Model):
-    """A duty held by whoever holds the post: Caldicott Guardian, Responsible Officer, DIPC..."""
+    """A duty held by whoever holds the post: Caldicott Guardian, Responsible Officer, DIPC...
+    Some duties may be held only by someone who meets what the law asks of them
+    (``eligibility``; the rule itself is in appointments/duties.py, which knows people)."""
+
+    class Eligibility(models.TextChoices):
+        LICENSED_DOCTOR = "licensed_doctor", (
+            "A licensed medical practitioner with a prescribed connection to the organisation")
+        SENIOR_PROFESSIONAL = "senior_professional", (
+            "A senior health or social care professional, professionally registered")
 
     name = models.CharField(max_length=120, unique=True)
+    eligibility = models.CharField(
+        "who may hold it", max_length=20, choices=Eligibility.choices, blank=True,
+        help_text="Left blank, anyone who holds the post may hold the duty.")
 
     class Meta:
         ordering = ["name"]

@@ -17,6 +17,22 @@ NO_ESSENTIAL = "Add at least one essential criterion."
 REVIEWED_IN_FUTURE = "The date reviewed must be today or in the past."
 
 
+# Checks of a post's new statutory duties against what its holders meet, registered by the app
+# that knows holders (appointments: ``AppConfig.ready``). Each is
+# ``check(post, duties) -> list of messages``.
+_duty_checks = []
+
+
+def add_duty_check(check):
+    _duty_checks.append(check)
+    return check
+
+
+def duty_refusals(post, duties):
+    """Why ``post`` may not carry ``duties`` with the holders it has ([]: it may)."""
+    return [message for check in _duty_checks for message in check(post, list(duties))]
+
+
 @transaction.atomic
 def save_post(*, post, by, functions=None, statutory_duties=None):
     """Save a new or changed post (its fields already set) with ``by`` in its history, and its
@@ -27,6 +43,10 @@ def save_post(*, post, by, functions=None, statutory_duties=None):
     if not post.pk and not Organisation.objects.editable_by(by).exists():
         raise PermissionDenied("You cannot add posts.")
     post.full_clean()
+    if statutory_duties is not None:
+        refused = duty_refusals(post, statutory_duties)
+        if refused:
+            raise ValidationError({"statutory_duties": refused})
     post._history_user = by
     post.save()
     if functions is not None:

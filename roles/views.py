@@ -41,9 +41,13 @@ def post_edit(request, pk):
 def _edit(request, post, title):
     form = PostForm(request.POST or None, instance=post, user=request.user)
     if request.method == "POST" and form.is_valid():
-        post = services.save_post(post=form.instance, by=request.user,
-                                  functions=form.cleaned_data["functions"],
-                                  statutory_duties=form.cleaned_data["statutory_duties"])
+        try:
+            post = services.save_post(post=form.instance, by=request.user,
+                                      functions=form.cleaned_data["functions"],
+                                      statutory_duties=form.cleaned_data["statutory_duties"])
+        except ValidationError as error:
+            form.add_service_errors(error)
+            return _page(request, form, post, title)
         messages.success(request, f"{post.title} has been saved.")
         if post.budget_id:
             allocation = post.budget.allocation()
@@ -51,6 +55,10 @@ def _edit(request, post, title):
                 messages.warning(request, f"{post.budget.name} is now over its envelope of "
                                           f"{wte_text(allocation.envelope)} WTE.")
         return redirect(post)
+    return _page(request, form, post, title)
+
+
+def _page(request, form, post, title):
     return render(request, "form_page.html", {
         "form": form, "title": title, "button": "Save the post",
         "breadcrumbs": [("Posts", "/posts/")] + ([(post.title, post.get_absolute_url())]

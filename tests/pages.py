@@ -1,11 +1,12 @@
 """What the page tests share: a client that signs in as the sign-in page would, the fields of an
-NHS date input, and the number of queries a page costs."""
+NHS date input, a value as a page writes it, and the number of queries a page costs."""
 
 import django.test
 from allauth.account.internal.flows.login import record_authentication
 from django.db import connection
 from django.http import HttpRequest
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from ccpl import access
 
@@ -26,6 +27,13 @@ class Client(django.test.Client):
 def as_user(client, user):
     client.force_login(user)
     return client
+
+
+def shown(value):
+    """``value`` as an HTML page writes it: every test person's family name has an apostrophe
+    (tests/factories.py), which a page writes as ``&#x27;``, so a name looked for as typed would
+    never be found, and a check that it is absent would pass whatever the page showed."""
+    return escape(str(value))
 
 
 def date_fields(name, day):

@@ -59,6 +59,7 @@ RULES = {
     "appointments:invite": (None, 200, EDITS_SOMEWHERE),
     "appointments:calendar-feed": ("calendar", 200, EVERYONE),
     "appointments:post-list": (None, 200, EVERYONE),
+    "appointments:duty-register": (None, 200, EVERYONE),
     "roles:post-create": (None, 200, EDITS_SOMEWHERE),
     "appointments:post-detail": ("post", 200, SEES_NORTH | {"leader", "appraiser"}),
     "roles:post-edit": ("post", 200, {"admin", "hr"}),

@@ -470,7 +470,8 @@ CHANGES = {
 # Pages that change nothing, whatever is posted to them.
 READ_ONLY = {
     "accessibility", "notification-list", "appointments:dashboard",
-    "appointments:calendar-feed", "appointments:post-list", "appointments:post-detail",
+    "appointments:calendar-feed", "appointments:post-list", "appointments:duty-register",
+    "appointments:post-detail",
     "appointments:person-list", "appointments:person-detail", "appointments:honorary-detail",
     "appointments:appointment-list",
     "appointments:appointment-detail", "appointments:bulk-progress", "appointments:bulk-result",

@@ -40,3 +40,21 @@ def test_the_image_serves_with_gunicorn_as_a_non_root_user():
     assert "gunicorn" in dockerfile and "ccpl.wsgi" in dockerfile
     assert "USER ccpl" in dockerfile
     assert "requirements.lock" in dockerfile
+
+
+def test_web_and_worker_report_their_health():
+    services = _compose()["services"]
+    web = " ".join(services["web"]["healthcheck"]["test"])
+    assert "http://127.0.0.1:8000/readyz" in web
+    worker = " ".join(services["worker"]["healthcheck"]["test"])
+    assert "celery -A ccpl inspect ping" in worker and "celery@$$HOSTNAME" in worker
+
+
+def test_web_worker_and_beat_count_metrics_into_one_directory():
+    compose = _compose()
+    services = compose["services"]
+    directory = services["web"]["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+    for name in ("web", "worker", "beat"):
+        assert f"metrics:{directory}" in services[name]["volumes"], name
+    assert compose["volumes"]["metrics"]["driver_opts"]["type"] == "tmpfs"
+    assert "PROMETHEUS_MULTIPROC_DIR" in (ROOT / "Dockerfile").read_text()

@@ -17,8 +17,16 @@ from appointments.models import (
     CommitmentConsent,
     HonoraryContract,
 )
+from ccpl import access
 
-from .factories import AppointmentFactory, PersonFactory, PostFactory
+from .factories import (
+    AppointmentFactory,
+    PersonFactory,
+    PostFactory,
+    UserFactory,
+    grant,
+    with_totp,
+)
 from .pages import as_user, date_fields, queries
 
 pytestmark = pytest.mark.django_db
@@ -147,8 +155,8 @@ class TestAppointForm:
         assert CommitmentConsent.objects.get().extension.appointment == north_appointment
 
 
-def test_an_offer_above_the_ceiling_asks_for_consent(client, hr_north, cmo_office, north_trust,
-                                                    admin_user):
+def test_an_offer_above_the_ceiling_waits_for_an_approver_to_consent(
+        client, hr_north, cmo_office, north, north_trust):
     post = PostFactory(host_organisation=north_trust)
     vacancy = services.open_vacancy(post=post, reason="", by=hr_north)
     services.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo_office)
@@ -165,10 +173,52 @@ def test_an_offer_above_the_ceiling_asks_for_consent(client, hr_north, cmo_offic
     refused = as_user(client, hr_north).post(url, body)
     assert "consent_by" in refused.context["form"].fields
     assert "above the ceiling" in str(refused.context["form"].non_field_errors())
-    client.post(url, {**body, "consent_by": cmo_office.pk, "consent_reason": "Short term"})
+    # Naming the approver is not their consent: the offer waits for the approvers to agree.
+    named = client.post(url, {**body, "consent_by": cmo_office.pk,
+                              "consent_reason": "Short term"})
+    asked = ApprovalRequest.objects.get(offer_for=vacancy)
+    assert named.status_code == 302 and asked.is_pending and asked.offered
+    vacancy.refresh_from_db()
+    assert vacancy.appointment is None and not CommitmentConsent.objects.exists()
+    page = client.get(vacancy.get_absolute_url()).content.decode()
+    assert "goes above their commitment ceiling" in page and asked.get_absolute_url() in page
+    assert reverse("appointments:vacancy-offer", args=[vacancy.pk]) not in page
+    again = client.post(url, {**body, "consent_by": cmo_office.pk, "consent_reason": "Again"})
+    assert "already awaiting an approver" in str(again.context["form"].non_field_errors())
+    assert ApprovalRequest.objects.filter(offer_for=vacancy).count() == 1
+
+    # Another approver of the system agrees: the consent is theirs, and the offer is made.
+    colleague = grant(with_totp(UserFactory(email="cmo.deputy@example.org")), access.APPROVE,
+                      north)
+    services.decide_for(request=asked, agree=True, by=colleague)
     vacancy.refresh_from_db()
     assert vacancy.appointment.status == Appointment.Status.OFFERED
-    assert CommitmentConsent.objects.get().appointment == vacancy.appointment
+    assert vacancy.appointment.person == person and vacancy.offer_on is not None
+    consent = CommitmentConsent.objects.get()
+    assert (consent.appointment, consent.given_by, consent.reason) == (
+        vacancy.appointment, colleague, "Short term")
+
+
+def test_an_approver_making_an_offer_above_the_ceiling_consents_themselves(
+        client, hr_north, cmo_office, north_trust, admin_user):
+    post = PostFactory(host_organisation=north_trust)
+    vacancy = services.open_vacancy(post=post, reason="", by=hr_north)
+    services.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo_office)
+    services.record_advert(vacancy=vacancy, reference="R1", where="NHS Jobs",
+                           advertised_on=D(2026, 9, 1), closes_on=D(2026, 9, 15), by=hr_north)
+    services.record_shortlisting(vacancy=vacancy, shortlisted_on=D(2026, 9, 20),
+                                 counts={"doctor": (3, 2)}, by=hr_north)
+    services.record_interview(vacancy=vacancy, interview_on=D(2026, 10, 1), by=hr_north)
+    person = PersonFactory(substantive_employer=north_trust)
+    AppointmentFactory(person=person, post=PostFactory(host_organisation=north_trust,
+                                                       wte=Decimal("1")))
+    vacancy = services.make_offer(
+        vacancy=vacancy, person=person, start_date=D(2027, 1, 1), by=admin_user,
+        consent=services.Consent(by=admin_user, reason="Winter cover"))
+    consent = CommitmentConsent.objects.get()
+    assert (consent.appointment, consent.given_by, consent.recorded_by) == (
+        vacancy.appointment, admin_user, admin_user)
+    assert not ApprovalRequest.objects.filter(offer_for=vacancy).exists()
 
 
 class TestPersonPage:

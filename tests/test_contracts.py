@@ -217,9 +217,9 @@ class TestCommitments:
                            start_date=D(2025, 1, 1), end_date=D(2027, 12, 31))
         post = PostFactory(host_organisation=north_trust, wte=Decimal("0.4"))
 
-        def appoint(consent=None):
+        def appoint(consent=None, by=hr_north):
             return services.appoint(post=post, person=person, start_date=D(2027, 1, 1),
-                                    consent=consent, by=hr_north)
+                                    consent=consent, by=by)
 
         with pytest.raises(ValidationError) as error:
             appoint()
@@ -233,12 +233,18 @@ class TestCommitments:
         with pytest.raises(ValidationError) as error:
             appoint(services.Consent(by=cmo_office, reason=" "))
         assert "consent_reason" in error.value.message_dict
+        # Naming an approver is not their consent: only they give it (or agree a request).
+        with pytest.raises(ValidationError) as error:
+            appoint(services.Consent(by=cmo_office, reason="Covers a vacancy"))
+        assert "Only" in error.value.message_dict["consent_by"][0]
         assert not CommitmentConsent.objects.exists()
+        assert Appointment.objects.filter(post=post).count() == 0
 
-        appointment = appoint(services.Consent(by=cmo_office, reason="Covers a vacancy"))
+        appointment = appoint(services.Consent(by=cmo_office, reason="Covers a vacancy"),
+                              by=cmo_office)
         consent = CommitmentConsent.objects.get()
         assert (consent.appointment, consent.given_by, consent.recorded_by, consent.reason) == (
-            appointment, cmo_office, hr_north, "Covers a vacancy")
+            appointment, cmo_office, cmo_office, "Covers a vacancy")
         assert (consent.peak_wte, consent.peak_on, consent.ceiling_wte) == (
             Decimal("1.4"), D(2027, 1, 1), Decimal("1"))
 

@@ -17,7 +17,7 @@ satisfactory appraisal in the last 12 months (appraisals registers the check wit
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -261,10 +261,28 @@ def _consent_fields(consent):
     return {"consent_by": consent.by, "consent_reason": consent.reason.strip()}
 
 
-def _consent(request):
+def _consent(request, decisions, by):
+    """The consent to going above the ceiling that comes with ``request``, as given. Agreed in
+    the register, it is given by an approver who agreed (the one named, if they did): naming
+    an approver is not their consent. Recorded from outside the register, it is the named
+    approver's, on the same evidence; overridden, the administrator's."""
     if request.consent_by_id is None and not request.consent_reason:
         return None
-    return contracts.Consent(by=request.consent_by, reason=request.consent_reason)
+    system = request.route.system
+    given_by = request.consent_by
+    if request.is_override:
+        given_by = by
+    elif not any(d.outside for d in decisions):
+        agreed = [d.decided_by for d in decisions
+                  if d.status == Decided.AGREED and d.decided_by is not None]
+        able = [user for user in agreed if contracts.may_consent(user, system)]
+        if given_by not in able:
+            if not able:
+                raise ValidationError(
+                    f"Going above the commitment ceiling needs the consent of an approver of "
+                    f"{system}, and nobody who agreed this request can give it.")
+            given_by = able[-1]
+    return contracts.Consent(by=given_by, reason=request.consent_reason, through_request=True)
 
 
 @transaction.atomic
@@ -332,12 +350,14 @@ def request_appointment(*, post, person, start_date, end_date=None, wte=None,
                         honorarium_share=None, status=Appointment.Status.ACTIVE, reason="",
                         contract_type=Appointment.ContractType.FIXED_TERM, covers=None,
                         home_organisation=None, consent=None, how=REQUEST, evidence="",
-                        agreed_on=None, override_reason="", agree_own=True, by):
+                        agreed_on=None, override_reason="", agree_own=True, offer_for=None,
+                        by):
     """Ask to appoint ``person`` to ``post`` directly, without recruitment: the appointment is
     made once the route's parties agree (or as soon as an outside agreement is recorded, or an
     administrator overrides). The parties are e-mailed only if it is left awaiting them.
     ``agree_own=False`` records every party's agreement from outside, the requester's own
-    parties included (an import of appointments agreed before the register held them)."""
+    parties included (an import of appointments agreed before the register held them).
+    ``offer_for``: the vacancy whose offer this is (see ``recruitment.make_offer``)."""
     if not Post.objects.editable_by(by).filter(pk=post.pk).exists():
         raise PermissionDenied("Only HR of the post's organisation or system appoint to it.")
     route = ApprovalRoute.of(post.system, Subject.APPOINTMENT)
@@ -345,7 +365,8 @@ def request_appointment(*, post, person, start_date, end_date=None, wte=None,
               "wte": wte, "honorarium_share": honorarium_share, "status": status,
               "contract_type": contract_type, "covers": covers,
               "home_organisation": home_organisation}
-    errors = appointment_errors(**fields, consent=consent, by=by)
+    errors = appointment_errors(
+        **fields, consent=consent and replace(consent, through_request=True), by=by)
     errors.update(how_errors(route, how=how, evidence=evidence, agreed_on=agreed_on,
                              override_reason=override_reason, by=by))
     if errors:
@@ -356,7 +377,8 @@ def request_appointment(*, post, person, start_date, end_date=None, wte=None,
                     wte=wte, honorarium_share=honorarium_share,
                     offered=status == Appointment.Status.OFFERED, reason=reason.strip(),
                     contract_type=contract_type, covers=covers,
-                    home_organisation=home_organisation, **_consent_fields(consent))
+                    home_organisation=home_organisation, offer_for=offer_for,
+                    **_consent_fields(consent))
     return _carry_out_and_notify(request, how=how, evidence=evidence, agreed_on=agreed_on,
                                  override_reason=override_reason, by=by)
 
@@ -567,7 +589,8 @@ def _apply(request, by):
         agreed_on = _today()
     agreed_by = agreed_by_text(request, decisions)
     if request.subject == Subject.EXTENSION:
-        _extend(request, agreed_by=agreed_by, agreed_on=agreed_on, by=by)
+        _extend(request, agreed_by=agreed_by, agreed_on=agreed_on,
+                consent=_consent(request, decisions, by), by=by)
     elif request.subject == Subject.RECRUITMENT:
         _approve_recruitment(request, decisions, agreed_on=agreed_on, by=by)
     else:
@@ -577,22 +600,36 @@ def _apply(request, by):
             honorarium_share=request.honorarium_share,
             status=Appointment.Status.OFFERED if request.offered else Appointment.Status.ACTIVE,
             contract_type=request.contract_type, covers=request.covers,
-            home_organisation=request.home_organisation, consent=_consent(request),
-            agreement_parties=agreed_by, by=by)
+            home_organisation=request.home_organisation,
+            consent=_consent(request, decisions, by), agreement_parties=agreed_by, by=by)
         _mark_history(request.appointment, request)
+        if request.offer_for_id:
+            _offer(request, by)
     request.status = Status.AGREED
     request.closed_at = timezone.now()
     _save(request, by)
     approval_reminders.tell_requester(request, by=by)
 
 
-def _extend(request, *, agreed_by, agreed_on, by):
+def _offer(request, by):
+    """The agreed appointment is the offer of the vacancy it was asked for from."""
+    vacancy = Vacancy.objects.select_for_update().get(pk=request.offer_for_id)
+    if vacancy.status != Vacancy.Status.OPEN or vacancy.appointment_id:
+        raise ValidationError(f"The vacancy for {request.post} is "
+                              f"{vacancy.get_status_display().lower()} or has its offer "
+                              "already: this offer can no longer be made.")
+    vacancy.appointment = request.appointment
+    vacancy.offer_on = _today()
+    _save(vacancy, by)
+
+
+def _extend(request, *, agreed_by, agreed_on, consent, by):
     decision = request.term_end_decision
     request.extension = terms.extend(
         appointment=request.appointment, new_end_date=request.proposed_end_date,
         reason=request.reason or "Extension agreed at the end of the term.",
         agreed_by=agreed_by, agreed_on=agreed_on, by=by, bulk_change=request.bulk_change,
-        consent=_consent(request))
+        consent=consent)
     _mark_history(request.appointment, request)
     if decision is not None:
         decision = TermEndDecision.objects.select_for_update().get(pk=decision.pk)

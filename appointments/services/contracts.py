@@ -81,10 +81,14 @@ def _end(appointments, *, by, reason):
 @dataclass(frozen=True)
 class Consent:
     """An approver's consent to going above the commitment ceiling: who consented (a user
-    holding the approval grant of the post's system) and why."""
+    holding the approval grant of the post's system) and why. Naming an approver is not their
+    consent: it is given either by the approver making the change themselves, or through a
+    request for agreement (``through_request``) that an approver agrees in the register (or
+    that is recorded as agreed outside it, on its evidence)."""
 
     by: User | None
     reason: str
+    through_request: bool = False
 
 
 def approvers(system, *, by=None):
@@ -126,6 +130,9 @@ def check_commitments(appointment, *, start, end, consent, field, by, extension=
     elif not may_consent(consent.by, system):
         errors["consent_by"] = (f"{consent.by.get_full_name()} cannot consent: only the CMO/CNO "
                                 f"office of {system} can.")
+    elif consent.by != by and not consent.through_request:
+        errors["consent_by"] = (f"Only {consent.by.get_full_name()} can give their consent: "
+                                "ask for the change as a request for the approvers to agree.")
     if not consent.reason.strip():
         errors["consent_reason"] = "Say why the approver consents to going above the ceiling."
     if errors:

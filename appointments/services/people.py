@@ -1,7 +1,7 @@
 """People's records, their own equality data, and inviting users to the register."""
 
 from django.contrib.auth.models import Permission
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from guardian.shortcuts import assign_perm
 
@@ -9,6 +9,7 @@ from ccpl import access
 from ccpl.services import create_account
 from roles.models import Organisation, System
 
+from .. import duties
 from ..models import Appointment, AppointmentUserObjectPermission, EqualityProfile, Person
 
 
@@ -22,6 +23,9 @@ def save_person(*, person, by):
     if not person.pk and not Organisation.objects.editable_by(by).exists():
         raise PermissionDenied("You cannot add people to the register.")
     person.full_clean()
+    refused = duties.person_refused(person)
+    if refused:
+        raise ValidationError({NON_FIELD_ERRORS: refused})
     person._history_user = by
     person.save()
     return person

@@ -136,16 +136,29 @@ def record_interview(*, vacancy, interview_on, by):
 
 @transaction.atomic
 def make_offer(*, vacancy, person, start_date, end_date=None, consent=None, by):
-    """Offer the post: the appointment is created now, as offered, from the vacancy (above the
-    person's commitment ceiling, with an approver's ``consent``)."""
+    """Offer the post: the appointment is created now, as offered, from the vacancy. Above the
+    person's commitment ceiling it needs an approver's ``consent``, given in the register: an
+    approver making the offer consents themselves; anyone else's offer waits, as a request for
+    a direct appointment, until the system's approvers agree it (returned as ``request``, with
+    the vacancy unchanged)."""
     vacancy = _locked(vacancy)
     _must_be_approved(vacancy)
     if not vacancy.interview_on:
         raise ValidationError("Record the interview before making an offer.")
     if vacancy.appointment_id:
         raise ValidationError("An offer has already been made.")
+    waiting = vacancy.offer_requests.pending().select_related("person").first()
+    if waiting is not None:
+        raise ValidationError(f"An offer to {waiting.person} is already awaiting an approver's "
+                              "consent.")
     if start_date < vacancy.interview_on:
         raise ValidationError({"start_date": "The start date must be after the interview."})
+    if consent is not None and consent.by is not None and consent.by != by:
+        return approvals.request_appointment(
+            post=vacancy.post, person=person, start_date=start_date, end_date=end_date,
+            status=Appointment.Status.OFFERED, offer_for=vacancy, consent=consent,
+            reason=f"An offer from the vacancy for {vacancy.post}, above the commitment "
+                   "ceiling.", by=by)
     appointment = appoint(post=vacancy.post, person=person, start_date=start_date,
                           end_date=end_date, status=Appointment.Status.OFFERED,
                           consent=consent, by=by)

@@ -22,7 +22,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from roles.models import Post
 
-from .. import hooks
+from .. import duties, hooks
 from ..models import Appointment, BulkChange, Extension, TermEndDecision, Vacancy
 
 # approvals makes what is agreed through these services, and a term-end decision opens its
@@ -82,6 +82,9 @@ def appoint(*, post, person, start_date, end_date=None, wte=None, honorarium_sha
         appointment.wte = covers.wte
     appointment.status = contracts.status_for(appointment)
     appointment.full_clean()
+    refused = duties.refusals(person, post)
+    if refused:
+        raise ValidationError({"person": refused})
     _save(appointment, by)
     contracts.check_commitments(appointment, start=start_date, end=appointment.end_date,
                                 consent=consent, field="wte", by=by)

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
@@ -99,9 +100,13 @@ def _edit(request, person, title, leader_only=False):
     form = PersonForm(request.POST or None, instance=person, user=request.user,
                       leader_only=leader_only)
     if request.method == "POST" and form.is_valid():
-        person = services.save_person(person=form.instance, by=request.user)
-        messages.success(request, f"{person.full_name} has been saved.")
-        return redirect(person)
+        try:
+            person = services.save_person(person=form.instance, by=request.user)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"{person.full_name} has been saved.")
+            return redirect(person)
     return render(request, "form_page.html", {
         "form": form, "title": title, "button": "Save",
         "breadcrumbs": [("People", "/people/")] + (

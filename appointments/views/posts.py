@@ -14,7 +14,7 @@ from ccpl.lists import list_links
 from roles.forms import PostFilterForm
 from roles.models import Organisation, Post, wte_text
 
-from .. import timeline
+from .. import duties, timeline
 from ..models import Appointment
 
 PAGE_SIZE = 25
@@ -84,3 +84,13 @@ def post_detail(request, pk):
         "breadcrumbs": [("Posts", "/posts/")],
     })
 
+
+
+@login_required
+def duty_register(request):
+    """Who holds each statutory duty in each organisation the user can see, today, with any
+    holder who does not meet what the duty asks of them (recorded before the rule)."""
+    return render(request, "appointments/duty_register.html", {
+        "organisations": duties.register(request.user),
+        "breadcrumbs": [("Posts", "/posts/")],
+    })

@@ -160,6 +160,8 @@ def vacancy_detail(request, pk):
         "stages": [(label, dates[key]) for key, label in Vacancy.STAGES],
         "applicants": vacancy.applicants.all(),
         "next_step": vacancy.next_step,
+        "offer_waiting": vacancy.offer_requests.pending().select_related("person").first()
+        if vacancy.next_step == "offer" else None,
         "breadcrumbs": CRUMBS,
     })
 
@@ -246,9 +248,14 @@ def vacancy_interview(request, pk):
 @login_required
 def vacancy_offer(request, pk):
     def run(vacancy, form):
-        vacancy = services.make_offer(vacancy=vacancy, by=request.user, consent=form.consent(),
-                                      **form.without_consent())
-        return (f"{vacancy.appointment.person} has been offered the post. Record their "
+        made = services.make_offer(vacancy=vacancy, by=request.user, consent=form.consent(),
+                                   **form.without_consent())
+        if isinstance(made, ApprovalRequest) and made.is_pending:
+            return (f"The offer to {made.person} goes above their commitment ceiling: it is "
+                    f"made once {', '.join(made.waiting_for) or 'the approvers'} agree in the "
+                    "register, with the approver's consent.")
+        return (f"{made.person if isinstance(made, ApprovalRequest) else made.appointment.person}"
+                " has been offered the post. Record their "
                 "acceptance when they accept.")
     return _step(request, pk, queryset=_editable, form_class=OfferForm,
                  title="Make an offer", button="Make the offer", run=run,

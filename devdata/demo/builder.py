@@ -125,6 +125,9 @@ class Builder:
             profession=profession, registration_body=body,
             registration_number=number(self.random) if number else "",
             substantive_employer=employer, consent_to_publish=consent,
+            # Doctors are licensed and revalidate through their employer.
+            licence_to_practise=profession == "doctor",
+            designated_body=employer if profession == "doctor" else None,
         )
         self._save(person)
         if equality:

@@ -88,7 +88,20 @@ def write(plan, by):
     _write_governance(recorder, systems, posts)
     people = _write_people(recorder, plan, organisations)
     _write_appointments(recorder, plan, posts, people)
+    _connect_responsible_officers()
     return recorder
+
+
+def _connect_responsible_officers():
+    """Whoever holds a Responsible Officer post has their prescribed connection to its
+    organisation (appointments/duties.py): one update per organisation."""
+    held = (Appointment.objects.filter(post__statutory_duties__eligibility="licensed_doctor")
+            .values_list("post__host_organisation_id", "person_id"))
+    by_organisation = {}
+    for organisation_id, person_id in held:
+        by_organisation.setdefault(organisation_id, set()).add(person_id)
+    for organisation_id, people in by_organisation.items():
+        Person.objects.filter(pk__in=people).update(designated_body_id=organisation_id)
 
 
 def _write_systems(recorder, plan):
@@ -208,7 +221,9 @@ def _write_people(recorder, plan, organisations):
             given_name=p.given, family_name=p.family, work_email=f"{local}@{EMAIL_DOMAIN}",
             phone=f"07700 900{n % 1000:03d}" if n % 2 else "",  # Ofcom's drama numbers
             profession=p.profession, registration_body=body, registration_number=number,
-            substantive_employer=organisations[p.employer], consent_to_publish=p.consent))
+            substantive_employer=organisations[p.employer], consent_to_publish=p.consent,
+            licence_to_practise=p.profession == "doctor",
+            designated_body=organisations[p.employer] if p.profession == "doctor" else None))
     created = recorder.create(Person, rows)
     EqualityProfile.objects.bulk_create([
         EqualityProfile(person=created[index], **fields)

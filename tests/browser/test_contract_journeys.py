@@ -151,9 +151,10 @@ def test_above_the_ceiling_is_refused_then_appointed_with_consent(journey, north
     agreed_by_the_office(journey, system)
     assert page.get_by_role("heading", name="Consent above the commitment ceiling").is_visible()
     consent = CommitmentConsent.objects.get()
-    # Given by the approver HR named; recorded when the request it went with was agreed.
-    assert consent.given_by == approver
-    assert consent.recorded_by.email == f"office.{system.pk}@example.org"
+    # Naming an approver is not their consent: it is given by the approver who agreed the
+    # request it went with, and recorded then.
+    assert consent.given_by != approver
+    assert consent.given_by.email == consent.recorded_by.email == f"office.{system.pk}@example.org"
     assert consent.peak_wte == Decimal("1.4")
 
     journey.submit(page.get_by_role("link", name="Jo Busy"))
