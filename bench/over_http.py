@@ -1,6 +1,8 @@
 """The benchmark users will trust: pages as they meet them, over HTTP from gunicorn with the
 production settings (DEBUG off, Redis cache), on the national data set, for an HR user and a CMO
-office of the largest system, an anonymous visitor and an administrator in Django admin.
+office of the largest system, an anonymous visitor, an administrator in Django admin, and the
+API with an HR token (pages of 100, and every appointment of the largest system read through
+the cursor, 500 to a page).
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/ccpl_bench
     make bench-http
@@ -12,6 +14,7 @@ cycled through. BENCH_ROUNDS (20), BENCH_CONNECTIONS (50), BENCH_SECONDS (30), B
 """
 
 import http.client
+import json
 import os
 import shutil
 import signal
@@ -22,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,6 +44,8 @@ PRODUCTION = {
     "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback: no TLS in front of gunicorn here
     "SECURE_COOKIES": "0",
     "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+    # The benchmark measures the API, not its rate limit.
+    "API_THROTTLE_USER": "1000000/minute",
 }
 
 
@@ -81,6 +87,17 @@ def signed_in(email, **grants):
     return f"{settings.SESSION_COOKIE_NAME}={request.session.session_key}"
 
 
+def api_token(email):
+    """A read-only personal access token of the account, as its Authorization header."""
+    from ccpl import services
+    from ccpl.models import User
+
+    _, secret = services.create_access_token(name="benchmark", scope="read", days=1,
+                                             second_factor=True,
+                                             by=User.objects.get(email=email))
+    return f"Bearer {secret}"
+
+
 def plan():
     """Who asks for what: the pages of the largest generated system."""
     from django.db.models import Count
@@ -117,6 +134,11 @@ def plan():
     pages += [("CMO: dashboard", "/", cmo), ("CMO: appointment detail",
                                              f"/appointments/{appointment.pk}/", cmo)]
     pages += [("public register, anonymous", f"/register/{system.short_name}/", None)]
+    # The API, a page of 100 rows with an HR token (a page costs the same at any depth).
+    token = api_token("bench.hr@example.org")
+    pages += [(f"API: {kind}, page of 100", f"/api/v1/{kind}/?system={system.pk}", token)
+              for kind in ("appointments", "posts")]
+    pages += [("API: people, page of 100", "/api/v1/people/", token)]
     pages += [
         ("admin: appointments", "/admin/appointments/appointment/", admin),
         ("admin: people", "/admin/appointments/person/", admin),
@@ -124,21 +146,46 @@ def plan():
     ]
     facts = (f"{system.name}: {system.n:,} posts; national register "
              f"{Post.objects.count():,} posts, {Appointment.objects.count():,} appointments")
-    return facts, pages, hr, [url for _, url in hr_pages]
+    return facts, pages, hr, [url for _, url in hr_pages], (system, token)
 
 
-def get(path, cookie):
+def get(path, cookie, body=None):
+    """Milliseconds to GET ``path`` with ``cookie`` (a session cookie, or an API token's
+    "Bearer …" header); ``body``, a list, receives the response's body."""
     connection = http.client.HTTPConnection(HOST, PORT, timeout=60)
-    headers = {"Cookie": cookie} if cookie else {}
+    headers = {}
+    if cookie and cookie.startswith("Bearer "):
+        headers["Authorization"] = cookie
+    elif cookie:
+        headers["Cookie"] = cookie
     started = time.perf_counter()
     connection.request("GET", path, headers=headers)
     response = connection.getresponse()
-    response.read()
+    content = response.read()
     elapsed = (time.perf_counter() - started) * 1000
     connection.close()
     if response.status != 200:
         sys.exit(f"{path} answered {response.status}: the benchmark measures pages that work")
+    if body is not None:
+        body.append(content)
     return elapsed
+
+
+def api_export(system, token):
+    """Every appointment of the system through the API, 500 to a page, following the cursor:
+    the seconds it takes, the rows and the pages."""
+    path, rows, pages = f"/api/v1/appointments/?system={system.pk}&page_size=500", 0, 0
+    started = time.perf_counter()
+    while path:
+        body = []
+        get(path, token, body)
+        page = json.loads(body[0])
+        rows, pages = rows + len(page["results"]), pages + 1
+        path = None
+        if page["next"]:
+            parts = urlsplit(page["next"])
+            path = f"{parts.path}?{parts.query}"
+    return time.perf_counter() - started, rows, pages
 
 
 def percentile(times, p):
@@ -216,7 +263,7 @@ def main():
         print("Run the benchmark on PostgreSQL with the national data set (see README).")
         return 1
     django_setup()
-    facts, pages, hr, hr_urls = plan()
+    facts, pages, hr, hr_urls, (system, token) = plan()
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
                    cwd=ROOT, env=os.environ, check=True)
     server = subprocess.Popen(
@@ -227,6 +274,9 @@ def main():
         wait_for_server(server)
         print(f"{facts}; gunicorn, {WORKERS} workers, production settings\n")
         alone(pages)
+        seconds, rows, count = api_export(system, token)
+        print(f"\nAPI export: every appointment of {system.short_name} ({rows:,} rows, "
+              f"{count} pages of 500, cursor) in {seconds:.1f} s")
         print(f"\nunder load: {CONNECTIONS} connections for {SECONDS} s (wrk)\n")
         print(f"{'pages':42} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}")
         loaded("bare page (sign-in, anonymous)", ["/accounts/login/"], None)

@@ -5,7 +5,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db.models import Max
 
-from .models import AuditEvent, Notification, User
+from . import services
+from .models import AccessToken, AccessTokenUse, AuditEvent, Notification, User
 
 
 class ListedInline(admin.TabularInline):
@@ -199,3 +200,55 @@ class SocialAccountAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- API tokens: read here, revoked here, never made or changed here --------------------------
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessToken)
+class AccessTokenAdmin(ReadOnlyAdmin):
+    """Who holds which API token, what it may do, until when, and when it was last used. An
+    administrator revokes one (a lost laptop, a leaver) through the account page's service;
+    tokens are made only by their owners, on the account page."""
+
+    list_display = ["name", "user", "scope", "hint", "created_at", "expires_at", "revoked_at",
+                    "last_used_at"]
+    list_filter = ["scope", ("user", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__email"]
+    fields = ["name", "user", "scope", "hint", "created_at", "expires_at", "revoked_at",
+              "revoked_by", "last_used_at"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        for token in queryset:
+            services.revoke_access_token(token=token, by=request.user)
+        self.message_user(request, "The selected tokens no longer work.")
+
+
+@admin.register(AccessTokenUse)
+class AccessTokenUseAdmin(ReadOnlyAdmin):
+    """Every request made with an API token: what a program did with someone's access."""
+
+    list_display = ["at", "token", "token_user", "method", "path", "ip_address"]
+    list_filter = ["method", ("token__user", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["token__user"]
+    date_hierarchy = "at"
+    fields = ["at", "token", "method", "path", "ip_address"]
+    readonly_fields = fields
+
+    @admin.display(description="user")
+    def token_user(self, use):
+        return use.token.user

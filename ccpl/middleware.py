@@ -75,7 +75,7 @@ class RequireMFAMiddleware:
             or getattr(view, "mfa_exempt", False)
             or request.path.startswith(self.ALLOWED_PREFIXES)
             or not access.needs_mfa(user)
-            or _passed_second_factor(request)
+            or passed_second_factor(request)
         ):
             return None
         if not access.has_totp(user):
@@ -87,6 +87,7 @@ class RequireMFAMiddleware:
         return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.path})}")
 
 
-def _passed_second_factor(request):
+def passed_second_factor(request):
+    """Whether this session signed in with the second factor."""
     records = get_authentication_records(request, request.user)
     return any(record.get("method") == "mfa" for record in records)

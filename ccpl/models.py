@@ -255,3 +255,82 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("Audit events are never removed.")
+
+
+# --- Personal access tokens for the API --------------------------------------------------------
+
+class AccessTokenQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        """Tokens that still open the API: neither revoked nor expired."""
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now)
+
+
+class AccessToken(models.Model):
+    """A personal access token: how a program (a BI team's nightly extract, a trust's own
+    tools) reads or changes the register through the API as the user who made it, seeing
+    exactly what that user sees. Only a SHA-256 hash of the secret is stored; the secret is shown
+    once, when the token is made. Every token expires; a revoked one never works again."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read only"
+        WRITE = "write", "Read and change"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, in your words.")
+    scope = models.CharField(max_length=5, choices=Scope.choices, default=Scope.READ)
+    digest = models.CharField(max_length=64, unique=True, editable=False,
+                              help_text="SHA-256 of the secret, in hex.")
+    hint = models.CharField(max_length=20, editable=False,
+                            help_text="The secret's first characters, to tell tokens apart.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccessTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("created_at")),
+                                   name="access_token_expires_after_creation"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.hint}…)"
+
+    @property
+    def is_revoked(self):
+        return self.revoked_at is not None
+
+    def is_usable(self, now=None):
+        return (not self.is_revoked and self.expires_at is not None
+                and self.expires_at > (now or timezone.now()))
+
+    @property
+    def state(self):
+        """The token's state in words, for the account page."""
+        if self.is_revoked:
+            return "Revoked"
+        return "Active" if self.is_usable() else "Expired"
+
+
+class AccessTokenUse(models.Model):
+    """One request made with a token: the record an auditor reads to see what a program did
+    with a user's access. Appended, never changed."""
+
+    token = models.ForeignKey(AccessToken, on_delete=models.CASCADE, related_name="uses")
+    at = models.DateTimeField(default=timezone.now)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["token", "at"], name="token_use_token_at_idx")]
+
+    def __str__(self):
+        return f"{self.method} {self.path} at {self.at:%Y-%m-%d %H:%M}"

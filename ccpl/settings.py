@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "appraisals",
     "governance",
     "devdata",
+    "api",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -289,6 +291,53 @@ PASSWORD_RESET_TIMEOUT = 7 * 24 * 60 * 60  # invitation links last a week
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
 
+# --- The REST API (api/, README § API) --------------------------------------------------------
+# Personal access tokens or the browser's session; every endpoint scoped by the same QuerySets as
+# the pages; cursor pagination; rates per signed-in user and per anonymous address.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.AccessTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.SignedInWithScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+        "user": env.str("API_THROTTLE_USER", default="1200/minute"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CCPL register API",
+    "DESCRIPTION": "The register of clinical and care professional leadership posts, people, "
+                   "appointments and extensions. Every endpoint answers with what the token's "
+                   "user may see on the pages, no more. Authenticate with a personal access "
+                   "token from your account page: `Authorization: Bearer ccpl_pat_…`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SystemKindEnum": "roles.models.System.Kind",
+        "OrganisationKindEnum": "roles.models.Organisation.Kind",
+        "BodyKindEnum": "governance.models.Body.Kind",
+        "HowAgreedEnum": ["request", "outside", "override"],
+        "HowEndedEnum": [("end", "Ended early"), ("cease", "Ceased")],
+    },
+    # Served from this server (drf-spectacular-sidecar), so the strict CSP holds.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 # --- Operations: probes, metrics, logs, error reporting (README § Operations) ----------------
 # /healthz, /readyz and /metrics answer plain HTTP from inside the cluster (ccpl/health.py).
 SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)/?$"]

@@ -12,12 +12,15 @@ admin.site.site_title = "CCPL administration"
 urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/calendar/reset/", views.reset_calendar, name="account-calendar-reset"),
+    path("account/tokens/new/", views.token_create, name="account-token-create"),
+    path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="account-token-revoke"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("reminders/", views.notification_list, name="notification-list"),
     path("", include("roles.urls")),
     path("", include("appointments.urls")),
     path("", include("appraisals.urls")),
     path("", include("governance.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
 ]

@@ -52,6 +52,8 @@ RULES = {
     "appointments:dashboard": (None, 200, EVERYONE),
     "account": (None, 200, EVERYONE),
     "account-calendar-reset": (None, 405, EVERYONE),
+    "account-token-create": (None, 200, EVERYONE),
+    "account-token-revoke": ("access_token", 405, EVERYONE),
     "accessibility": (None, 200, EVERYONE | {"anonymous"}),
     "notification-list": (None, 200, EVERYONE),
     "appointments:invite": (None, 200, EDITS_SOMEWHERE),
@@ -143,6 +145,35 @@ RULES = {
     "governance:diversity": ("system", 200, EVERYONE | {"anonymous"}),
     "governance:diversity-csv": ("system", 200, EVERYONE | {"anonymous"}),
     "governance:diversity-pdf": ("system", 200, EVERYONE | {"anonymous"}),
+    # The API, here with the browser's session (tests/test_access_walk_api.py walks it with
+    # tokens): the same reach as the pages; a signed-out caller gets 401, not the sign-in page.
+    "api:schema": (None, 200, EVERYONE | {"anonymous"}),
+    "api:docs": (None, 200, EVERYONE | {"anonymous"}),
+    "api:register-list": (None, 200, EVERYONE | {"anonymous"}),
+    "api:register-rows": ("system", 200, EVERYONE | {"anonymous"}),
+    "api:system-list": (None, 200, EVERYONE),
+    "api:system-detail": ("api_system", 200, SEES_NORTH),
+    "api:organisation-list": (None, 200, EVERYONE),
+    "api:organisation-detail": ("api_organisation", 200, SEES_NORTH),
+    "api:post-list": (None, 200, EVERYONE),
+    "api:post-detail": ("post", 200, SEES_NORTH | {"leader", "appraiser"}),
+    "api:person-list": (None, 200, EVERYONE),
+    "api:person-detail": ("person", 200, SEES_NORTH | {"leader", "appraiser"}),
+    "api:appointment-list": (None, 200, EVERYONE),
+    "api:appointment-detail": ("appointment", 200, SEES_NORTH | {"leader", "appraiser"}),
+    "api:vacancy-list": (None, 200, EVERYONE),
+    "api:vacancy-detail": ("vacancy", 200, SEES_NORTH),
+    "api:body-list": (None, 200, EVERYONE),
+    "api:body-detail": ("body", 200, SEES_NORTH),
+    "api:seat-list": (None, 200, EVERYONE),
+    "api:seat-detail": ("api_seat", 200, SEES_NORTH),
+    # The API's changes answer only POST (walked in tests/test_access_walk_api.py).
+    "api:appointment-extend": ("appointment", 405, {"admin", "hr", "cmo"}),
+    "api:appointment-end": ("appointment", 405, {"admin", "hr"}),
+    "api:appointment-decide-term-end": ("appointment", 405, {"admin", "hr", "cmo"}),
+    "api:decision-list": (None, 200, EVERYONE),
+    "api:decision-detail": ("party", 200, {"cmo"}),
+    "api:decision-decide": ("party", 405, {"cmo"}),
 }
 # Pages that need no sign-in: a visitor without the right address finds nothing.
 PUBLIC = {"appointments:calendar-feed", "appraisals:rater"}
@@ -243,6 +274,14 @@ def _url(name, kind, target, user):
         return reverse(name, kwargs={"pk": target["body"].pk, "seat_pk": target["seat"].pk})
     if kind == "system":
         return reverse(name, kwargs={"short_name": target["system"].short_name})
+    if kind == "access_token":  # any number: only a POST reaches the lookup
+        return reverse(name, kwargs={"pk": 1})
+    if kind == "api_system":
+        return reverse(name, kwargs={"pk": target["system"].pk})
+    if kind == "api_organisation":
+        return reverse(name, kwargs={"pk": target["post"].host_organisation_id})
+    if kind == "api_seat":
+        return reverse(name, kwargs={"pk": target["seat"].pk})
     return reverse(name, kwargs={"pk": target[kind].pk})
 
 
@@ -281,7 +320,8 @@ def test_every_url_answers_each_kind_of_user_as_it_should(client, world, persona
             elif persona == "anonymous" and name in PUBLIC:
                 expected = {404}  # private by its address; a made-up one finds nothing
             elif persona == "anonymous" and "anonymous" not in reach:
-                expected = {302}  # to the sign-in page, whether or not the object exists
+                # To the sign-in page (the API: 401), whether or not the object exists.
+                expected = {401} if name.startswith("api:") else {302}
             elif in_reach:
                 expected = {ok_status}
             else:

@@ -29,6 +29,7 @@ from appointments.views.imports import ROWS_KEY
 from appraisals import services as appraisals
 from appraisals.models import Cycle, Rater, Statement, hash_token
 from ccpl import access
+from ccpl import services as ccpl_services
 
 from . import test_access_walk as get_walk
 from .factories import (
@@ -118,6 +119,13 @@ def seat(name, objs, user, in_reach):
 
 def comment(name, objs, user, in_reach):
     return reverse(name, kwargs={"pk": objs["closed"].pk, "key": objs["comment"].keep_doing_key})
+
+
+def own_token(name, objs, user, in_reach):
+    """A token of the user's own (the administrator's, for a signed-out visitor)."""
+    token, _ = ccpl_services.create_access_token(name="Extract", scope="read", days=30,
+                                                 second_factor=True, by=user or objs["admin"])
+    return reverse(name, kwargs={"pk": token.pk})
 
 
 def rater_link(name, objs, user, in_reach):
@@ -269,6 +277,12 @@ CHANGES = {
                       sides=("north",)),
     "account-calendar-reset": Change(plain, frozenset(EVERYONE), frozenset({"ccpl_user"}),
                                      sides=("north",)),
+    "account-token-create": Change(
+        plain, frozenset(EVERYONE), frozenset({"ccpl_accesstoken"}), ok=200,
+        body=lambda objs, user: {"name": "Extract", "scope": "read", "days": "30"},
+        sides=("north",)),
+    "account-token-revoke": Change(own_token, frozenset(EVERYONE), frozenset({"ccpl_accesstoken"}),
+                                   sides=("north",)),
     "appointments:equality": Change(
         plain, frozenset({"leader"}), frozenset({"appointments_equalityprofile"}),
         body=lambda objs, user: {"age_band": "40_49", "sex": "female", "ethnic_category": "N",
@@ -469,12 +483,22 @@ READ_ONLY = {
     "governance:plan-list", "governance:action-plan", "governance:action-plan-pdf",
     "governance:register-index", "governance:register", "governance:register-csv",
     "governance:diversity", "governance:diversity-csv", "governance:diversity-pdf",
+    # The API's reads (its changes are walked with tokens in tests/test_access_walk_api.py).
+    "api:schema", "api:docs", "api:register-list", "api:register-rows",
+    *(f"api:{kind}-{view}" for kind in ("system", "organisation", "post", "person",
+                                        "appointment", "vacancy", "body", "seat", "decision")
+      for view in ("list", "detail") if (kind, view) != ("appointment", "list")),
 }
+
+
+# The API's changes take JSON with a token: tests/test_access_walk_api.py walks them.
+WALKED_WITH_TOKENS = {"api:appointment-list", "api:appointment-extend", "api:appointment-end",
+                      "api:appointment-decide-term-end", "api:decision-decide"}
 
 
 def test_every_url_of_the_app_is_described_as_a_change_or_as_read_only():
     assert not set(CHANGES) & READ_ONLY
-    described = set(CHANGES) | READ_ONLY
+    described = set(CHANGES) | READ_ONLY | WALKED_WITH_TOKENS
     assert described == set(app_url_names()), (
         "Describe the new URL in CHANGES (with a valid body, who may, and what it writes) or, "
         f"if it changes nothing, in READ_ONLY: {sorted(set(app_url_names()) ^ described)}")

@@ -44,7 +44,8 @@ from appraisals.models import (
     Statement,
 )
 from ccpl import audit
-from ccpl.models import AuditEvent, Notification
+from ccpl import services as ccpl_services
+from ccpl.models import AccessTokenUse, AuditEvent, Notification
 from governance.models import Action, ActionUpdate, Body, Framework, Priority, Seat
 from roles.models import Criterion, Function, JobDescription, Post, StatutoryDuty
 
@@ -98,6 +99,14 @@ def _rows(n):
         CommitmentConsent.objects.create(
             appointment=appointment, given_by=UserFactory(), reason="r", peak_wte=Decimal("1.2"),
             peak_on=D(2025, 1, 1), ceiling_wte=Decimal("1"), recorded_by=UserFactory())
+        _token_used(UserFactory())
+
+
+def _token_used(user):
+    token, _ = ccpl_services.create_access_token(name="BI extract", scope="read", days=30,
+                                                 second_factor=True, by=user)
+    AccessTokenUse.objects.create(token=token, method="GET", path="/api/v1/posts/",
+                                  ip_address="127.0.0.1")
 
 
 def _count_queries(client, url):
@@ -208,6 +217,7 @@ def _world(by):
     EmailAddress.objects.create(user=by, email=by.email, verified=True, primary=True)
     SocialAccount.objects.create(user=by, provider="north", uid="subject-1",
                                  extra_data={"id_token": {"sub": "subject-1"}})
+    _token_used(by)
 
 
 @pytest.fixture

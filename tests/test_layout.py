@@ -12,7 +12,7 @@ import pytest
 from django.urls import Resolver404, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["ccpl", "roles", "appointments", "appraisals", "governance", "devdata"]
+APPS = ["ccpl", "roles", "appointments", "appraisals", "governance", "devdata", "api"]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
