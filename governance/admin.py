@@ -1,7 +1,16 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Action, ActionUpdate, Body, Framework, Priority, Seat
+from .models import (
+    Action,
+    ActionUpdate,
+    Body,
+    DeclarationReturn,
+    Framework,
+    Interest,
+    Priority,
+    Seat,
+)
 
 
 class SeatInline(admin.TabularInline):
@@ -73,3 +82,34 @@ class ActionAdmin(SimpleHistoryAdmin):
                 update.by = request.user
             update.save()
         formset.save_m2m()
+
+
+class InterestInline(admin.TabularInline):
+    model = Interest
+    extra = 0
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DeclarationReturn)
+class DeclarationReturnAdmin(admin.ModelAdmin):
+    """Returns are made by the person or HR in the browser (a change is a new return); the
+    admin reads them."""
+
+    list_display = ["person", "made_on", "reason", "is_nil", "on_behalf", "recorded_by"]
+    list_select_related = ["person", "recorded_by"]
+    list_filter = ["reason", "is_nil", "on_behalf"]
+    search_fields = ["person__family_name", "person__given_name", "interests__organisation"]
+    date_hierarchy = "made_on"
+    inlines = [InterestInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

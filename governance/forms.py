@@ -7,7 +7,7 @@ from django.db.models import Q
 from ccpl.forms import DateField, NHSForm, NHSModelForm
 from roles.models import Post, System
 
-from .models import NO_OWNER, Action, Body, Seat, Status
+from .models import NO_OWNER, Action, Body, Interest, Seat, Status
 
 
 class SystemChoiceForm(NHSForm):
@@ -142,3 +142,50 @@ class RegisterSearchForm(NHSForm):
     @property
     def text(self):
         return self.cleaned_data.get("q", "").strip() if self.is_valid() else ""
+
+
+# --- declarations of interest ----------------------------------------------------------------
+
+class InterestForm(NHSModelForm):
+    """One interest, as the person declares it (the service makes the return)."""
+
+    from_date = DateField(label="Held from", error_messages={
+        "required": "Enter the date the interest started."})
+    to_date = DateField(label="Held until (leave empty while it is held)", required=False)
+
+    class Meta:
+        model = Interest
+        fields = ["kind", "organisation", "description", "from_date", "to_date",
+                  "action_taken", "publish"]
+        widgets = {"kind": forms.RadioSelect, "description": forms.Textarea(attrs={"rows": 3}),
+                   "action_taken": forms.Textarea(attrs={"rows": 3})}
+        labels = {"kind": "Type of interest", "publish": "Publish this interest, with my name, "
+                  "on the public register"}
+        help_texts = {"kind": "Financial: a direct gain (a paid role, shares). Professional: a "
+                              "benefit to a career or standing. Personal: a benefit that is "
+                              "neither (a trustee role). Indirect: an interest of someone close "
+                              "(a partner, a close relative or friend)."}
+        error_messages = {
+            "kind": {"required": "Select the type of interest."},
+            "organisation": {"required": "Enter the organisation or party concerned."},
+            "description": {"required": "Describe the interest."},
+        }
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("from_date"), data.get("to_date")
+        if start and end and end < start:
+            self.add_error("to_date", "The interest must end on or after the day it started.")
+        return data
+
+    def _post_clean(self):
+        pass  # the service validates the interest it writes
+
+    @property
+    def interest_fields(self):
+        return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+
+
+class EndInterestForm(NHSForm):
+    to_date = DateField(label="Last day the interest was held",
+                        error_messages={"required": "Enter the last day the interest was held."})

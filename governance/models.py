@@ -3,6 +3,7 @@ priorities with its action plan that the CMO/CNO office reports on."""
 
 import datetime
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -10,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from appointments.models import Person
 from ccpl import access, links
 from roles.models import Post, SpatialLevel, System
 
@@ -282,3 +284,172 @@ class ActionUpdate(models.Model):
 
     def __str__(self):
         return f"{self.action.reference} {self.on}: {self.get_status_display()}"
+
+
+# --- declarations of interest ----------------------------------------------------------------
+# NHS England's conflicts-of-interest guidance: every leader declares their interests (or that
+# they have none) on appointment, whenever something changes, and every year; the organisation
+# publishes what each person agreed to publish and keeps an ended interest on the register for
+# six months after it ended.
+
+PUBLISHED_AFTER_END = relativedelta(months=6)
+
+
+class ReturnQuerySet(models.QuerySet):
+    """Declarations belong to the person who makes them: they see and make their own; HR who
+    keep the person's record (their system's or organisation's) see them and may record one on
+    their behalf; administrators see everything. Nobody else — not the CMO/CNO office, not an
+    appraiser — reads them here (the chair of a body sees its members' on the body's page)."""
+
+    person_field = "person"
+
+    @access.scoped
+    def visible_to(self, user):
+        return self.filter(
+            Q(**{f"{self.person_field}__in": Person.objects.editable_by(user).values("pk")})
+            | Q(**{f"{self.person_field}__user": user}))
+
+    editable_by = visible_to
+
+    def latest_per_person(self):
+        """Each person's latest return (the one that says what they declare today)."""
+        later = self.model.objects.filter(person=models.OuterRef("person")).filter(
+            Q(made_on__gt=models.OuterRef("made_on"))
+            | Q(made_on=models.OuterRef("made_on"), pk__gt=models.OuterRef("pk")))
+        return self.exclude(models.Exists(later))
+
+
+class DeclarationReturn(models.Model):
+    """One return of a person's interests, made on a day for a reason: it lists every interest
+    the person declares that day, or none (a nil return). A change makes a new return; earlier
+    returns are never changed, so the list of returns is the history."""
+
+    class Reason(models.TextChoices):
+        APPOINTMENT = "appointment", "On appointment"
+        CHANGE = "change", "A change of interests"
+        ANNUAL = "annual", "Annual declaration"
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT,
+                               related_name="declaration_returns")
+    made_on = models.DateField("date made")
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    is_nil = models.BooleanField("nil return", default=False,
+                                 help_text="The person declared that they have no interests.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, related_name="+")
+    on_behalf = models.BooleanField(
+        "recorded on their behalf", default=False,
+        help_text="Recorded by HR for the person, not by the person themself.")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReturnQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person", "-made_on", "-pk"]
+        indexes = [models.Index(fields=["person", "made_on"])]
+
+    def __str__(self):
+        who = self.person if self.person_id else "Nobody yet"
+        return f"{who}: {self.get_reason_display().lower()}, {self.made_on}"
+
+    @property
+    def next_due_on(self):
+        return self.made_on + relativedelta(years=1) if self.made_on else None
+
+
+class InterestQuerySet(ReturnQuerySet):
+    person_field = "declaration_return__person"
+
+    def current(self):
+        """The interests of people's latest returns."""
+        return self.filter(declaration_return__in=DeclarationReturn.objects.latest_per_person())
+
+    def published(self, on=None):
+        """What may appear on the public register: the person agreed, and the interest is held
+        today or ended less than six months ago."""
+        on = on or timezone.localdate()
+        return self.filter(publish=True).filter(
+            Q(to_date__isnull=True) | Q(to_date__gte=on - PUBLISHED_AFTER_END))
+
+
+class Interest(models.Model):
+    """One interest as a return declared it. When a later return carries it on (changed or not),
+    it is a new row with the same ``first_declared_on``: the rows of one interest across returns
+    are its history."""
+
+    class Kind(models.TextChoices):
+        FINANCIAL = "financial", "Financial"
+        PROFESSIONAL = "professional", "Non-financial professional"
+        PERSONAL = "personal", "Non-financial personal"
+        INDIRECT = "indirect", "Indirect"
+
+    declaration_return = models.ForeignKey(DeclarationReturn, on_delete=models.CASCADE,
+                                           related_name="interests")
+    kind = models.CharField("type of interest", max_length=12, choices=Kind.choices)
+    description = models.TextField(help_text="What the interest is, e.g. a paid advisory role.")
+    organisation = models.CharField("organisation or party concerned", max_length=200)
+    from_date = models.DateField("held from")
+    to_date = models.DateField("held until", null=True, blank=True,
+                               help_text="Leave empty while the interest is held.")
+    action_taken = models.TextField(
+        "how it is managed", blank=True,
+        help_text="e.g. leaves the meeting for any item about the organisation.")
+    publish = models.BooleanField(
+        "may be published", default=False,
+        help_text="The person agrees to this interest appearing, with their name, on the "
+                  "public register.")
+    first_declared_on = models.DateField()
+
+    objects = InterestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["declaration_return", "from_date", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(to_date__isnull=True)
+                                   | Q(to_date__gte=models.F("from_date")),
+                                   name="interest_ends_after_it_starts",
+                                   violation_error_message="An interest ends after it starts."),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.organisation}"
+
+    def is_held(self, on=None):
+        return self.to_date is None or self.to_date >= (on or timezone.localdate())
+
+    def clean(self):
+        super().clean()
+        if self.from_date and self.to_date and self.to_date < self.from_date:
+            raise ValidationError({"to_date": "The interest must end on or after the day it "
+                                              "started."})
+
+
+def declarants(user):
+    """The people whose declarations ``user`` may read and record: themself, and for HR the
+    people whose record they keep (everyone, for an administrator)."""
+    if not access.is_signed_in(user):
+        return Person.objects.none()
+    if user.is_superuser:
+        return Person.objects.all()
+    return Person.objects.filter(Q(pk__in=Person.objects.editable_by(user).values("pk"))
+                                 | Q(user=user))
+
+
+def declaration_status(*, last_made_on, latest_start, today):
+    """(words, NHS tag colour) of where a person's declaration stands: due on appointment when
+    no return was made since their latest term started, due a year after the last return,
+    overdue a month after either."""
+    if latest_start is not None and (last_made_on is None or last_made_on < latest_start):
+        due = latest_start
+    elif last_made_on is not None:
+        due = last_made_on + relativedelta(years=1)
+    else:
+        return ("No post held", "grey")
+    if today > due + datetime.timedelta(days=DECLARATION_GRACE_DAYS):
+        return (f"Overdue since {due:%-d %B %Y}", "red")
+    if today >= due:
+        return (f"Due since {due:%-d %B %Y}", "yellow")
+    return (f"Up to date: next due {due:%-d %B %Y}", "green")
+
+
+DECLARATION_GRACE_DAYS = 30

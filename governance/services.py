@@ -1,12 +1,28 @@
 """The state changes of governance: seats on bodies, the actions of a plan, and the dated
 progress updates that move an action's status. Each checks that ``by`` keeps this system's
-governance (HR or the CMO/CNO office), writes with ``by`` in the history, in one transaction."""
+governance (HR or the CMO/CNO office), writes with ``by`` in the history, in one transaction.
+
+Declarations of interest are made by the person themself, or recorded for them by HR who keep
+their record (and say so): each change is a new return, so nothing declared is ever lost."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import NO_OWNER, Action, ActionUpdate, Body, Framework, Status
+from appointments.models import Appointment, Person
+
+from .models import (
+    NO_OWNER,
+    PUBLISHED_AFTER_END,
+    Action,
+    ActionUpdate,
+    Body,
+    DeclarationReturn,
+    Framework,
+    Interest,
+    Status,
+    declarants,
+)
 
 
 def _must_keep(queryset, obj, by):
@@ -80,3 +96,138 @@ def record_update(*, action, status, note, on=None, by):
         action._history_user = by
         action.save(update_fields=["status"])
     return update
+
+
+# --- declarations of interest ----------------------------------------------------------------
+
+INTEREST_FIELDS = ("kind", "description", "organisation", "from_date", "to_date",
+                   "action_taken", "publish")
+
+
+def _declaring(person, by):
+    """Lock the person's declarations and say whether ``by`` records for them (HR) rather than
+    being them; refuse anyone else."""
+    if not declarants(by).filter(pk=person.pk).exists():
+        raise PermissionDenied("You cannot make declarations for this person.")
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    return person, person.user_id != by.pk
+
+
+def latest_return(person):
+    return person.declaration_returns.order_by("-made_on", "-pk").first()
+
+
+def reason_for(person, latest, *, change, on):
+    """Why a return made today is made: on appointment while none has been made since the
+    person's latest term started; otherwise a change, or the annual declaration."""
+    started = (Appointment.objects.in_force(on).filter(person=person)
+               .order_by("-start_date").values_list("start_date", flat=True).first())
+    if started is not None and (latest is None or latest.made_on < started):
+        return DeclarationReturn.Reason.APPOINTMENT
+    return DeclarationReturn.Reason.CHANGE if change else DeclarationReturn.Reason.ANNUAL
+
+
+def _carried(latest, on):
+    """The interests of the latest return that a new one carries on: those still held, and
+    those ended recently enough to stay on the published register."""
+    if latest is None:
+        return []
+    return [i for i in latest.interests.all()
+            if i.to_date is None or i.to_date >= on - PUBLISHED_AFTER_END]
+
+
+def _validated(fields, *, first_declared_on=None):
+    interest = Interest(**{name: fields.get(name) for name in INTEREST_FIELDS
+                           if name in fields})
+    interest.description = (interest.description or "").strip()
+    interest.organisation = (interest.organisation or "").strip()
+    interest.action_taken = (interest.action_taken or "").strip()
+    interest.publish = bool(interest.publish)
+    interest.first_declared_on = first_declared_on or timezone.localdate()
+    errors = {}
+    try:
+        interest.full_clean(exclude=["declaration_return"])
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    for name, message in (("description", "Describe the interest."),
+                          ("organisation", "Enter the organisation or party concerned.")):
+        if not getattr(interest, name):
+            errors[name] = [message]
+    if errors:
+        raise ValidationError(errors)
+    return interest
+
+
+def _new_return(person, latest, interests, *, change, on_behalf, by, nil=False):
+    on = timezone.localdate()
+    made = DeclarationReturn.objects.create(
+        person=person, made_on=on, reason=reason_for(person, latest, change=change, on=on),
+        is_nil=nil, recorded_by=by, on_behalf=on_behalf)
+    for interest in interests:
+        interest.pk = None
+        interest.declaration_return = made
+    Interest.objects.bulk_create(interests)
+    return made
+
+
+def _copy(interest):
+    return Interest(**{name: getattr(interest, name) for name in INTEREST_FIELDS},
+                    first_declared_on=interest.first_declared_on)
+
+
+@transaction.atomic
+def declare_interest(*, person, by, **fields):
+    """Add an interest to the person's declaration: a new return with it and every interest
+    still declared."""
+    person, on_behalf = _declaring(person, by)
+    interest = _validated(fields)
+    latest = latest_return(person)
+    kept = [_copy(i) for i in _carried(latest, timezone.localdate())]
+    return _new_return(person, latest, [*kept, interest], change=True, on_behalf=on_behalf,
+                       by=by)
+
+
+def _latest_holding(interest, by):
+    person, on_behalf = _declaring(interest.declaration_return.person, by)
+    latest = latest_return(person)
+    if latest is None or latest.pk != interest.declaration_return_id:
+        raise ValidationError("This interest has been changed since: start from the latest "
+                              "declaration.")
+    return person, on_behalf, latest
+
+
+@transaction.atomic
+def change_interest(*, interest, by, **fields):
+    """Change an interest of the latest declaration: a new return with the interest as it is
+    now; the earlier return keeps it as it was."""
+    person, on_behalf, latest = _latest_holding(interest, by)
+    changed = _validated(fields, first_declared_on=interest.first_declared_on)
+    interests = [changed if i.pk == interest.pk else _copy(i)
+                 for i in _carried(latest, timezone.localdate()) or [interest]]
+    if not any(i is changed for i in interests):
+        interests.append(changed)
+    return _new_return(person, latest, interests, change=True, on_behalf=on_behalf, by=by)
+
+
+@transaction.atomic
+def end_interest(*, interest, to_date, by):
+    """Record the last day an interest was held (a new return)."""
+    if to_date is None:
+        raise ValidationError({"to_date": "Enter the last day the interest was held."})
+    if to_date > timezone.localdate():
+        raise ValidationError({"to_date": "The last day cannot be in the future: end the "
+                                          "interest once it has ended."})
+    fields = {name: getattr(interest, name) for name in INTEREST_FIELDS}
+    return change_interest(interest=interest, by=by, **{**fields, "to_date": to_date})
+
+
+@transaction.atomic
+def confirm_declaration(*, person, by):
+    """Confirm the declaration as it stands (on appointment or for the year): a return with the
+    interests still declared, or a nil return when there are none."""
+    person, on_behalf = _declaring(person, by)
+    latest = latest_return(person)
+    kept = [_copy(i) for i in _carried(latest, timezone.localdate())]
+    today = timezone.localdate()
+    return _new_return(person, latest, kept, change=False, on_behalf=on_behalf, by=by,
+                       nil=not any(i.is_held(today) for i in kept))

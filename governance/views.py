@@ -18,7 +18,7 @@ from ccpl.exports import csv_response
 from ccpl.lists import list_links
 from roles.models import Post, System
 
-from . import investment, plan, services, transparency
+from . import declarations, investment, plan, services, transparency
 from .forms import ActionForm, RegisterSearchForm, SeatForm, SystemChoiceForm, UpdateForm
 from .models import Action, ActionUpdate, Body, Framework
 
@@ -74,8 +74,12 @@ def _body_page(request, body, can_edit, form):
                  .only(*SEAT_COLUMNS)
                  .prefetch_related(_holders_prefetch(timezone.localdate()))
                  .order_by("role", "post__title"))
+    today = timezone.localdate()
+    interests = (declarations.members_interests(seats, today)
+                 if declarations.may_read_members_interests(request.user, body, today) else None)
     return render(request, "governance/body_detail.html", {
         "body": body, "seats": seats, "can_edit": can_edit, "form": form,
+        "members_interests": interests,
         "sub_bodies": body.sub_bodies.all(),
         "actions": body.actions.select_related("priority"),
         "breadcrumbs": BODY_CRUMBS,

@@ -206,6 +206,15 @@ def honorary_body(objs, user, purpose="Clinical sessions and research at the tru
             "purpose": purpose}
 
 
+DECLARED = frozenset({"governance_declarationreturn", "governance_interest"})
+
+
+def interest_body():
+    return {"kind": "professional", "organisation": "Royal College of Examples",
+            "description": "Council member", **date_fields("from_date", D(2025, 6, 1)),
+            "action_taken": "Leaves any item about the college", "publish": "on"}
+
+
 def nothing(objs, user):
     return {}
 
@@ -446,6 +455,16 @@ CHANGES = {
                                        body=action_body("1.2")),
     "governance:action-edit": Change(by_pk("action"), GOVERNORS,
                                      frozenset({"governance_action"}), body=action_body("1.1")),
+    # Declarations of interest: the person, or HR who keep their record, make a new return.
+    "governance:interest-add": Change(by_pk("person"), HR | {"leader"}, DECLARED,
+                                      body=lambda objs, user: interest_body()),
+    "governance:interest-edit": Change(by_pk("interest"), HR | {"leader"}, DECLARED,
+                                       body=lambda objs, user: interest_body()),
+    "governance:interest-end": Change(
+        by_pk("interest"), HR | {"leader"}, DECLARED,
+        body=lambda objs, user: date_fields("to_date", D(2026, 11, 1))),
+    "governance:declaration-confirm": Change(by_pk("person"), HR | {"leader"},
+                                             frozenset({"governance_declarationreturn"})),
     # The action's page takes progress updates.
     "governance:action-detail": Change(
         by_pk("action"), GOVERNORS, frozenset({"governance_actionupdate"}),
@@ -468,6 +487,8 @@ READ_ONLY = {
     "governance:plan-list", "governance:action-plan", "governance:action-plan-pdf",
     "governance:register-index", "governance:register", "governance:register-csv",
     "governance:diversity", "governance:diversity-csv", "governance:diversity-pdf",
+    "governance:declarations", "governance:person-declarations",
+    "governance:register-interests", "governance:register-interests-csv",
 }
 
 

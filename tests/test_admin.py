@@ -44,7 +44,16 @@ from appraisals.models import (
 )
 from ccpl import audit
 from ccpl.models import AuditEvent, Notification
-from governance.models import Action, ActionUpdate, Body, Framework, Priority, Seat
+from governance.models import (
+    Action,
+    ActionUpdate,
+    Body,
+    DeclarationReturn,
+    Framework,
+    Interest,
+    Priority,
+    Seat,
+)
 from roles.models import Criterion, Function, JobDescription, Post, StatutoryDuty
 
 from .factories import (
@@ -67,6 +76,14 @@ def admin_client(client, admin_user):
     return client
 
 
+def _declared(person, by=None):
+    made = DeclarationReturn.objects.create(person=person, made_on=D(2026, 4, 1),
+                                            reason="annual", recorded_by=by)
+    Interest.objects.create(declaration_return=made, kind="financial", description="Adviser",
+                            organisation="Acme Ltd", from_date=D(2025, 1, 1),
+                            first_declared_on=D(2025, 1, 1))
+
+
 def _rows(n):
     """n of everything, with the relations a change list shows."""
     system = SystemFactory()
@@ -82,6 +99,7 @@ def _rows(n):
         EqualityProfile.objects.create(person=appointment.person, sex="female")
         body = Body.objects.create(system=system, name=f"Board {post.pk}", kind="board")
         Seat.objects.create(body=body, post=post)
+        _declared(appointment.person)
         framework = Framework.objects.create(system=system, name=f"Framework {post.pk}",
                                              overseen_by=body)
         priority = Priority.objects.create(framework=framework, number=1, title="Voice")
@@ -188,6 +206,7 @@ def _world(by):
                                    text="Publish the register", due_on=D(2027, 1, 1))
     action.owner_posts.add(post, cmo_post)
     ActionUpdate.objects.create(action=action, status="on_track", note="Draft shared", by=by)
+    _declared(leader, by=by)
 
     HonoraryContract.objects.create(person=leader, organisation=trust, start_date=D(2024, 4, 1),
                                     reference="HC-1", purpose="Clinical work at the trust")

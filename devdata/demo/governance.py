@@ -11,7 +11,17 @@ import datetime
 from dateutil.relativedelta import relativedelta
 
 from appointments.models import ApplicantCount, Appointment, Vacancy
-from governance.models import Action, ActionUpdate, Body, Framework, Priority, Seat, Status
+from governance.models import (
+    Action,
+    ActionUpdate,
+    Body,
+    DeclarationReturn,
+    Framework,
+    Interest,
+    Priority,
+    Seat,
+    Status,
+)
 from roles.models import Post, System
 
 K = Body.Kind
@@ -84,6 +94,58 @@ def load(b):
     ncl = System.objects.filter(short_name="NCL").first()
     if ncl and not Vacancy.objects.filter(post__system=ncl).exists():
         _north_central_london_recruitment(b, ncl)
+    _declarations(b)
+
+
+# Declarations of interest of the chief officers of seeds 003 and 004 (fictional interests):
+# (system, post title, [(months ago, reason, [interest keys that return declares])]); an
+# interest key names (kind, organisation, description, how it is managed, published, ended
+# months ago or None).
+INTERESTS = {
+    "advisory": ("financial", "Northfield Diagnostics Ltd", "Paid clinical adviser, two days a "
+                 "year", "Takes no part in decisions on diagnostic contracts", True, None),
+    "advisory_ended": ("financial", "Northfield Diagnostics Ltd", "Paid clinical adviser, two "
+                       "days a year", "Took no part in decisions on diagnostic contracts",
+                       True, 2),
+    "college": ("professional", "A royal college of the profession", "Elected council member",
+                "Declared at the start of any item on workforce standards", True, None),
+    "hospice": ("personal", "Riverside Hospice (a charity)", "Unpaid trustee",
+                "Leaves the meeting for any item about the hospice", False, None),
+    "spouse": ("indirect", "Meridian Medical Supplies Ltd", "Spouse is a non-executive "
+               "director", "Takes no part in procurement of medical supplies", False, None),
+}
+DECLARATIONS = [
+    ("SEL", "Chief Medical Officer", [(14, "annual", ["advisory", "college", "hospice"]),
+                                      (2, "change", ["advisory_ended", "college", "hospice"])]),
+    ("SEL", "Chief Nursing Officer", [(13, "annual", [])]),  # overdue: shows on the list
+    ("HW", "Chief Medical Officer", [(38, "appointment", ["college"]),
+                                     (10, "annual", ["college", "spouse"])]),
+]
+
+
+def _declarations(b):
+    """Returns made on past days, written as the services would have written them (each a
+    full list of what was declared that day), for people who have made none yet."""
+    for short_name, title, returns in DECLARATIONS:
+        holder = (Appointment.objects.in_force(b.today)
+                  .filter(post__system__short_name=short_name, post__title=title)
+                  .select_related("person").first())
+        if holder is None or DeclarationReturn.objects.filter(person=holder.person).exists():
+            continue
+        first = {}
+        for months, reason, keys in returns:
+            made_on = b.today - relativedelta(months=months)
+            made = DeclarationReturn.objects.create(
+                person=holder.person, made_on=made_on, reason=reason, is_nil=not keys,
+                recorded_by=b.loader, on_behalf=True)
+            for key in keys:
+                kind, organisation, description, managed, publish, ended = INTERESTS[key]
+                since = first.setdefault(organisation, made_on)
+                Interest.objects.create(
+                    declaration_return=made, kind=kind, organisation=organisation,
+                    description=description, action_taken=managed, publish=publish,
+                    from_date=since - relativedelta(years=2), first_declared_on=since,
+                    to_date=b.today - relativedelta(months=ended) if ended else None)
 
 
 def _body(b, system, name, kind, reports_to=None, level="system", purpose=""):
