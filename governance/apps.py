@@ -16,4 +16,6 @@ class GovernanceConfig(AppConfig):
         REGISTRY.add_readers("governance.declarationreturn", reminders.returns_visible_to)
         REGISTRY.add_finder(reminders.declarations_on_appointment)
         REGISTRY.add_finder(reminders.annual_declarations)
+        REGISTRY.add_readers("governance.body", reminders.bodies_visible_to)
+        REGISTRY.add_finder(reminders.terms_of_reference_reviews)
         add_page("Governance", "governance:index", order=60)

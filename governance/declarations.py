@@ -66,7 +66,7 @@ def members_interests(seats, today):
     people who hold the seats today (read from ``seat.post.holders``), in two queries."""
     people = {}
     for seat in seats:
-        for appointment in seat.post.holders:
+        for appointment in seat.post.holders if seat.post_id else []:
             people.setdefault(appointment.person_id, appointment.person)
     latest = {r.person_id: r for r in DeclarationReturn.objects.latest_per_person()
               .filter(person__in=list(people)).prefetch_related("interests")}

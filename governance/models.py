@@ -2,10 +2,12 @@
 priorities with its action plan that the CMO/CNO office reports on."""
 
 import datetime
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -54,6 +56,11 @@ class Body(models.Model):
     reports_to = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="sub_bodies"
     )
+    terms_of_reference = models.TextField(
+        blank=True, help_text="Where the terms of reference are kept, or a summary of them.")
+    tor_reviewed_on = models.DateField(
+        "terms of reference last reviewed", null=True, blank=True,
+        help_text="They are reviewed every year; HR are reminded a month before.")
     history = HistoricalRecords()
 
     objects = SystemScopedQuerySet.as_manager()
@@ -70,6 +77,10 @@ class Body(models.Model):
 
     def get_absolute_url(self):
         return links.path("governance:body-detail", self.pk)
+
+    @property
+    def tor_review_due_on(self):
+        return self.tor_reviewed_on + relativedelta(years=1) if self.tor_reviewed_on else None
 
     def clean(self):
         super().clean()
@@ -91,7 +102,16 @@ class Seat(models.Model):
         ATTENDEE = "attendee", "In attendance"
 
     body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="seats")
-    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="seats")
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="seats", null=True,
+                             blank=True)
+    # A seat not filled by a post (an expert by experience, a partner's representative) is
+    # held by a named person instead.
+    holder_name = models.CharField(
+        "held by", max_length=200, blank=True,
+        help_text="For a seat not filled by a post: the name of the person who holds it.")
+    holder_description = models.CharField(
+        "who they are", max_length=200, blank=True,
+        help_text="e.g. expert by experience in dentistry, representative of the care sector.")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     capability = models.CharField(
         max_length=200, blank=True,
@@ -101,6 +121,11 @@ class Seat(models.Model):
         "has a vote", default=False,
         help_text="Whoever holds the post votes on the body's decisions.",
     )
+    # What the seat counts as in the body's quorum ("including one executive and one
+    # clinician"): a Chief Medical Officer's seat is both.
+    executive = models.BooleanField("counts as an executive", default=False)
+    clinical = models.BooleanField("counts as a clinical or care professional", default=False)
+    lay = models.BooleanField("counts as a lay member or expert by experience", default=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -111,10 +136,29 @@ class Seat(models.Model):
                 condition=~Q(role="attendee", voting=True), name="seat_attendee_does_not_vote",
                 violation_error_message="Someone in attendance does not vote.",
             ),
+            models.CheckConstraint(
+                condition=Q(post__isnull=False, holder_name="")
+                | Q(post__isnull=True) & ~Q(holder_name=""),
+                name="seat_post_or_named_holder",
+                violation_error_message="A seat is filled by a post or held by a named person, "
+                                        "not both.",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.post} — {self.role_text}, {self.body}"
+        return f"{self.title} — {self.role_text}, {self.body}"
+
+    @property
+    def title(self):
+        """The post that fills the seat, or the named person who holds it."""
+        return self.post.title if self.post_id else self.holder_name
+
+    @property
+    def categories(self):
+        """What the seat counts as in the quorum, in words."""
+        return [label for flag, label in ((self.executive, "executive"),
+                                          (self.clinical, "clinician"), (self.lay, "lay"))
+                if flag]
 
     @property
     def remove_url(self):
@@ -133,6 +177,13 @@ class Seat(models.Model):
 
     def clean(self):
         super().clean()
+        self.holder_name = self.holder_name.strip()
+        if self.post_id and self.holder_name:
+            raise ValidationError({"holder_name": "A seat filled by a post is held by whoever "
+                                                  "holds the post: leave the name empty."})
+        if not self.post_id and not self.holder_name:
+            raise ValidationError({"post": "Select the post that fills the seat, or enter the "
+                                           "name of the person who holds it."})
         if self.body_id and self.post_id and self.body.system_id != self.post.system_id:
             raise ValidationError({"post": "The post belongs to another system."})
         if self.voting and self.role == self.Role.ATTENDEE:
@@ -453,3 +504,113 @@ def declaration_status(*, last_made_on, latest_start, today):
 
 
 DECLARATION_GRACE_DAYS = 30
+
+
+
+# --- meetings, attendance and quorum ---------------------------------------------------------
+
+class QuorumRule(models.Model):
+    """When a meeting of the body is quorate, as its terms of reference say: at least a share of
+    its voting members present (and at least a number of them), including some who count as
+    executives, clinicians or lay members ("half the voting members, including one executive
+    and one clinician"). Evaluated by ``governance.quorum``."""
+
+    body = models.OneToOneField(Body, on_delete=models.CASCADE, related_name="quorum_rule")
+    fraction = models.DecimalField(
+        "share of voting members", max_digits=3, decimal_places=2, default=Decimal("0.50"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text="e.g. 0.5 for half the voting members.")
+    minimum = models.PositiveSmallIntegerField(
+        "at least this many voting members", default=0, validators=[MaxValueValidator(500)])
+    executives = models.PositiveSmallIntegerField(
+        "of whom executives", default=0, validators=[MaxValueValidator(50)])
+    clinicians = models.PositiveSmallIntegerField(
+        "of whom clinical or care professionals", default=0,
+        validators=[MaxValueValidator(50)])
+    lay_members = models.PositiveSmallIntegerField(
+        "of whom lay members or experts by experience", default=0,
+        validators=[MaxValueValidator(50)])
+    deputies_count = models.BooleanField(
+        "a deputy counts towards the quorum", default=True,
+        help_text="A named deputy sent by a member counts as that member.")
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"Quorum of {self.body}"
+
+
+class MeetingQuerySet(SystemScopedQuerySet):
+    system_field = "body__system"
+
+
+class Meeting(models.Model):
+    """A meeting of a body, with who attended from each seat."""
+
+    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="meetings")
+    held_on = models.DateField("date of the meeting")
+    title = models.CharField(max_length=200)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, related_name="+")
+    history = HistoricalRecords()
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["body", "-held_on", "-pk"]
+        indexes = [models.Index(fields=["body", "held_on"])]
+
+    def __str__(self):
+        return f"{self.title}, {self.held_on:%-d %B %Y}"
+
+    def get_absolute_url(self):
+        return links.path("governance:meeting-detail", self.pk)
+
+
+class Attendance(models.Model):
+    """Who held a seat at a meeting and whether they came. What the seat was (its member,
+    vote and what it counts as) is kept as it was that day, so a later change to the seat or
+    its holder does not rewrite the minutes."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", "Present"
+        APOLOGIES = "apologies", "Sent apologies"
+        DEPUTY = "deputy", "Sent a deputy"
+        ABSENT = "absent", "Absent"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
+    seat = models.ForeignKey(Seat, on_delete=models.SET_NULL, null=True, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="attendances")
+    member = models.CharField(max_length=300, help_text="Who held the seat that day.")
+    seat_title = models.CharField(max_length=200)
+    voting = models.BooleanField(default=False)
+    executive = models.BooleanField(default=False)
+    clinical = models.BooleanField(default=False)
+    lay = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    deputy_name = models.CharField("deputy", max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting", "-voting", "seat_title", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "seat"], name="attendance_once_per_seat"),
+            models.CheckConstraint(
+                condition=Q(status="deputy") & ~Q(deputy_name="")
+                | ~Q(status="deputy") & Q(deputy_name=""),
+                name="attendance_deputy_named",
+                violation_error_message="A deputy is named, and only a deputy."),
+        ]
+
+    def __str__(self):
+        return f"{self.member}: {self.get_status_display()}"
+
+    @property
+    def attended(self):
+        return self.status == self.Status.PRESENT
+
+    @property
+    def status_text(self):
+        if self.status == self.Status.DEPUTY:
+            return f"Sent a deputy: {self.deputy_name}"
+        return self.get_status_display()

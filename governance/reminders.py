@@ -1,4 +1,5 @@
-"""What the daily sweep finds due about declarations of interest. Registered with the ledger in
+"""What the daily sweep finds due about declarations of interest and the yearly review of
+bodies' terms of reference. Registered with the ledger in
 ``GovernanceConfig.ready()``.
 
 A leader declares on appointment (when no return has been made since their term started) and
@@ -18,7 +19,7 @@ from ccpl import access
 from ccpl.models import Notification
 from ccpl.notifications import Due, chunks
 
-from .models import DECLARATION_GRACE_DAYS, DeclarationReturn
+from .models import DECLARATION_GRACE_DAYS, Body, DeclarationReturn
 
 Kind = Notification.Kind
 WINDOW_DAYS = 14
@@ -124,3 +125,31 @@ def annual_declarations(today, digest_users):
                                            escalate=kind == Kind.DECLARATION_OVERDUE):
                 yield Due(kind, f"annual-{label}@{last.next_due_on}", last, email, user,
                           context)
+
+
+# --- terms of reference -------------------------------------------------------------------------
+
+TOR_NOTICE_DAYS = 30
+
+
+def bodies_visible_to(user):
+    """The bodies whose reminders the user may read: those they may see."""
+    return Body.objects.visible_to(user).values("pk")
+
+
+def terms_of_reference_reviews(today, digest_users):
+    """A month before a body's terms of reference fall due for their yearly review (and until a
+    month after), to HR of the body's system, once per review."""
+    year_ago = today - relativedelta(years=1)
+    bodies = (Body.objects.filter(
+        tor_reviewed_on__lte=year_ago + datetime.timedelta(days=TOR_NOTICE_DAYS),
+        tor_reviewed_on__gte=year_ago - datetime.timedelta(days=TOR_NOTICE_DAYS))
+        .select_related("system").order_by("pk"))
+    for chunk in chunks(bodies):
+        hr = access.grant_holders("System", access.EDIT, {b.system_id for b in chunk})
+        for body in chunk:
+            context = {"body": body, "subject": f"Terms of reference review due: {body}"}
+            for user in hr[body.system_id]:
+                if user.pk not in digest_users:
+                    yield Due(Kind.TOR_REVIEW, f"review@{body.tor_review_due_on}", body,
+                              user.email.lower(), user, context)

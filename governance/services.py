@@ -8,6 +8,7 @@ their record (and say so): each change is a new return, so nothing declared is e
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from appointments.models import Appointment, Person
 
@@ -16,10 +17,13 @@ from .models import (
     PUBLISHED_AFTER_END,
     Action,
     ActionUpdate,
+    Attendance,
     Body,
     DeclarationReturn,
     Framework,
     Interest,
+    Meeting,
+    QuorumRule,
     Status,
     declarants,
 )
@@ -231,3 +235,100 @@ def confirm_declaration(*, person, by):
     today = timezone.localdate()
     return _new_return(person, latest, kept, change=False, on_behalf=on_behalf, by=by,
                        nil=not any(i.is_held(today) for i in kept))
+
+
+# --- meetings, attendance and quorum ---------------------------------------------------------
+
+RULE_FIELDS = ("fraction", "minimum", "executives", "clinicians", "lay_members",
+               "deputies_count")
+
+
+@transaction.atomic
+def save_terms(*, body, terms_of_reference, tor_reviewed_on, rule, by):
+    """Record the body's terms of reference, the day they were last reviewed and its quorum
+    rule (``rule``: the rule's fields by name)."""
+    _must_keep(Body.objects, body, by)
+    body = Body.objects.select_for_update().get(pk=body.pk)
+    errors = {}
+    if tor_reviewed_on and tor_reviewed_on > timezone.localdate():
+        errors["tor_reviewed_on"] = ["The review cannot be in the future."]
+    quorum = QuorumRule.objects.filter(body=body).first() or QuorumRule(body=body)
+    for name in RULE_FIELDS:
+        setattr(quorum, name, rule[name])
+    try:
+        quorum.full_clean()
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    body.terms_of_reference = (terms_of_reference or "").strip()
+    body.tor_reviewed_on = tor_reviewed_on
+    body._history_user = quorum._history_user = by
+    body.save(update_fields=["terms_of_reference", "tor_reviewed_on"])
+    quorum.save()
+    return body
+
+
+def members_on(body, day):
+    """[(seat, member's name, first holder or None)] for the seats of ``body`` held on ``day``:
+    a post's holders in force that day (co-leads together), or the named holder of a seat not
+    filled by a post. A vacant seat has no member to attend."""
+    seats = list(body.seats.select_related("post").order_by("-voting", "role", "pk"))
+    holders = {}
+    for appointment in (Appointment.objects.in_force(day)
+                        .filter(post__in=[s.post_id for s in seats if s.post_id])
+                        .select_related("person").order_by("start_date", "pk")):
+        holders.setdefault(appointment.post_id, []).append(appointment.person)
+    members = []
+    for seat in seats:
+        if not seat.post_id:
+            members.append((seat, seat.holder_name, None))
+        elif holders.get(seat.post_id):
+            people = holders[seat.post_id]
+            members.append((seat, " and ".join(p.full_name for p in people), people[0]))
+    return members
+
+
+@transaction.atomic
+def record_meeting(*, body, held_on, title, attendance, by):
+    """Record a meeting of the body with who attended from each seat held that day.
+    ``attendance`` is {seat id: (status, deputy's name)} for every such seat; a deputy is
+    named, and only a deputy. Nothing is written unless all of it is right."""
+    _must_keep(Body.objects, body, by)
+    body = Body.objects.select_for_update().get(pk=body.pk)
+    errors = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = ["Enter the title of the meeting."]
+    if held_on is None:
+        errors["held_on"] = ["Enter the date of the meeting."]
+    elif held_on > timezone.localdate():
+        errors["held_on"] = ["Attendance is recorded after the meeting: the date cannot be in "
+                             "the future."]
+    rows = []
+    for seat, member, person in members_on(body, held_on or timezone.localdate()):
+        status, deputy = attendance.get(seat.pk, ("", ""))
+        deputy = (deputy or "").strip()
+        if status not in Attendance.Status.values:
+            errors[f"seat_{seat.pk}"] = [f"Select whether {member} attended."]
+        elif status == Attendance.Status.DEPUTY and not deputy:
+            errors[f"seat_{seat.pk}_deputy"] = [f"Enter the name of the deputy {member} sent."]
+        elif status != Attendance.Status.DEPUTY and deputy:
+            errors[f"seat_{seat.pk}_deputy"] = [f"Name a deputy only if {member} sent one."]
+        rows.append(Attendance(seat=seat, person=person, member=member, seat_title=seat.title,
+                               voting=seat.voting, executive=seat.executive,
+                               clinical=seat.clinical, lay=seat.lay, status=status,
+                               deputy_name=deputy if status == Attendance.Status.DEPUTY
+                               else ""))
+    if not rows and not errors:
+        errors["title"] = ["Nobody held a seat on the body that day: there is no attendance "
+                           "to record."]
+    if errors:
+        raise ValidationError(errors)
+    meeting = Meeting(body=body, held_on=held_on, title=title, recorded_by=by)
+    meeting._history_user = by
+    meeting.save()
+    for row in rows:
+        row.meeting = meeting
+    bulk_create_with_history(rows, Attendance, default_user=by)
+    return meeting

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import declaration_views, views
+from . import declaration_views, meeting_views, views
 
 app_name = "governance"
 urlpatterns = [
@@ -10,6 +10,10 @@ urlpatterns = [
     path("governance/bodies/<int:pk>/seats/", views.seat_add, name="seat-add"),
     path("governance/bodies/<int:pk>/seats/<int:seat_pk>/remove/", views.seat_remove,
          name="seat-remove"),
+    path("governance/bodies/<int:pk>/terms/", meeting_views.body_terms, name="body-terms"),
+    path("governance/bodies/<int:pk>/meetings/new/", meeting_views.meeting_create,
+         name="meeting-create"),
+    path("governance/meetings/<int:pk>/", meeting_views.meeting_detail, name="meeting-detail"),
     path("governance/investment/", views.investment_view, name="investment"),
     path("governance/plans/", views.plan_list, name="plan-list"),
     path("governance/plans/<int:pk>/", views.action_plan, name="action-plan"),

@@ -19,6 +19,7 @@ from governance.models import (
     DeclarationReturn,
     Framework,
     Interest,
+    Meeting,
     Priority,
     Seat,
 )
@@ -137,6 +138,10 @@ RULES = {
     "governance:body-detail": ("body", 200, SEES_NORTH),
     "governance:seat-add": ("body", 405, {"admin", "hr", "cmo"}),
     "governance:seat-remove": ("seat", 405, {"admin", "hr", "cmo"}),
+    # Meetings: seen with the body; recorded, like the terms and quorum, by who keeps it.
+    "governance:body-terms": ("body", 200, {"admin", "hr", "cmo"}),
+    "governance:meeting-create": ("body", 200, {"admin", "hr", "cmo"}),
+    "governance:meeting-detail": ("meeting", 200, SEES_NORTH),
     "governance:investment": (None, 200, {"admin", "hr", "cmo", "outsider"}),
     "governance:plan-list": (None, 200, EVERYONE),
     "governance:action-plan": ("framework", 200, SEES_NORTH),
@@ -234,8 +239,9 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
             declaration_return=declared, kind="financial", description="Paid adviser",
             organisation=f"{side.title()} Health Ltd", from_date=D(2025, 1, 1),
             first_declared_on=D(2025, 1, 1), publish=True)
+        meeting = Meeting.objects.create(body=body, held_on=D(2026, 10, 5), title="October")
         objects[side] = {"post": post, "person": person, "appointment": appointment,
-                         "interest": interest,
+                         "interest": interest, "meeting": meeting,
                          "honorary": honorary,
                          "decision": decision, "bulk_change": batch, "cycle": cycle,
                          "rater": rater, "response": response, "body": body, "seat": seat,

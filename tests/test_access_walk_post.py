@@ -450,6 +450,17 @@ CHANGES = {
         body=lambda objs, user: {"post": objs["vacancy"].post_id, "role": "member",
                                  "capability": ""}),
     "governance:seat-remove": Change(seat, GOVERNORS, frozenset({"governance_seat"})),
+    "governance:meeting-create": Change(
+        by_pk("body"), GOVERNORS, frozenset({"governance_meeting", "governance_attendance"}),
+        body=lambda objs, user: {"title": "November", **date_fields("held_on", D(2026, 11, 2)),
+                                 f"seat_{objs['seat'].pk}": "present"}),
+    "governance:body-terms": Change(
+        by_pk("body"), GOVERNORS, frozenset({"governance_body", "governance_quorumrule"}),
+        body=lambda objs, user: {"terms_of_reference": "Agreed by the board",
+                                 **date_fields("tor_reviewed_on", D(2026, 10, 1)),
+                                 "fraction": "0.5", "minimum": "0", "executives": "1",
+                                 "clinicians": "1", "lay_members": "0",
+                                 "deputies_count": "on"}),
     "governance:action-create": Change(by_pk("framework"), GOVERNORS,
                                        frozenset({"governance_action"}),
                                        body=action_body("1.2")),
@@ -489,6 +500,7 @@ READ_ONLY = {
     "governance:diversity", "governance:diversity-csv", "governance:diversity-pdf",
     "governance:declarations", "governance:person-declarations",
     "governance:register-interests", "governance:register-interests-csv",
+    "governance:meeting-detail",
 }
 
 

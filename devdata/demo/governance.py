@@ -7,6 +7,7 @@ north-central London's phased recruitment to its new leadership model.
 Loaded once per system: a system that already has governance bodies is left alone."""
 
 import datetime
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
@@ -14,14 +15,18 @@ from appointments.models import ApplicantCount, Appointment, Vacancy
 from governance.models import (
     Action,
     ActionUpdate,
+    Attendance,
     Body,
     DeclarationReturn,
     Framework,
     Interest,
+    Meeting,
     Priority,
+    QuorumRule,
     Seat,
     Status,
 )
+from governance.services import members_on
 from roles.models import Post, System
 
 K = Body.Kind
@@ -95,6 +100,8 @@ def load(b):
     if ncl and not Vacancy.objects.filter(post__system=ncl).exists():
         _north_central_london_recruitment(b, ncl)
     _declarations(b)
+    if hw:
+        _trust_board_meetings(b, hw)
 
 
 # Declarations of interest of the chief officers of seeds 003 and 004 (fictional interests):
@@ -329,3 +336,42 @@ def _north_central_london_recruitment(b, ncl):
             advertise_from=b.today + datetime.timedelta(days=30),
             onboarding_from=b.today + datetime.timedelta(days=100),
             expected_start=b.today + datetime.timedelta(days=130)))
+
+
+def _trust_board_meetings(b, hw):
+    """The trust board's terms of reference and quorum (half the voting directors, including an
+    executive and a clinician), its non-executive directors (seats held by named people, not
+    posts), and two meetings: one quorate, one not (the Chief Medical Officer sent apologies and
+    no other clinician voted)."""
+    board = Body.objects.filter(system=hw, kind=K.BOARD).first()
+    if board is None or board.meetings.exists():
+        return
+    board.terms_of_reference = ("Standing orders of the trust, section 3: the board meets in "
+                                "public every other month.")
+    board.tor_reviewed_on = b.today - relativedelta(months=11)
+    b._save(board)
+    for seat in Seat.objects.filter(body=board, post__isnull=False).select_related("post"):
+        seat.executive = True  # the executive directors
+        seat.clinical = seat.post.title == "Chief Medical Officer"
+        b._save(seat)
+    for role, what in ((Seat.Role.CHAIR, "Chair of the trust (non-executive)"),
+                       (Seat.Role.MEMBER, "Non-executive director"),
+                       (Seat.Role.MEMBER, "Non-executive director")):
+        given, family = b._new_name()
+        _named = Seat(body=board, holder_name=f"{given} {family}", holder_description=what,
+                      role=role, voting=True, lay=True)
+        b._save(_named)
+    b._save(QuorumRule(body=board, fraction=Decimal("0.5"), executives=1, clinicians=1))
+    apologies = {"Chief Medical Officer"}
+    for months, title, away in ((3, "Board of directors meeting in public", set()),
+                                (1, "Board of directors meeting in public", apologies)):
+        held_on = b.today - relativedelta(months=months)
+        meeting = b._save(Meeting(body=board, held_on=held_on, title=title,
+                                  recorded_by=b.loader))
+        for seat, member, person in members_on(board, held_on):
+            status = "apologies" if seat.title in away else (
+                "absent" if away and seat.lay and seat.role == Seat.Role.MEMBER else "present")
+            b._save(Attendance(meeting=meeting, seat=seat, person=person, member=member,
+                               seat_title=seat.title, voting=seat.voting,
+                               executive=seat.executive, clinical=seat.clinical, lay=seat.lay,
+                               status=status))
