@@ -4,11 +4,14 @@ from simple_history.admin import SimpleHistoryAdmin
 from .models import (
     Action,
     ActionUpdate,
+    Attendance,
     Body,
     DeclarationReturn,
     Framework,
     Interest,
+    Meeting,
     Priority,
+    QuorumRule,
     Seat,
 )
 
@@ -112,4 +115,49 @@ class DeclarationReturnAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request):
+        return False
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    extra = 0
+    can_delete = False
+    fields = ["member", "seat_title", "voting", "status", "deputy_name"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Meeting)
+class MeetingAdmin(SimpleHistoryAdmin):
+    """Meetings are recorded by HR in the browser, where the attendance is checked against who
+    held each seat that day; the admin reads them and their history."""
+
+    list_display = ["title", "body", "held_on", "recorded_by"]
+    list_select_related = ["body", "recorded_by"]
+    list_filter = ["body__system"]
+    search_fields = ["title", "body__name"]
+    date_hierarchy = "held_on"
+    inlines = [AttendanceInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(QuorumRule)
+class QuorumRuleAdmin(SimpleHistoryAdmin):
+    """Set on the body's page in the browser (with its terms of reference); read here."""
+
+    list_display = ["body", "fraction", "minimum", "executives", "clinicians", "lay_members",
+                    "deputies_count"]
+    list_select_related = ["body"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -536,7 +536,7 @@ class QuorumRule(models.Model):
     history = HistoricalRecords()
 
     def __str__(self):
-        return f"Quorum of {self.body}"
+        return f"Quorum of {self.body}" if self.body_id else "Quorum"
 
 
 class MeetingQuerySet(SystemScopedQuerySet):
@@ -560,7 +560,7 @@ class Meeting(models.Model):
         indexes = [models.Index(fields=["body", "held_on"])]
 
     def __str__(self):
-        return f"{self.title}, {self.held_on:%-d %B %Y}"
+        return f"{self.title}, {self.held_on:%-d %B %Y}" if self.held_on else self.title
 
     def get_absolute_url(self):
         return links.path("governance:meeting-detail", self.pk)

@@ -51,7 +51,9 @@ from governance.models import (
     DeclarationReturn,
     Framework,
     Interest,
+    Meeting,
     Priority,
+    QuorumRule,
     Seat,
 )
 from roles.models import Criterion, Function, JobDescription, Post, StatutoryDuty
@@ -74,6 +76,14 @@ pytestmark = pytest.mark.django_db
 def admin_client(client, admin_user):
     client.force_login(admin_user)
     return client
+
+
+def _met(body, by=None):
+    QuorumRule.objects.create(body=body, executives=1)
+    meeting = Meeting.objects.create(body=body, held_on=D(2026, 10, 5), title="October",
+                                     recorded_by=by)
+    meeting.attendances.create(member="A Member", seat_title="Chair", voting=True,
+                               status="present")
 
 
 def _declared(person, by=None):
@@ -100,6 +110,7 @@ def _rows(n):
         body = Body.objects.create(system=system, name=f"Board {post.pk}", kind="board")
         Seat.objects.create(body=body, post=post)
         _declared(appointment.person)
+        _met(body)
         framework = Framework.objects.create(system=system, name=f"Framework {post.pk}",
                                              overseen_by=body)
         priority = Priority.objects.create(framework=framework, number=1, title="Voice")
@@ -207,6 +218,7 @@ def _world(by):
     action.owner_posts.add(post, cmo_post)
     ActionUpdate.objects.create(action=action, status="on_track", note="Draft shared", by=by)
     _declared(leader, by=by)
+    _met(board, by=by)
 
     HonoraryContract.objects.create(person=leader, organisation=trust, start_date=D(2024, 4, 1),
                                     reference="HC-1", purpose="Clinical work at the trust")
