@@ -278,8 +278,10 @@ class MeetingForm(NHSForm):
         self.members = members
         for seat, member, _ in members:
             vote = "voting member" if seat.voting else "no vote"
+            what = seat.post.title if seat.post_id else (seat.holder_description
+                                                          or "a named seat")
             self.fields[f"seat_{seat.pk}"] = forms.ChoiceField(
-                label=f"{member} ({seat.title}, {vote})", choices=ATTENDANCE_CHOICES,
+                label=f"{member} ({what}, {vote})", choices=ATTENDANCE_CHOICES,
                 widget=forms.RadioSelect,
                 error_messages={"required": f"Select whether {member} attended.",
                                 "invalid_choice": f"Select whether {member} attended."})

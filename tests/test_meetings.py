@@ -117,7 +117,8 @@ def test_hr_record_a_meeting_in_the_browser_and_see_it_inquorate(client, group, 
     as_user(client, hr_north)
     url = reverse("governance:meeting-create", args=[body.pk])
     form = client.get(url).content.decode()
-    assert "Eve Example (Eve Example, voting member)" in form
+    assert "Eve Example (Expert by experience, voting member)" in form
+    assert "Obi Example (Programme Manager, no vote)" in form
     data = {"title": "November meeting", **date_fields("held_on", D(2026, 11, 2))}
     for seat in body.seats.all():
         data[f"seat_{seat.pk}"] = "absent"
