@@ -140,6 +140,7 @@ def test_the_meeting_page_costs_the_same_queries_however_many_attend(client, gro
     as_user(client, hr_north)
     small = record(body, hr_north)
     few = queries(client, small.get_absolute_url())
+    assert few == 9  # session, user, grants, the meeting with its body and rule, attendance
     for n in range(5):
         post = PostFactory(host_organisation=north_trust)
         AppointmentFactory(post=post, start_date=D(2025, 1, 1))
