@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils.html import escape
 
 from appointments import services as appointments
 from ccpl import access, notifications
@@ -134,7 +135,7 @@ def test_only_what_people_agreed_to_publish_appears_on_the_register_and_in_the_c
                               **{**SHARES, "organisation": "Southern Scans plc"})
     page = client.get(reverse("governance:register-interests", args=[north.short_name]))
     text = page.content.decode()
-    assert "Acme Diagnostics Ltd" in text and person.full_name in text
+    assert "Acme Diagnostics Ltd" in text and escape(person.full_name) in text
     assert "Riverside Hospice" not in text and "Southern Scans" not in text
     rows = list(csv.reader(io.StringIO(client.get(reverse(
         "governance:register-interests-csv", args=[north.short_name])).content.decode())))
