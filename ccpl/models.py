@@ -114,6 +114,9 @@ class Notification(models.Model):
         APPROVAL_AWAITED = "approval_awaited", "Decision awaited"
         APPROVAL_ESCALATED = "approval_escalated", "Decision overdue"
         APPROVAL_DECIDED = "approval_decided", "Request decided"
+        DECLARATION_DUE = "declaration_due", "Declaration of interests due"
+        DECLARATION_OVERDUE = "declaration_overdue", "Declaration of interests overdue"
+        TOR_REVIEW = "tor_review", "Terms of reference review due"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -1,7 +1,19 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Action, ActionUpdate, Body, Framework, Priority, Seat
+from .models import (
+    Action,
+    ActionUpdate,
+    Attendance,
+    Body,
+    DeclarationReturn,
+    Framework,
+    Interest,
+    Meeting,
+    Priority,
+    QuorumRule,
+    Seat,
+)
 
 
 class SeatInline(admin.TabularInline):
@@ -73,3 +85,79 @@ class ActionAdmin(SimpleHistoryAdmin):
                 update.by = request.user
             update.save()
         formset.save_m2m()
+
+
+class InterestInline(admin.TabularInline):
+    model = Interest
+    extra = 0
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DeclarationReturn)
+class DeclarationReturnAdmin(admin.ModelAdmin):
+    """Returns are made by the person or HR in the browser (a change is a new return); the
+    admin reads them."""
+
+    list_display = ["person", "made_on", "reason", "is_nil", "on_behalf", "recorded_by"]
+    list_select_related = ["person", "recorded_by"]
+    list_filter = ["reason", "is_nil", "on_behalf"]
+    search_fields = ["person__family_name", "person__given_name", "interests__organisation"]
+    date_hierarchy = "made_on"
+    inlines = [InterestInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    extra = 0
+    can_delete = False
+    fields = ["member", "seat_title", "voting", "status", "deputy_name"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Meeting)
+class MeetingAdmin(SimpleHistoryAdmin):
+    """Meetings are recorded by HR in the browser, where the attendance is checked against who
+    held each seat that day; the admin reads them and their history."""
+
+    list_display = ["title", "body", "held_on", "recorded_by"]
+    list_select_related = ["body", "recorded_by"]
+    list_filter = ["body__system"]
+    search_fields = ["title", "body__name"]
+    date_hierarchy = "held_on"
+    inlines = [AttendanceInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(QuorumRule)
+class QuorumRuleAdmin(SimpleHistoryAdmin):
+    """Set on the body's page in the browser (with its terms of reference); read here."""
+
+    list_display = ["body", "fraction", "minimum", "executives", "clinicians", "lay_members",
+                    "deputies_count"]
+    list_select_related = ["body"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -8,8 +8,14 @@ class GovernanceConfig(AppConfig):
         # Imported here, not at the top: Django loads apps.py before any app's models.
         from appointments import hooks
         from ccpl.context_processors import add_page
+        from ccpl.notifications import REGISTRY
 
-        from . import presenters
+        from . import presenters, reminders
 
         hooks.add_section("person", presenters.person_section)
+        REGISTRY.add_readers("governance.declarationreturn", reminders.returns_visible_to)
+        REGISTRY.add_finder(reminders.declarations_on_appointment)
+        REGISTRY.add_finder(reminders.annual_declarations)
+        REGISTRY.add_readers("governance.body", reminders.bodies_visible_to)
+        REGISTRY.add_finder(reminders.terms_of_reference_reviews)
         add_page("Governance", "governance:index", order=60)

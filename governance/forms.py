@@ -7,7 +7,7 @@ from django.db.models import Q
 from ccpl.forms import DateField, NHSForm, NHSModelForm
 from roles.models import Post, System
 
-from .models import NO_OWNER, Action, Body, Seat, Status
+from .models import NO_OWNER, Action, Body, Interest, Seat, Status
 
 
 class SystemChoiceForm(NHSForm):
@@ -108,13 +108,21 @@ class UpdateForm(NHSForm):
 
 
 class SeatForm(NHSModelForm):
+    """A seat filled by a post, or held by a named person (an expert by experience, a partner's
+    representative)."""
+
     class Meta:
         model = Seat
-        fields = ["post", "role", "capability", "voting"]
+        fields = ["post", "holder_name", "holder_description", "role", "capability", "voting",
+                  "executive", "clinical", "lay"]
         widgets = {"role": forms.RadioSelect}
-        labels = {"role": "Role on the body", "voting": "Whoever holds the post has a vote"}
-        error_messages = {"post": {"required": "Select the post that fills the seat."},
-                          "role": {"required": "Select the role on the body."}}
+        labels = {"post": "Post that fills the seat",
+                  "holder_name": "Or, for a seat not filled by a post, who holds it",
+                  "role": "Role on the body", "voting": "Whoever holds the seat has a vote",
+                  "executive": "Counts as an executive in the quorum",
+                  "clinical": "Counts as a clinical or care professional in the quorum",
+                  "lay": "Counts as a lay member or expert by experience in the quorum"}
+        error_messages = {"role": {"required": "Select the role on the body."}}
 
     def __init__(self, *args, body, **kwargs):
         super().__init__(*args, **kwargs)
@@ -123,6 +131,18 @@ class SeatForm(NHSModelForm):
                                         .exclude(seats__body=body).order_by("title")
                                         .only("pk", "title"))
         self.fields["post"].empty_label = "Select a post"
+        self.fields["post"].required = False
+
+    def clean(self):
+        data = super().clean()
+        post, name = data.get("post"), (data.get("holder_name") or "").strip()
+        if post and name:
+            self.add_error("holder_name", "A seat filled by a post is held by whoever holds "
+                                          "the post: leave the name empty.")
+        elif not post and not name and "post" not in self.errors:
+            self.add_error("post", "Select the post that fills the seat, or enter the name of "
+                                   "the person who holds it.")
+        return data
 
     def validate_unique(self):
         pass  # posts already on the body are not offered
@@ -142,3 +162,148 @@ class RegisterSearchForm(NHSForm):
     @property
     def text(self):
         return self.cleaned_data.get("q", "").strip() if self.is_valid() else ""
+
+
+# --- declarations of interest ----------------------------------------------------------------
+
+class InterestForm(NHSModelForm):
+    """One interest, as the person declares it (the service makes the return)."""
+
+    from_date = DateField(label="Held from", error_messages={
+        "required": "Enter the date the interest started."})
+    to_date = DateField(label="Held until (leave empty while it is held)", required=False)
+
+    class Meta:
+        model = Interest
+        fields = ["kind", "organisation", "description", "from_date", "to_date",
+                  "action_taken", "publish"]
+        widgets = {"kind": forms.RadioSelect, "description": forms.Textarea(attrs={"rows": 3}),
+                   "action_taken": forms.Textarea(attrs={"rows": 3})}
+        labels = {"kind": "Type of interest", "publish": "Publish this interest, with my name, "
+                  "on the public register"}
+        help_texts = {"kind": "Financial: a direct gain (a paid role, shares). Professional: a "
+                              "benefit to a career or standing. Personal: a benefit that is "
+                              "neither (a trustee role). Indirect: an interest of someone close "
+                              "(a partner, a close relative or friend)."}
+        error_messages = {
+            "kind": {"required": "Select the type of interest."},
+            "organisation": {"required": "Enter the organisation or party concerned."},
+            "description": {"required": "Describe the interest."},
+        }
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("from_date"), data.get("to_date")
+        if start and end and end < start:
+            self.add_error("to_date", "The interest must end on or after the day it started.")
+        return data
+
+    def _post_clean(self):
+        pass  # the service validates the interest it writes
+
+    @property
+    def interest_fields(self):
+        return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+
+
+class EndInterestForm(NHSForm):
+    to_date = DateField(label="Last day the interest was held",
+                        error_messages={"required": "Enter the last day the interest was held."})
+
+
+# --- meetings --------------------------------------------------------------------------------
+
+class TermsForm(NHSForm):
+    """The body's terms of reference, their last review and its quorum rule."""
+
+    terms_of_reference = forms.CharField(
+        label="Terms of reference", required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Where they are kept, or a summary of them.")
+    tor_reviewed_on = DateField(label="Last reviewed on", required=False,
+                                help_text="HR are reminded a month before the yearly review.")
+    fraction = forms.DecimalField(
+        label="Share of the voting members who must be present", min_value=0, max_value=1,
+        max_digits=3, decimal_places=2, help_text="As a decimal: 0.5 for half, 0.67 for two "
+                                                  "thirds.",
+        error_messages={"required": "Enter the share of voting members, for example 0.5.",
+                        "invalid": "Enter the share as a decimal between 0 and 1, such as 0.5.",
+                        "max_value": "The share cannot be more than 1 (all of them).",
+                        "min_value": "The share cannot be less than 0."})
+    minimum = forms.IntegerField(label="And at least this many voting members", min_value=0,
+                                 max_value=500, initial=0)
+    executives = forms.IntegerField(label="Of whom executives", min_value=0, max_value=50,
+                                    initial=0)
+    clinicians = forms.IntegerField(label="Of whom clinical or care professionals", min_value=0,
+                                    max_value=50, initial=0)
+    lay_members = forms.IntegerField(label="Of whom lay members or experts by experience",
+                                     min_value=0, max_value=50, initial=0)
+    deputies_count = forms.BooleanField(label="A named deputy counts as the member who sent "
+                                              "them", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("minimum", "executives", "clinicians", "lay_members"):
+            self.fields[name].error_messages.update({
+                "required": f"Enter a number for “{self.fields[name].label.lower()}” (0 for "
+                            "none).",
+                "invalid": "Enter a whole number.",
+                "max_value": "Enter a smaller number.", "min_value": "Enter 0 or more."})
+            self.fields[name].widget.attrs["class"] += " nhsuk-input--width-4"
+        self.fields["fraction"].widget.attrs["class"] += " nhsuk-input--width-4"
+
+    @property
+    def rule(self):
+        return {name: self.cleaned_data[name] for name in
+                ("fraction", "minimum", "executives", "clinicians", "lay_members",
+                 "deputies_count")}
+
+
+ATTENDANCE_CHOICES = [("present", "Present"), ("apologies", "Sent apologies"),
+                      ("deputy", "Sent a deputy"), ("absent", "Absent")]
+
+
+class MeetingForm(NHSForm):
+    """A meeting and, in one form, whether each member attended (NHS radios per member, with
+    the deputy's name when they sent one). ``members``: (seat, member's name, person) of the
+    seats held today; the service checks them against the meeting's date."""
+
+    title = forms.CharField(label="Title of the meeting", max_length=200,
+                            error_messages={"required": "Enter the title of the meeting."})
+    held_on = DateField(label="Date of the meeting",
+                        error_messages={"required": "Enter the date of the meeting."})
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = members
+        for seat, member, _ in members:
+            vote = "voting member" if seat.voting else "no vote"
+            what = seat.post.title if seat.post_id else (seat.holder_description
+                                                          or "a named seat")
+            self.fields[f"seat_{seat.pk}"] = forms.ChoiceField(
+                label=f"{member} ({what}, {vote})", choices=ATTENDANCE_CHOICES,
+                widget=forms.RadioSelect,
+                error_messages={"required": f"Select whether {member} attended.",
+                                "invalid_choice": f"Select whether {member} attended."})
+            self.fields[f"seat_{seat.pk}_deputy"] = forms.CharField(
+                label=f"Name of the deputy {member} sent", required=False, max_length=200,
+                help_text="Only if they sent a deputy.")
+        self.dress_fields()
+
+    def clean(self):
+        data = super().clean()
+        for seat, member, _ in self.members:
+            status, deputy = data.get(f"seat_{seat.pk}"), data.get(f"seat_{seat.pk}_deputy")
+            if status == "deputy" and not deputy:
+                self.add_error(f"seat_{seat.pk}_deputy",
+                               f"Enter the name of the deputy {member} sent.")
+            elif status and status != "deputy" and deputy:
+                self.add_error(f"seat_{seat.pk}_deputy",
+                               f"Name a deputy only if {member} sent one.")
+        return data
+
+    @property
+    def attendance(self):
+        return {seat.pk: (self.cleaned_data.get(f"seat_{seat.pk}"),
+                          self.cleaned_data.get(f"seat_{seat.pk}_deputy", ""))
+                for seat, _, _ in self.members}

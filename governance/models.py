@@ -2,14 +2,18 @@
 priorities with its action plan that the CMO/CNO office reports on."""
 
 import datetime
+from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from appointments.models import Person
 from ccpl import access, links
 from roles.models import Post, SpatialLevel, System
 
@@ -52,6 +56,11 @@ class Body(models.Model):
     reports_to = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="sub_bodies"
     )
+    terms_of_reference = models.TextField(
+        blank=True, help_text="Where the terms of reference are kept, or a summary of them.")
+    tor_reviewed_on = models.DateField(
+        "terms of reference last reviewed", null=True, blank=True,
+        help_text="They are reviewed every year; HR are reminded a month before.")
     history = HistoricalRecords()
 
     objects = SystemScopedQuerySet.as_manager()
@@ -68,6 +77,10 @@ class Body(models.Model):
 
     def get_absolute_url(self):
         return links.path("governance:body-detail", self.pk)
+
+    @property
+    def tor_review_due_on(self):
+        return self.tor_reviewed_on + relativedelta(years=1) if self.tor_reviewed_on else None
 
     def clean(self):
         super().clean()
@@ -89,7 +102,16 @@ class Seat(models.Model):
         ATTENDEE = "attendee", "In attendance"
 
     body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="seats")
-    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="seats")
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="seats", null=True,
+                             blank=True)
+    # A seat not filled by a post (an expert by experience, a partner's representative) is
+    # held by a named person instead.
+    holder_name = models.CharField(
+        "held by", max_length=200, blank=True,
+        help_text="For a seat not filled by a post: the name of the person who holds it.")
+    holder_description = models.CharField(
+        "who they are", max_length=200, blank=True,
+        help_text="e.g. expert by experience in dentistry, representative of the care sector.")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     capability = models.CharField(
         max_length=200, blank=True,
@@ -99,6 +121,11 @@ class Seat(models.Model):
         "has a vote", default=False,
         help_text="Whoever holds the post votes on the body's decisions.",
     )
+    # What the seat counts as in the body's quorum ("including one executive and one
+    # clinician"): a Chief Medical Officer's seat is both.
+    executive = models.BooleanField("counts as an executive", default=False)
+    clinical = models.BooleanField("counts as a clinical or care professional", default=False)
+    lay = models.BooleanField("counts as a lay member or expert by experience", default=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -109,10 +136,29 @@ class Seat(models.Model):
                 condition=~Q(role="attendee", voting=True), name="seat_attendee_does_not_vote",
                 violation_error_message="Someone in attendance does not vote.",
             ),
+            models.CheckConstraint(
+                condition=Q(post__isnull=False, holder_name="")
+                | Q(post__isnull=True) & ~Q(holder_name=""),
+                name="seat_post_or_named_holder",
+                violation_error_message="A seat is filled by a post or held by a named person, "
+                                        "not both.",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.post} — {self.role_text}, {self.body}"
+        return f"{self.title} — {self.role_text}, {self.body}"
+
+    @property
+    def title(self):
+        """The post that fills the seat, or the named person who holds it."""
+        return self.post.title if self.post_id else self.holder_name
+
+    @property
+    def categories(self):
+        """What the seat counts as in the quorum, in words."""
+        return [label for flag, label in ((self.executive, "executive"),
+                                          (self.clinical, "clinician"), (self.lay, "lay"))
+                if flag]
 
     @property
     def remove_url(self):
@@ -131,6 +177,13 @@ class Seat(models.Model):
 
     def clean(self):
         super().clean()
+        self.holder_name = self.holder_name.strip()
+        if self.post_id and self.holder_name:
+            raise ValidationError({"holder_name": "A seat filled by a post is held by whoever "
+                                                  "holds the post: leave the name empty."})
+        if not self.post_id and not self.holder_name:
+            raise ValidationError({"post": "Select the post that fills the seat, or enter the "
+                                           "name of the person who holds it."})
         if self.body_id and self.post_id and self.body.system_id != self.post.system_id:
             raise ValidationError({"post": "The post belongs to another system."})
         if self.voting and self.role == self.Role.ATTENDEE:
@@ -282,3 +335,282 @@ class ActionUpdate(models.Model):
 
     def __str__(self):
         return f"{self.action.reference} {self.on}: {self.get_status_display()}"
+
+
+# --- declarations of interest ----------------------------------------------------------------
+# NHS England's conflicts-of-interest guidance: every leader declares their interests (or that
+# they have none) on appointment, whenever something changes, and every year; the organisation
+# publishes what each person agreed to publish and keeps an ended interest on the register for
+# six months after it ended.
+
+PUBLISHED_AFTER_END = relativedelta(months=6)
+
+
+class ReturnQuerySet(models.QuerySet):
+    """Declarations belong to the person who makes them: they see and make their own; HR who
+    keep the person's record (their system's or organisation's) see them and may record one on
+    their behalf; administrators see everything. Nobody else — not the CMO/CNO office, not an
+    appraiser — reads them here (the chair of a body sees its members' on the body's page)."""
+
+    person_field = "person"
+
+    @access.scoped
+    def visible_to(self, user):
+        return self.filter(
+            Q(**{f"{self.person_field}__in": Person.objects.editable_by(user).values("pk")})
+            | Q(**{f"{self.person_field}__user": user}))
+
+    editable_by = visible_to
+
+    def latest_per_person(self):
+        """Each person's latest return (the one that says what they declare today)."""
+        later = self.model.objects.filter(person=models.OuterRef("person")).filter(
+            Q(made_on__gt=models.OuterRef("made_on"))
+            | Q(made_on=models.OuterRef("made_on"), pk__gt=models.OuterRef("pk")))
+        return self.exclude(models.Exists(later))
+
+
+class DeclarationReturn(models.Model):
+    """One return of a person's interests, made on a day for a reason: it lists every interest
+    the person declares that day, or none (a nil return). A change makes a new return; earlier
+    returns are never changed, so the list of returns is the history."""
+
+    class Reason(models.TextChoices):
+        APPOINTMENT = "appointment", "On appointment"
+        CHANGE = "change", "A change of interests"
+        ANNUAL = "annual", "Annual declaration"
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT,
+                               related_name="declaration_returns")
+    made_on = models.DateField("date made")
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    is_nil = models.BooleanField("nil return", default=False,
+                                 help_text="The person declared that they have no interests.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, related_name="+")
+    on_behalf = models.BooleanField(
+        "recorded on their behalf", default=False,
+        help_text="Recorded by HR for the person, not by the person themself.")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReturnQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person", "-made_on", "-pk"]
+        indexes = [models.Index(fields=["person", "made_on"])]
+
+    def __str__(self):
+        who = self.person if self.person_id else "Nobody yet"
+        return f"{who}: {self.get_reason_display().lower()}, {self.made_on}"
+
+    @property
+    def next_due_on(self):
+        return self.made_on + relativedelta(years=1) if self.made_on else None
+
+
+class InterestQuerySet(ReturnQuerySet):
+    person_field = "declaration_return__person"
+
+    def current(self):
+        """The interests of people's latest returns."""
+        return self.filter(declaration_return__in=DeclarationReturn.objects.latest_per_person())
+
+    def published(self, on=None):
+        """What may appear on the public register: the person agreed, and the interest is held
+        today or ended less than six months ago."""
+        on = on or timezone.localdate()
+        return self.filter(publish=True).filter(
+            Q(to_date__isnull=True) | Q(to_date__gte=on - PUBLISHED_AFTER_END))
+
+
+class Interest(models.Model):
+    """One interest as a return declared it. When a later return carries it on (changed or not),
+    it is a new row with the same ``first_declared_on``: the rows of one interest across returns
+    are its history."""
+
+    class Kind(models.TextChoices):
+        FINANCIAL = "financial", "Financial"
+        PROFESSIONAL = "professional", "Non-financial professional"
+        PERSONAL = "personal", "Non-financial personal"
+        INDIRECT = "indirect", "Indirect"
+
+    declaration_return = models.ForeignKey(DeclarationReturn, on_delete=models.CASCADE,
+                                           related_name="interests")
+    kind = models.CharField("type of interest", max_length=12, choices=Kind.choices)
+    description = models.TextField(help_text="What the interest is, e.g. a paid advisory role.")
+    organisation = models.CharField("organisation or party concerned", max_length=200)
+    from_date = models.DateField("held from")
+    to_date = models.DateField("held until", null=True, blank=True,
+                               help_text="Leave empty while the interest is held.")
+    action_taken = models.TextField(
+        "how it is managed", blank=True,
+        help_text="e.g. leaves the meeting for any item about the organisation.")
+    publish = models.BooleanField(
+        "may be published", default=False,
+        help_text="The person agrees to this interest appearing, with their name, on the "
+                  "public register.")
+    first_declared_on = models.DateField()
+
+    objects = InterestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["declaration_return", "from_date", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(to_date__isnull=True)
+                                   | Q(to_date__gte=models.F("from_date")),
+                                   name="interest_ends_after_it_starts",
+                                   violation_error_message="An interest ends after it starts."),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.organisation}"
+
+    def is_held(self, on=None):
+        return self.to_date is None or self.to_date >= (on or timezone.localdate())
+
+    def clean(self):
+        super().clean()
+        if self.from_date and self.to_date and self.to_date < self.from_date:
+            raise ValidationError({"to_date": "The interest must end on or after the day it "
+                                              "started."})
+
+
+def declarants(user):
+    """The people whose declarations ``user`` may read and record: themself, and for HR the
+    people whose record they keep (everyone, for an administrator)."""
+    if not access.is_signed_in(user):
+        return Person.objects.none()
+    if user.is_superuser:
+        return Person.objects.all()
+    return Person.objects.filter(Q(pk__in=Person.objects.editable_by(user).values("pk"))
+                                 | Q(user=user))
+
+
+def declaration_status(*, last_made_on, latest_start, today):
+    """(words, NHS tag colour) of where a person's declaration stands: due on appointment when
+    no return was made since their latest term started, due a year after the last return,
+    overdue a month after either."""
+    if latest_start is not None and (last_made_on is None or last_made_on < latest_start):
+        due = latest_start
+    elif last_made_on is not None:
+        due = last_made_on + relativedelta(years=1)
+    else:
+        return ("No post held", "grey")
+    if today > due + datetime.timedelta(days=DECLARATION_GRACE_DAYS):
+        return (f"Overdue since {due:%-d %B %Y}", "red")
+    if today >= due:
+        return (f"Due since {due:%-d %B %Y}", "yellow")
+    return (f"Up to date: next due {due:%-d %B %Y}", "green")
+
+
+DECLARATION_GRACE_DAYS = 30
+
+
+
+# --- meetings, attendance and quorum ---------------------------------------------------------
+
+class QuorumRule(models.Model):
+    """When a meeting of the body is quorate, as its terms of reference say: at least a share of
+    its voting members present (and at least a number of them), including some who count as
+    executives, clinicians or lay members ("half the voting members, including one executive
+    and one clinician"). Evaluated by ``governance.quorum``."""
+
+    body = models.OneToOneField(Body, on_delete=models.CASCADE, related_name="quorum_rule")
+    fraction = models.DecimalField(
+        "share of voting members", max_digits=3, decimal_places=2, default=Decimal("0.50"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text="e.g. 0.5 for half the voting members.")
+    minimum = models.PositiveSmallIntegerField(
+        "at least this many voting members", default=0, validators=[MaxValueValidator(500)])
+    executives = models.PositiveSmallIntegerField(
+        "of whom executives", default=0, validators=[MaxValueValidator(50)])
+    clinicians = models.PositiveSmallIntegerField(
+        "of whom clinical or care professionals", default=0,
+        validators=[MaxValueValidator(50)])
+    lay_members = models.PositiveSmallIntegerField(
+        "of whom lay members or experts by experience", default=0,
+        validators=[MaxValueValidator(50)])
+    deputies_count = models.BooleanField(
+        "a deputy counts towards the quorum", default=True,
+        help_text="A named deputy sent by a member counts as that member.")
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"Quorum of {self.body}" if self.body_id else "Quorum"
+
+
+class MeetingQuerySet(SystemScopedQuerySet):
+    system_field = "body__system"
+
+
+class Meeting(models.Model):
+    """A meeting of a body, with who attended from each seat."""
+
+    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="meetings")
+    held_on = models.DateField("date of the meeting")
+    title = models.CharField(max_length=200)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, related_name="+")
+    history = HistoricalRecords()
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["body", "-held_on", "-pk"]
+        indexes = [models.Index(fields=["body", "held_on"])]
+
+    def __str__(self):
+        return f"{self.title}, {self.held_on:%-d %B %Y}" if self.held_on else self.title
+
+    def get_absolute_url(self):
+        return links.path("governance:meeting-detail", self.pk)
+
+
+class Attendance(models.Model):
+    """Who held a seat at a meeting and whether they came. What the seat was (its member,
+    vote and what it counts as) is kept as it was that day, so a later change to the seat or
+    its holder does not rewrite the minutes."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", "Present"
+        APOLOGIES = "apologies", "Sent apologies"
+        DEPUTY = "deputy", "Sent a deputy"
+        ABSENT = "absent", "Absent"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
+    seat = models.ForeignKey(Seat, on_delete=models.SET_NULL, null=True, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="attendances")
+    member = models.CharField(max_length=300, help_text="Who held the seat that day.")
+    seat_title = models.CharField(max_length=200)
+    voting = models.BooleanField(default=False)
+    executive = models.BooleanField(default=False)
+    clinical = models.BooleanField(default=False)
+    lay = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    deputy_name = models.CharField("deputy", max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting", "-voting", "seat_title", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "seat"], name="attendance_once_per_seat"),
+            models.CheckConstraint(
+                condition=Q(status="deputy") & ~Q(deputy_name="")
+                | ~Q(status="deputy") & Q(deputy_name=""),
+                name="attendance_deputy_named",
+                violation_error_message="A deputy is named, and only a deputy."),
+        ]
+
+    def __str__(self):
+        return f"{self.member}: {self.get_status_display()}"
+
+    @property
+    def attended(self):
+        return self.status == self.Status.PRESENT
+
+    @property
+    def status_text(self):
+        if self.status == self.Status.DEPUTY:
+            return f"Sent a deputy: {self.deputy_name}"
+        return self.get_status_display()

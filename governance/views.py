@@ -18,7 +18,7 @@ from ccpl.exports import csv_response
 from ccpl.lists import list_links
 from roles.models import Post, System
 
-from . import investment, plan, services, transparency
+from . import declarations, investment, meetings, plan, services, transparency
 from .forms import ActionForm, RegisterSearchForm, SeatForm, SystemChoiceForm, UpdateForm
 from .models import Action, ActionUpdate, Body, Framework
 
@@ -29,7 +29,8 @@ PLAN_CRUMBS = [GOVERNANCE, ("Frameworks and action plans", "/governance/plans/")
 
 # What the members table shows: a body of a national system has hundreds of seats, and every
 # column read is a field set on each of a thousand model instances.
-SEAT_COLUMNS = ["body_id", "role", "capability", "voting", "post__title",
+SEAT_COLUMNS = ["body_id", "post_id", "holder_name", "holder_description", "role", "capability",
+                "voting", "executive", "clinical", "lay", "post__title",
                 "post__host_organisation__name"]
 
 
@@ -74,8 +75,12 @@ def _body_page(request, body, can_edit, form):
                  .only(*SEAT_COLUMNS)
                  .prefetch_related(_holders_prefetch(timezone.localdate()))
                  .order_by("role", "post__title"))
+    today = timezone.localdate()
+    interests = (declarations.members_interests(seats, today)
+                 if declarations.may_read_members_interests(request.user, body, today) else None)
     return render(request, "governance/body_detail.html", {
         "body": body, "seats": seats, "can_edit": can_edit, "form": form,
+        "members_interests": interests, **meetings.body_meetings(body),
         "sub_bodies": body.sub_bodies.all(),
         "actions": body.actions.select_related("priority"),
         "breadcrumbs": BODY_CRUMBS,

@@ -13,7 +13,16 @@ from appraisals.models import Rater, Response
 from appraisals.services import open_cycle
 from ccpl import access
 from ccpl.models import AuditEvent
-from governance.models import Action, Body, Framework, Priority, Seat
+from governance.models import (
+    Action,
+    Body,
+    DeclarationReturn,
+    Framework,
+    Interest,
+    Meeting,
+    Priority,
+    Seat,
+)
 from roles.models import JobDescription
 
 from .factories import AppointmentFactory, PersonFactory, PostFactory, UserFactory, with_totp
@@ -46,6 +55,7 @@ def app_url_names(patterns=None, namespace=""):
 EVERYONE = {"admin", "hr", "cmo", "leader", "appraiser", "outsider"}
 SEES_NORTH = {"admin", "hr", "cmo"}
 EDITS_SOMEWHERE = {"admin", "hr", "outsider"}
+DECLARES = {"admin", "hr", "leader"}
 
 # url name → (kwargs kind, GET status for those in reach, personas in reach)
 RULES = {
@@ -131,6 +141,10 @@ RULES = {
     "governance:body-detail": ("body", 200, SEES_NORTH),
     "governance:seat-add": ("body", 405, {"admin", "hr", "cmo"}),
     "governance:seat-remove": ("seat", 405, {"admin", "hr", "cmo"}),
+    # Meetings: seen with the body; recorded, like the terms and quorum, by who keeps it.
+    "governance:body-terms": ("body", 200, {"admin", "hr", "cmo"}),
+    "governance:meeting-create": ("body", 200, {"admin", "hr", "cmo"}),
+    "governance:meeting-detail": ("meeting", 200, SEES_NORTH),
     "governance:investment": (None, 200, {"admin", "hr", "cmo", "outsider"}),
     "governance:plan-list": (None, 200, EVERYONE),
     "governance:action-plan": ("framework", 200, SEES_NORTH),
@@ -138,10 +152,20 @@ RULES = {
     "governance:action-create": ("framework", 200, {"admin", "hr", "cmo"}),
     "governance:action-detail": ("action", 200, SEES_NORTH),
     "governance:action-edit": ("action", 200, {"admin", "hr", "cmo"}),
+    # Declarations of interest: the person's own, and HR's who keep their record; not the
+    # CMO/CNO office's nor an appraiser's.
+    "governance:declarations": (None, 200, EVERYONE),
+    "governance:person-declarations": ("person", 200, DECLARES),
+    "governance:interest-add": ("person", 200, DECLARES),
+    "governance:declaration-confirm": ("person", 405, DECLARES),
+    "governance:interest-edit": ("interest", 200, DECLARES),
+    "governance:interest-end": ("interest", 200, DECLARES),
     # The published register needs no sign-in: everyone sees every system's.
     "governance:register-index": (None, 200, EVERYONE | {"anonymous"}),
     "governance:register": ("system", 200, EVERYONE | {"anonymous"}),
     "governance:register-csv": ("system", 200, EVERYONE | {"anonymous"}),
+    "governance:register-interests": ("system", 200, EVERYONE | {"anonymous"}),
+    "governance:register-interests-csv": ("system", 200, EVERYONE | {"anonymous"}),
     "governance:diversity": ("system", 200, EVERYONE | {"anonymous"}),
     "governance:diversity-csv": ("system", 200, EVERYONE | {"anonymous"}),
     "governance:diversity-pdf": ("system", 200, EVERYONE | {"anonymous"}),
@@ -241,7 +265,15 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
         honorary = HonoraryContract.objects.create(
             person=person, organisation=trust, start_date=D(2024, 4, 1), reference=f"HC-{side}",
             purpose="Clinical sessions at the trust")
+        declared = DeclarationReturn.objects.create(person=person, made_on=D(2026, 1, 5),
+                                                    reason="annual")
+        interest = Interest.objects.create(
+            declaration_return=declared, kind="financial", description="Paid adviser",
+            organisation=f"{side.title()} Health Ltd", from_date=D(2025, 1, 1),
+            first_declared_on=D(2025, 1, 1), publish=True)
+        meeting = Meeting.objects.create(body=body, held_on=D(2026, 10, 5), title="October")
         objects[side] = {"post": post, "person": person, "appointment": appointment,
+                         "interest": interest, "meeting": meeting,
                          "honorary": honorary,
                          "decision": decision, "bulk_change": batch, "cycle": cycle,
                          "rater": rater, "response": response, "body": body, "seat": seat,

@@ -214,6 +214,15 @@ def honorary_body(objs, user, purpose="Clinical sessions and research at the tru
             "purpose": purpose}
 
 
+DECLARED = frozenset({"governance_declarationreturn", "governance_interest"})
+
+
+def interest_body():
+    return {"kind": "professional", "organisation": "Royal College of Examples",
+            "description": "Council member", **date_fields("from_date", D(2025, 6, 1)),
+            "action_taken": "Leaves any item about the college", "publish": "on"}
+
+
 def nothing(objs, user):
     return {}
 
@@ -455,11 +464,32 @@ CHANGES = {
         body=lambda objs, user: {"post": objs["vacancy"].post_id, "role": "member",
                                  "capability": ""}),
     "governance:seat-remove": Change(seat, GOVERNORS, frozenset({"governance_seat"})),
+    "governance:meeting-create": Change(
+        by_pk("body"), GOVERNORS, frozenset({"governance_meeting", "governance_attendance"}),
+        body=lambda objs, user: {"title": "November", **date_fields("held_on", D(2026, 11, 2)),
+                                 f"seat_{objs['seat'].pk}": "present"}),
+    "governance:body-terms": Change(
+        by_pk("body"), GOVERNORS, frozenset({"governance_body", "governance_quorumrule"}),
+        body=lambda objs, user: {"terms_of_reference": "Agreed by the board",
+                                 **date_fields("tor_reviewed_on", D(2026, 10, 1)),
+                                 "fraction": "0.5", "minimum": "0", "executives": "1",
+                                 "clinicians": "1", "lay_members": "0",
+                                 "deputies_count": "on"}),
     "governance:action-create": Change(by_pk("framework"), GOVERNORS,
                                        frozenset({"governance_action"}),
                                        body=action_body("1.2")),
     "governance:action-edit": Change(by_pk("action"), GOVERNORS,
                                      frozenset({"governance_action"}), body=action_body("1.1")),
+    # Declarations of interest: the person, or HR who keep their record, make a new return.
+    "governance:interest-add": Change(by_pk("person"), HR | {"leader"}, DECLARED,
+                                      body=lambda objs, user: interest_body()),
+    "governance:interest-edit": Change(by_pk("interest"), HR | {"leader"}, DECLARED,
+                                       body=lambda objs, user: interest_body()),
+    "governance:interest-end": Change(
+        by_pk("interest"), HR | {"leader"}, DECLARED,
+        body=lambda objs, user: date_fields("to_date", D(2026, 11, 1))),
+    "governance:declaration-confirm": Change(by_pk("person"), HR | {"leader"},
+                                             frozenset({"governance_declarationreturn"})),
     # The action's page takes progress updates.
     "governance:action-detail": Change(
         by_pk("action"), GOVERNORS, frozenset({"governance_actionupdate"}),
@@ -483,6 +513,9 @@ READ_ONLY = {
     "governance:plan-list", "governance:action-plan", "governance:action-plan-pdf",
     "governance:register-index", "governance:register", "governance:register-csv",
     "governance:diversity", "governance:diversity-csv", "governance:diversity-pdf",
+    "governance:declarations", "governance:person-declarations",
+    "governance:register-interests", "governance:register-interests-csv",
+    "governance:meeting-detail",
     # The API's reads (its changes are walked with tokens in tests/test_access_walk_api.py).
     "api:schema", "api:docs", "api:register-list", "api:register-rows",
     *(f"api:{kind}-{view}" for kind in ("system", "organisation", "post", "person",

@@ -46,7 +46,18 @@ from appraisals.models import (
 from ccpl import audit
 from ccpl import services as ccpl_services
 from ccpl.models import AccessTokenUse, AuditEvent, Notification
-from governance.models import Action, ActionUpdate, Body, Framework, Priority, Seat
+from governance.models import (
+    Action,
+    ActionUpdate,
+    Body,
+    DeclarationReturn,
+    Framework,
+    Interest,
+    Meeting,
+    Priority,
+    QuorumRule,
+    Seat,
+)
 from roles.models import Criterion, Function, JobDescription, Post, StatutoryDuty
 
 from .factories import (
@@ -69,6 +80,22 @@ def admin_client(client, admin_user):
     return client
 
 
+def _met(body, by=None):
+    QuorumRule.objects.create(body=body, executives=1)
+    meeting = Meeting.objects.create(body=body, held_on=D(2026, 10, 5), title="October",
+                                     recorded_by=by)
+    meeting.attendances.create(member="A Member", seat_title="Chair", voting=True,
+                               status="present")
+
+
+def _declared(person, by=None):
+    made = DeclarationReturn.objects.create(person=person, made_on=D(2026, 4, 1),
+                                            reason="annual", recorded_by=by)
+    Interest.objects.create(declaration_return=made, kind="financial", description="Adviser",
+                            organisation="Acme Ltd", from_date=D(2025, 1, 1),
+                            first_declared_on=D(2025, 1, 1))
+
+
 def _rows(n):
     """n of everything, with the relations a change list shows."""
     system = SystemFactory()
@@ -84,6 +111,8 @@ def _rows(n):
         EqualityProfile.objects.create(person=appointment.person, sex="female")
         body = Body.objects.create(system=system, name=f"Board {post.pk}", kind="board")
         Seat.objects.create(body=body, post=post)
+        _declared(appointment.person)
+        _met(body)
         framework = Framework.objects.create(system=system, name=f"Framework {post.pk}",
                                              overseen_by=body)
         priority = Priority.objects.create(framework=framework, number=1, title="Voice")
@@ -198,6 +227,8 @@ def _world(by):
                                    text="Publish the register", due_on=D(2027, 1, 1))
     action.owner_posts.add(post, cmo_post)
     ActionUpdate.objects.create(action=action, status="on_track", note="Draft shared", by=by)
+    _declared(leader, by=by)
+    _met(board, by=by)
 
     HonoraryContract.objects.create(person=leader, organisation=trust, start_date=D(2024, 4, 1),
                                     reference="HC-1", purpose="Clinical work at the trust")

@@ -162,6 +162,29 @@ def test_the_trust_cmo_holds_a_voting_seat_on_the_board(demo, client):
     assert f"{board.name}</a> — member (voting), as Chief Medical Officer" in person_page
 
 
+def test_chief_officers_have_declared_interests_and_some_are_published(demo, client):
+    """Seeds 003 and 004: the chief officers' returns, with their history; only what they
+    agreed to publish reaches the public register of interests."""
+    sel_cmo = Appointment.objects.in_force().get(post__system__short_name="SEL",
+                                                 post__title="Chief Medical Officer").person
+    assert sel_cmo.declaration_returns.count() == 2
+    page = client.get(reverse("governance:register-interests", args=["SEL"])).content.decode()
+    assert "royal college" in page and "Riverside Hospice" not in page
+    client.force_login(User.objects.get(email="admin@example.org"))
+    hw_board = Body.objects.get(system__short_name="HW", kind="board")
+    assert "Meridian Medical Supplies" in client.get(hw_board.get_absolute_url()).content.decode()
+
+
+def test_the_trust_board_has_met_twice_and_once_without_a_quorum(demo, client):
+    board = Body.objects.get(system__short_name="HW", kind="board")
+    assert board.meetings.count() == 2
+    assert board.seats.filter(post__isnull=True, voting=True).count() == 3
+    client.force_login(User.objects.get(email="admin@example.org"))
+    page = client.get(board.get_absolute_url()).content.decode()
+    assert page.count(">Quorate<") == 1
+    assert "Not quorate: needs 1 more voting member and 1 more clinician" in page
+
+
 def test_terms_end_soon_and_posts_stand_vacant(demo):
     for days in (30, 90, 180):
         assert Appointment.objects.ending_within(days).exists()

@@ -7,11 +7,26 @@ north-central London's phased recruitment to its new leadership model.
 Loaded once per system: a system that already has governance bodies is left alone."""
 
 import datetime
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
 from appointments.models import ApplicantCount, Appointment, Vacancy
-from governance.models import Action, ActionUpdate, Body, Framework, Priority, Seat, Status
+from governance.models import (
+    Action,
+    ActionUpdate,
+    Attendance,
+    Body,
+    DeclarationReturn,
+    Framework,
+    Interest,
+    Meeting,
+    Priority,
+    QuorumRule,
+    Seat,
+    Status,
+)
+from governance.services import members_on
 from roles.models import Post, System
 
 K = Body.Kind
@@ -84,6 +99,60 @@ def load(b):
     ncl = System.objects.filter(short_name="NCL").first()
     if ncl and not Vacancy.objects.filter(post__system=ncl).exists():
         _north_central_london_recruitment(b, ncl)
+    _declarations(b)
+    if hw:
+        _trust_board_meetings(b, hw)
+
+
+# Declarations of interest of the chief officers of seeds 003 and 004 (fictional interests):
+# (system, post title, [(months ago, reason, [interest keys that return declares])]); an
+# interest key names (kind, organisation, description, how it is managed, published, ended
+# months ago or None).
+INTERESTS = {
+    "advisory": ("financial", "Northfield Diagnostics Ltd", "Paid clinical adviser, two days a "
+                 "year", "Takes no part in decisions on diagnostic contracts", True, None),
+    "advisory_ended": ("financial", "Northfield Diagnostics Ltd", "Paid clinical adviser, two "
+                       "days a year", "Took no part in decisions on diagnostic contracts",
+                       True, 2),
+    "college": ("professional", "A royal college of the profession", "Elected council member",
+                "Declared at the start of any item on workforce standards", True, None),
+    "hospice": ("personal", "Riverside Hospice (a charity)", "Unpaid trustee",
+                "Leaves the meeting for any item about the hospice", False, None),
+    "spouse": ("indirect", "Meridian Medical Supplies Ltd", "Spouse is a non-executive "
+               "director", "Takes no part in procurement of medical supplies", False, None),
+}
+DECLARATIONS = [
+    ("SEL", "Chief Medical Officer", [(14, "annual", ["advisory", "college", "hospice"]),
+                                      (2, "change", ["advisory_ended", "college", "hospice"])]),
+    ("SEL", "Chief Nursing Officer", [(13, "annual", [])]),  # overdue: shows on the list
+    ("HW", "Chief Medical Officer", [(38, "appointment", ["college"]),
+                                     (10, "annual", ["college", "spouse"])]),
+]
+
+
+def _declarations(b):
+    """Returns made on past days, written as the services would have written them (each a
+    full list of what was declared that day), for people who have made none yet."""
+    for short_name, title, returns in DECLARATIONS:
+        holder = (Appointment.objects.in_force(b.today)
+                  .filter(post__system__short_name=short_name, post__title=title)
+                  .select_related("person").first())
+        if holder is None or DeclarationReturn.objects.filter(person=holder.person).exists():
+            continue
+        first = {}
+        for months, reason, keys in returns:
+            made_on = b.today - relativedelta(months=months)
+            made = DeclarationReturn.objects.create(
+                person=holder.person, made_on=made_on, reason=reason, is_nil=not keys,
+                recorded_by=b.loader, on_behalf=True)
+            for key in keys:
+                kind, organisation, description, managed, publish, ended = INTERESTS[key]
+                since = first.setdefault(organisation, made_on)
+                Interest.objects.create(
+                    declaration_return=made, kind=kind, organisation=organisation,
+                    description=description, action_taken=managed, publish=publish,
+                    from_date=since - relativedelta(years=2), first_declared_on=since,
+                    to_date=b.today - relativedelta(months=ended) if ended else None)
 
 
 def _body(b, system, name, kind, reports_to=None, level="system", purpose=""):
@@ -267,3 +336,42 @@ def _north_central_london_recruitment(b, ncl):
             advertise_from=b.today + datetime.timedelta(days=30),
             onboarding_from=b.today + datetime.timedelta(days=100),
             expected_start=b.today + datetime.timedelta(days=130)))
+
+
+def _trust_board_meetings(b, hw):
+    """The trust board's terms of reference and quorum (half the voting directors, including an
+    executive and a clinician), its non-executive directors (seats held by named people, not
+    posts), and two meetings: one quorate, one not (the Chief Medical Officer sent apologies and
+    no other clinician voted)."""
+    board = Body.objects.filter(system=hw, kind=K.BOARD).first()
+    if board is None or board.meetings.exists():
+        return
+    board.terms_of_reference = ("Standing orders of the trust, section 3: the board meets in "
+                                "public every other month.")
+    board.tor_reviewed_on = b.today - relativedelta(months=11)
+    b._save(board)
+    for seat in Seat.objects.filter(body=board, post__isnull=False).select_related("post"):
+        seat.executive = True  # the executive directors
+        seat.clinical = seat.post.title == "Chief Medical Officer"
+        b._save(seat)
+    for role, what in ((Seat.Role.CHAIR, "Chair of the trust (non-executive)"),
+                       (Seat.Role.MEMBER, "Non-executive director"),
+                       (Seat.Role.MEMBER, "Non-executive director")):
+        given, family = b._new_name()
+        _named = Seat(body=board, holder_name=f"{given} {family}", holder_description=what,
+                      role=role, voting=True, lay=True)
+        b._save(_named)
+    b._save(QuorumRule(body=board, fraction=Decimal("0.5"), executives=1, clinicians=1))
+    apologies = {"Chief Medical Officer"}
+    for months, title, away in ((3, "Board of directors meeting in public", set()),
+                                (1, "Board of directors meeting in public", apologies)):
+        held_on = b.today - relativedelta(months=months)
+        meeting = b._save(Meeting(body=board, held_on=held_on, title=title,
+                                  recorded_by=b.loader))
+        for seat, member, person in members_on(board, held_on):
+            status = "apologies" if seat.title in away else (
+                "absent" if away and seat.lay and seat.role == Seat.Role.MEMBER else "present")
+            b._save(Attendance(meeting=meeting, seat=seat, person=person, member=member,
+                               seat_title=seat.title, voting=seat.voting,
+                               executive=seat.executive, clinical=seat.clinical, lay=seat.lay,
+                               status=status))

@@ -1,0 +1,115 @@
+"""Reading declarations of interest: where each person stands, what a body's chair sees of its
+members, and the published register.
+
+Who reads what (the writes are in ``services``):
+- the person reads their own; HR who keep their record read theirs (``declarants``);
+- a body's page shows its members' declared interests to its chair — whoever holds a post with
+  a chair or co-chair seat on it today — to HR of the body's system and to administrators. The
+  CMO/CNO office, a member or a visitor of the page see no one's interests there;
+- the public register shows only interests the person agreed to publish, of people who hold a
+  published post of the system today, held now or ended less than six months ago."""
+
+from django.db.models import Max, OuterRef, Subquery
+
+from appointments.models import Appointment, Person
+from ccpl import access
+
+from .models import DeclarationReturn, Interest, Seat, declaration_status
+
+
+def status_of(person, today):
+    """(words, colour) of where the person's declaration stands today."""
+    last = person.declaration_returns.aggregate(last=Max("made_on"))["last"]
+    started = (Appointment.objects.in_force(today).filter(person=person)
+               .aggregate(latest=Max("start_date"))["latest"])
+    return declaration_status(last_made_on=last, latest_start=started, today=today)
+
+
+def people_keeping(user, today):
+    """The people holding a post today whose declarations ``user`` keeps (HR: their system's
+    and organisation's; everyone for an administrator), with their last return and the start
+    of their latest term, for the list page."""
+    if not (access.is_admin(user) or access.granted_systems(user, access.EDIT)
+            or access.granted_organisations(user, access.EDIT)):
+        return None
+    in_force = Appointment.objects.in_force(today).filter(person=OuterRef("pk"))
+    last = DeclarationReturn.objects.filter(person=OuterRef("pk")).order_by("-made_on")
+    return (Person.objects.editable_by(user)
+            .filter(pk__in=Appointment.objects.in_force(today).values("person"))
+            .annotate(latest_start=Subquery(in_force.order_by("-start_date")
+                                            .values("start_date")[:1]),
+                      last_made_on=Subquery(last.values("made_on")[:1]))
+            .order_by("family_name", "given_name", "pk"))
+
+
+def with_status(people, today):
+    for person in people:
+        person.declaration_status = declaration_status(
+            last_made_on=person.last_made_on, latest_start=person.latest_start, today=today)
+    return people
+
+
+def may_read_members_interests(user, body, today):
+    """The chair (or a co-chair) of the body today, HR of its system, or an administrator."""
+    if not access.is_signed_in(user):
+        return False
+    if user.is_superuser or body.system_id in access.granted_systems(user, access.EDIT):
+        return True
+    chairs = Appointment.objects.in_force(today).filter(
+        person__user=user, post__seats__body=body,
+        post__seats__role__in=[Seat.Role.CHAIR, Seat.Role.CO_CHAIR])
+    return chairs.exists()
+
+
+def members_interests(seats, today):
+    """[(person, [their declared interests] or None when they never made a return)] for the
+    people who hold the seats today (read from ``seat.post.holders``), in two queries."""
+    people = {}
+    for seat in seats:
+        for appointment in seat.post.holders if seat.post_id else []:
+            people.setdefault(appointment.person_id, appointment.person)
+    latest = {r.person_id: r for r in DeclarationReturn.objects.latest_per_person()
+              .filter(person__in=list(people)).prefetch_related("interests")}
+    rows = []
+    for person_id, person in sorted(people.items(), key=lambda item: (
+            item[1].family_name, item[1].given_name, item[0])):
+        last = latest.get(person_id)
+        rows.append((person, last, list(last.interests.all()) if last else None))
+    return rows
+
+
+# --- the published register ------------------------------------------------------------------
+
+PUBLISHED_HEADER = ["Name", "Roles", "Type of interest", "Organisation or party",
+                    "Description", "Held from", "Held until", "How it is managed"]
+
+
+def published_interests(system, today):
+    """The interests of people holding a published post of ``system`` today that they agreed to
+    publish (held now or ended less than six months ago), from their latest return."""
+    holders = Appointment.objects.in_force(today).filter(
+        post__system=system, post__is_published=True, post__disestablished_on__isnull=True)
+    return (Interest.objects.current().published(today)
+            .filter(declaration_return__person__in=holders.values("person"))
+            .select_related("declaration_return__person")
+            .order_by("declaration_return__person__family_name",
+                      "declaration_return__person__given_name", "declaration_return__person",
+                      "from_date", "pk"))
+
+
+def published_rows(interests, system, today):
+    """The rows of the published register, the same on the page and in the CSV (one query for
+    the roles of the people on them)."""
+    interests = list(interests)
+    roles = {}
+    for person_id, title in (Appointment.objects.in_force(today)
+                             .filter(post__system=system, post__is_published=True,
+                                     person__in={i.declaration_return.person_id
+                                                 for i in interests})
+                             .order_by("post__title").values_list("person_id", "post__title")):
+        roles.setdefault(person_id, []).append(title)
+    return [{"name": i.declaration_return.person.full_name,
+             "roles": roles.get(i.declaration_return.person_id, []),
+             "kind": i.get_kind_display(), "organisation": i.organisation,
+             "description": i.description, "from_date": i.from_date, "to_date": i.to_date,
+             "action_taken": i.action_taken} for i in interests]

@@ -1,0 +1,195 @@
+"""Meetings of bodies: attendance recorded by HR in one form, quoracy by the body's rule (seed
+003's "half the voting members, including an executive and a clinician"), attendance rates per
+member per year, seats held by named people, and the yearly review of the terms of reference."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from ccpl import notifications
+from ccpl.models import Notification
+from governance import meetings, services
+from governance.models import Attendance, Body, Meeting, QuorumRule, Seat
+
+from .factories import AppointmentFactory, PersonFactory, PostFactory
+from .pages import as_user, date_fields, queries
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+@pytest.fixture
+def group(north, north_trust):
+    """A leadership group: a CMO (executive and clinician, co-chair), two clinical leads, a
+    finance director (executive), an expert by experience named on a seat of their own, all
+    voting, and an attendee without a vote."""
+    body = Body.objects.create(system=north, name="Leadership Group", kind="group")
+
+    def seat(title, given, **flags):
+        post = PostFactory(host_organisation=north_trust, title=title)
+        AppointmentFactory(post=post, start_date=D(2025, 1, 1),
+                           person=PersonFactory(given_name=given, family_name="Example"))
+        return Seat.objects.create(body=body, post=post, **flags)
+
+    seats = {
+        "cmo": seat("Chief Medical Officer", "Cora", role="co_chair", voting=True,
+                    executive=True, clinical=True),
+        "lead1": seat("Clinical Lead A", "Leo", voting=True, clinical=True),
+        "lead2": seat("Clinical Lead B", "Lia", voting=True, clinical=True),
+        "finance": seat("Director of Finance", "Fin", voting=True, executive=True),
+        "expert": Seat.objects.create(body=body, holder_name="Eve Example", voting=True,
+                                      lay=True, holder_description="Expert by experience"),
+        "observer": seat("Programme Manager", "Obi", role="attendee"),
+    }
+    QuorumRule.objects.create(body=body, fraction=Decimal("0.5"), executives=1, clinicians=1)
+    return body, seats
+
+
+def record(body, by, held_on=D(2026, 11, 2), **statuses):
+    attendance = {}
+    for seat in body.seats.all():
+        status = statuses.get(str(seat.pk), "absent")
+        attendance[seat.pk] = (status, "Dana Deputy" if status == "deputy" else "")
+    return services.record_meeting(body=body, held_on=held_on, title="Monthly meeting",
+                                   attendance=attendance, by=by)
+
+
+def verdict(meeting):
+    return meetings.evaluate(QuorumRule.objects.filter(body=meeting.body_id).first(),
+                             list(meeting.attendances.all()))
+
+
+def test_half_the_voting_members_with_an_executive_and_a_clinician_is_quorate(group, hr_north):
+    body, seats = group
+    meeting = record(body, hr_north, **{str(seats["finance"].pk): "present",
+                                        str(seats["lead1"].pk): "present",
+                                        str(seats["expert"].pk): "present"})
+    assert verdict(meeting).text == "Quorate"
+    assert meeting.attendances.count() == 6  # the named expert's seat included
+
+
+def test_a_meeting_short_of_a_clinician_says_what_it_needs(group, hr_north):
+    body, seats = group
+    meeting = record(body, hr_north, **{str(seats["finance"].pk): "present",
+                                        str(seats["expert"].pk): "present",
+                                        str(seats["observer"].pk): "present",
+                                        str(seats["lead1"].pk): "apologies"})
+    assert verdict(meeting).text == "Not quorate: needs 1 more voting member and 1 more " \
+                                    "clinician"
+
+
+def test_a_deputy_counts_only_if_the_rule_says_so(group, hr_north):
+    body, seats = group
+    meeting = record(body, hr_north, **{str(seats["cmo"].pk): "deputy",
+                                        str(seats["lead1"].pk): "present",
+                                        str(seats["lead2"].pk): "present"})
+    assert verdict(meeting).quorate
+    QuorumRule.objects.filter(body=body).update(deputies_count=False)
+    assert verdict(meeting).text == "Not quorate: needs 1 more voting member and 1 more " \
+                                    "executive"
+
+
+def test_no_rule_gives_no_verdict(group, hr_north):
+    body, seats = group
+    QuorumRule.objects.filter(body=body).delete()
+    assert meetings.evaluate(None, []).text == "No quorum rule recorded"
+
+
+def test_bad_attendance_is_explained_and_nothing_is_written(group, hr_north):
+    body, seats = group
+    attendance = {seat.pk: ("present", "") for seat in body.seats.all()}
+    attendance[seats["lead1"].pk] = ("deputy", "")
+    attendance[seats["lead2"].pk] = ("maybe", "")
+    with pytest.raises(ValidationError) as error:
+        services.record_meeting(body=body, held_on=D(2026, 12, 25), title=" ",
+                                attendance=attendance, by=hr_north)
+    assert {"title", "held_on", f"seat_{seats['lead1'].pk}_deputy",
+            f"seat_{seats['lead2'].pk}"} <= set(error.value.message_dict)
+    assert not Meeting.objects.exists() and not Attendance.objects.exists()
+
+
+def test_hr_record_a_meeting_in_the_browser_and_see_it_inquorate(client, group, hr_north):
+    body, seats = group
+    as_user(client, hr_north)
+    url = reverse("governance:meeting-create", args=[body.pk])
+    form = client.get(url).content.decode()
+    assert "Eve Example (Expert by experience, voting member)" in form
+    assert "Obi Example (Programme Manager, no vote)" in form
+    data = {"title": "November meeting", **date_fields("held_on", D(2026, 11, 2))}
+    for seat in body.seats.all():
+        data[f"seat_{seat.pk}"] = "absent"
+    data[f"seat_{seats['cmo'].pk}"] = "deputy"  # with no name
+    page = client.post(url, data)
+    assert page.status_code == 200 and "Enter the name of the deputy" in page.content.decode()
+    assert not Meeting.objects.exists()
+    data[f"seat_{seats['cmo'].pk}_deputy"] = "Dr Dana Deputy"
+    response = client.post(url, data, follow=True)
+    text = response.content.decode()
+    assert "Not quorate: needs 2 more voting members" in text
+    assert "Sent a deputy: Dr Dana Deputy" in text
+
+
+def test_the_meeting_page_costs_the_same_queries_however_many_attend(client, group, hr_north,
+                                                                     north_trust,
+                                                                     django_assert_num_queries):
+    body, seats = group
+    as_user(client, hr_north)
+    small = record(body, hr_north)
+    few = queries(client, small.get_absolute_url())
+    assert few == 9  # session, user, grants, the meeting with its body and rule, attendance
+    for n in range(5):
+        post = PostFactory(host_organisation=north_trust)
+        AppointmentFactory(post=post, start_date=D(2025, 1, 1))
+        Seat.objects.create(body=body, post=post, voting=True)
+    big = record(body, hr_north, held_on=D(2026, 11, 9))
+    assert big.attendances.count() == 11
+    client.get(big.get_absolute_url())
+    with django_assert_num_queries(few):
+        assert client.get(big.get_absolute_url()).status_code == 200
+
+
+def test_the_body_page_shows_attendance_rates_per_member_per_year(client, group, hr_north):
+    body, seats = group
+    record(body, hr_north, held_on=D(2025, 12, 1), **{str(seats["lead1"].pk): "present"})
+    record(body, hr_north, held_on=D(2026, 3, 1), **{str(seats["lead1"].pk): "present"})
+    record(body, hr_north, held_on=D(2026, 6, 1), **{str(seats["lead1"].pk): "apologies"})
+    rates = {(r["year"], r["member"]): (r["attended"], r["expected"])
+             for r in meetings.attendance_rates(body)}
+    assert rates[(2026, "Leo Example")] == (1, 2)
+    assert rates[(2025, "Leo Example")] == (1, 1)
+    page = as_user(client, hr_north).get(body.get_absolute_url()).content.decode()
+    assert "50%" in page and "Not quorate" in page
+
+
+def test_a_seat_is_filled_by_a_post_or_a_named_person_not_both(group, north_post):
+    body, _ = group
+    with pytest.raises(ValidationError):
+        Seat(body=body, post=north_post, holder_name="Someone").full_clean()
+    with pytest.raises(ValidationError):
+        Seat(body=body).full_clean()
+
+
+def test_the_terms_of_reference_review_reminds_hr_once(group, hr_north,
+                                                       django_capture_on_commit_callbacks):
+    body, _ = group
+    services.save_terms(body=body, terms_of_reference="Agreed by the ICB", by=hr_north,
+                        tor_reviewed_on=D(2026, 1, 15),
+                        rule={"fraction": Decimal("0.5"), "minimum": 0, "executives": 1,
+                              "clinicians": 1, "lay_members": 0, "deputies_count": True})
+
+    def sweep(day):
+        with time_machine.travel(datetime.datetime.combine(day, datetime.time(6, 30)),
+                                 tick=False), django_capture_on_commit_callbacks(execute=True):
+            notifications.sweep(today=day)
+
+    sweep(D(2026, 12, 15))
+    assert not Notification.objects.filter(kind="tor_review").exists()
+    sweep(D(2026, 12, 16))
+    sweep(D(2026, 12, 17))
+    rows = Notification.objects.filter(kind="tor_review", status="sent")
+    assert list(rows.values_list("milestone", "recipient_email")) == [
+        ("review@2027-01-15", "hr.north@example.org")]
