@@ -121,12 +121,15 @@ class BodySerializer(serializers.ModelSerializer):
 class SeatSerializer(serializers.ModelSerializer):
     body = serializers.CharField(source="body.name")
     system_id = serializers.IntegerField(source="body.system_id")
-    post_title = serializers.CharField(source="post.title")
+    # A seat is held by a post, or by a named person (an expert by experience, a partner's
+    # representative): then it has no post.
+    post_title = serializers.CharField(source="post.title", allow_null=True, default=None)
 
     class Meta:
         model = Seat
-        fields = ["id", "body_id", "body", "system_id", "post_id", "post_title", "role",
-                  "capability", "voting"]
+        fields = ["id", "body_id", "body", "system_id", "post_id", "post_title", "holder_name",
+                  "holder_description", "role", "capability", "voting", "executive", "clinical",
+                  "lay"]
 
 
 class PublishedSystemSerializer(serializers.ModelSerializer):

@@ -120,6 +120,13 @@ def test_vacancies_bodies_and_seats_are_those_of_the_users_systems(api, hr_north
     assert ids(api(hr_north, "/api/v1/bodies/")) == {bodies[0].pk}
     assert ids(api(hr_north, "/api/v1/seats/")) == {seats[0].pk}
     assert api(hr_north, "/api/v1/seats/", body=bodies[1].pk).status_code == 400
+    # A seat held by a named person, not a post.
+    named = Seat.objects.create(body=bodies[0], holder_name="Sam Expert",
+                                holder_description="Expert by experience", lay=True)
+    rows = {row["id"]: row for row in api(hr_north, "/api/v1/seats/").json()["results"]}
+    assert (rows[named.pk]["post_id"], rows[named.pk]["post_title"],
+            rows[named.pk]["holder_name"], rows[named.pk]["lay"]) == (None, None, "Sam Expert",
+                                                                       True)
 
 
 def test_organisations_and_systems_are_those_granted(api, hr_north, north, north_trust,
