@@ -8,6 +8,11 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def forget_named_seats(apps, schema_editor):
+    """Before this migration a seat is always filled by a post."""
+    apps.get_model("governance", "Seat").objects.filter(post__isnull=True).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -200,6 +205,8 @@ class Migration(migrations.Migration):
             name='post',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='seats', to='roles.post'),
         ),
+        # Undone, a seat must have a post again: the seats held by named people go first.
+        migrations.RunPython(migrations.RunPython.noop, forget_named_seats),
         migrations.AddConstraint(
             model_name='seat',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('holder_name', ''), ('post__isnull', False)), models.Q(('post__isnull', True), models.Q(('holder_name', ''), _negated=True)), _connector='OR'), name='seat_post_or_named_holder', violation_error_message='A seat is filled by a post or held by a named person, not both.'),
