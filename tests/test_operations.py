@@ -469,3 +469,16 @@ def test_sentry_starts_with_a_dsn_and_sends_no_personal_data():
     assert (imported, active) == ("True", "True")
     assert options == "False never False"
     assert "'django'" in integrations and "'celery'" in integrations
+
+
+def test_a_web_worker_keeps_what_it_loaded_at_start_out_of_the_garbage_collectors_sweeps():
+    """gunicorn loads ``ccpl.wsgi`` in each worker: the objects loaded by then are frozen and
+    young collections are rare, so a request does not pay for sweeping the whole process."""
+    probe = ("import gc, ccpl.wsgi; "
+             "print(gc.get_freeze_count(), gc.get_threshold()[0])")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ccpl.settings"}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                         text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
+    frozen, young_threshold = map(int, out.stdout.split()[-2:])
+    assert frozen > 50_000
+    assert young_threshold == 50_000
