@@ -345,7 +345,7 @@ def send_notification(self, notification_id):
     if isinstance(outcome, int):
         if not self.request.is_eager:
             raise self.retry(countdown=outcome)
-        Notification.objects.filter(pk=notification_id).update(queued_at=None)
+        _on_no_queue(notification_id)
     return outcome
 
 
@@ -359,8 +359,14 @@ def send_notifications(self, notification_ids):
         outcome = deliver(pk)
         if isinstance(outcome, int):
             if self.request.is_eager:
-                Notification.objects.filter(pk=pk).update(queued_at=None)
+                _on_no_queue(pk)
             else:
                 send_notification.apply_async((pk,), countdown=outcome)
         outcomes[pk] = outcome
     return outcomes
+
+
+def _on_no_queue(notification_id):
+    """A send that failed in the web process (tasks eager, no worker to try again) leaves its
+    row marked as on no queue, so the next sweep queues it."""
+    Notification.objects.filter(pk=notification_id).update(queued_at=None)
