@@ -155,10 +155,12 @@ class TestAppointForm:
         assert CommitmentConsent.objects.get().extension.appointment == north_appointment
 
 
-def test_an_offer_above_the_ceiling_waits_for_an_approver_to_consent(
-        client, hr_north, cmo_office, north, north_trust):
-    post = PostFactory(host_organisation=north_trust)
-    vacancy = services.open_vacancy(post=post, reason="", by=hr_north)
+@pytest.fixture
+def interviewed(hr_north, cmo_office, north_trust):
+    """A vacancy that has been approved, advertised, shortlisted and interviewed, and a
+    candidate already committed to a whole-time post: any offer takes them above the ceiling."""
+    vacancy = services.open_vacancy(post=PostFactory(host_organisation=north_trust), reason="",
+                                    by=hr_north)
     services.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo_office)
     services.record_advert(vacancy=vacancy, reference="R1", where="NHS Jobs",
                            advertised_on=D(2026, 9, 1), closes_on=D(2026, 9, 15), by=hr_north)
@@ -168,6 +170,12 @@ def test_an_offer_above_the_ceiling_waits_for_an_approver_to_consent(
     person = PersonFactory(substantive_employer=north_trust)
     AppointmentFactory(person=person, post=PostFactory(host_organisation=north_trust,
                                                        wte=Decimal("1")))
+    return vacancy, person
+
+
+def test_an_offer_above_the_ceiling_waits_for_an_approver_to_consent(
+        client, hr_north, cmo_office, north, interviewed):
+    vacancy, person = interviewed
     url = reverse("appointments:vacancy-offer", args=[vacancy.pk])
     body = {"person": person.pk, **date_fields("start_date", D(2027, 1, 1))}
     refused = as_user(client, hr_north).post(url, body)
@@ -200,18 +208,8 @@ def test_an_offer_above_the_ceiling_waits_for_an_approver_to_consent(
 
 
 def test_an_approver_making_an_offer_above_the_ceiling_consents_themselves(
-        client, hr_north, cmo_office, north_trust, admin_user):
-    post = PostFactory(host_organisation=north_trust)
-    vacancy = services.open_vacancy(post=post, reason="", by=hr_north)
-    services.decide_approval(vacancy=vacancy, approve=True, note="", by=cmo_office)
-    services.record_advert(vacancy=vacancy, reference="R1", where="NHS Jobs",
-                           advertised_on=D(2026, 9, 1), closes_on=D(2026, 9, 15), by=hr_north)
-    services.record_shortlisting(vacancy=vacancy, shortlisted_on=D(2026, 9, 20),
-                                 counts={"doctor": (3, 2)}, by=hr_north)
-    services.record_interview(vacancy=vacancy, interview_on=D(2026, 10, 1), by=hr_north)
-    person = PersonFactory(substantive_employer=north_trust)
-    AppointmentFactory(person=person, post=PostFactory(host_organisation=north_trust,
-                                                       wte=Decimal("1")))
+        admin_user, interviewed):
+    vacancy, person = interviewed
     vacancy = services.make_offer(
         vacancy=vacancy, person=person, start_date=D(2027, 1, 1), by=admin_user,
         consent=services.Consent(by=admin_user, reason="Winter cover"))
