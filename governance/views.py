@@ -66,11 +66,6 @@ def body_detail(request, pk):
     body = get_object_or_404(
         Body.objects.visible_to(request.user).select_related("system", "reports_to")
         .annotate(can_edit=access.flag(Body.objects.editable_by(request.user))), pk=pk)
-    return _body_page(request, body, body.can_edit, SeatForm(body=body) if body.can_edit
-                      else None)
-
-
-def _body_page(request, body, can_edit, form):
     seats = list(body.seats.select_related("post__host_organisation")
                  .only(*SEAT_COLUMNS)
                  .prefetch_related(_holders_prefetch(timezone.localdate()))
@@ -79,7 +74,7 @@ def _body_page(request, body, can_edit, form):
     interests = (declarations.members_interests(seats, today)
                  if declarations.may_read_members_interests(request.user, body, today) else None)
     return render(request, "governance/body_detail.html", {
-        "body": body, "seats": seats, "can_edit": can_edit, "form": form,
+        "body": body, "seats": seats, "can_edit": body.can_edit,
         "members_interests": interests, **meetings.body_meetings(body),
         "sub_bodies": body.sub_bodies.all(),
         "actions": body.actions.select_related("priority"),
@@ -88,15 +83,19 @@ def _body_page(request, body, can_edit, form):
 
 
 @login_required
-@require_POST
 def seat_add(request, pk):
+    """A seat on its own page: the form lists every post of the system, which the body page
+    need not carry for a change made now and then."""
     body = get_object_or_404(Body.objects.editable_by(request.user), pk=pk)
-    form = SeatForm(request.POST, body=body)
-    if form.is_valid():
+    form = SeatForm(request.POST or None, body=body)
+    if request.method == "POST" and form.is_valid():
         seat = services.add_seat(seat=form.instance, by=request.user)
-        messages.success(request, f"{seat.post} now has a seat on {body}.")
+        messages.success(request, f"{seat.title} now has a seat on {body}.")
         return redirect(body)
-    return _body_page(request, body, True, form)
+    return render(request, "form_page.html", {
+        "form": form, "title": "Add a seat", "caption": body.name, "button": "Add the seat",
+        "breadcrumbs": [*BODY_CRUMBS, (body.name, body.get_absolute_url())],
+    })
 
 
 @login_required
@@ -105,7 +104,7 @@ def seat_remove(request, pk, seat_pk):
     body = get_object_or_404(Body.objects.editable_by(request.user), pk=pk)
     seat = get_object_or_404(body.seats.select_related("post"), pk=seat_pk)
     services.remove_seat(seat=seat, by=request.user)
-    messages.success(request, f"{seat.post} no longer has a seat on {body}.")
+    messages.success(request, f"{seat.title} no longer has a seat on {body}.")
     return redirect(body)
 
 

@@ -139,7 +139,7 @@ RULES = {
     "governance:index": (None, 200, EVERYONE),
     "governance:body-list": (None, 200, EVERYONE),
     "governance:body-detail": ("body", 200, SEES_NORTH),
-    "governance:seat-add": ("body", 405, {"admin", "hr", "cmo"}),
+    "governance:seat-add": ("body", 200, {"admin", "hr", "cmo"}),
     "governance:seat-remove": ("seat", 405, {"admin", "hr", "cmo"}),
     # Meetings: seen with the body; recorded, like the terms and quorum, by who keeps it.
     "governance:body-terms": ("body", 200, {"admin", "hr", "cmo"}),

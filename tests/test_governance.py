@@ -62,7 +62,14 @@ class TestSeats:
         assert "System Quality Board" in page and "co-chair" in page
 
     def test_hr_and_the_cmo_office_add_seats(self, client, cmo_office, board, north_post):
-        response = as_user(client, cmo_office).post(
+        as_user(client, cmo_office)
+        # The body page links to the seat's own page; the list of every post is only there.
+        body_page = client.get(board.get_absolute_url()).content.decode()
+        add = reverse("governance:seat-add", args=[board.pk])
+        assert f'href="{add}"' in body_page and 'id="id_post"' not in body_page
+        form_page = client.get(add).content.decode()
+        assert 'id="id_post"' in form_page and north_post.title in form_page
+        response = client.post(
             reverse("governance:seat-add", args=[board.pk]),
             {"post": north_post.pk, "role": "member", "capability": "Population health"})
         assert response.status_code == 302

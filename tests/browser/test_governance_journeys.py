@@ -89,7 +89,9 @@ def test_hr_adds_a_seat_on_a_body_and_the_holder_sees_it(journey, north, north_t
     assert "Vacant" in row(page, "Director of Nursing for the System").inner_text()
     assert "Chris Therapist" not in page.locator("main table").inner_text()
 
-    # HR adds the chief AHP's post as co-chair, keyboard only.
+    # HR adds the chief AHP's post as co-chair, keyboard only, on the seat's own page.
+    journey.submit(page.get_by_role("link", name="Add a seat"))
+    assert page.get_by_role("heading", name="Add a seat", level=1).is_visible()
     choose_option(journey, "id_post", "Chief Allied")
     assert page.locator("#id_post option:checked").inner_text() == \
         "Chief Allied Health Professional"
