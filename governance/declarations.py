@@ -14,7 +14,7 @@ from django.db.models import Max, OuterRef, Subquery
 from appointments.models import Appointment, Person
 from ccpl import access
 
-from .models import DeclarationReturn, Interest, Seat, declaration_status
+from .models import Body, DeclarationReturn, Interest, declaration_status
 
 
 def status_of(person, today):
@@ -55,10 +55,7 @@ def may_read_members_interests(user, body, today):
         return False
     if user.is_superuser or body.system_id in access.granted_systems(user, access.EDIT):
         return True
-    chairs = Appointment.objects.in_force(today).filter(
-        person__user=user, post__seats__body=body,
-        post__seats__role__in=[Seat.Role.CHAIR, Seat.Role.CO_CHAIR])
-    return chairs.exists()
+    return Body.objects.chaired_by(user, today).filter(pk=body.pk).exists()
 
 
 def members_interests(seats, today):

@@ -15,7 +15,7 @@ from ccpl.models import Notification
 from governance import meetings, services
 from governance.models import Attendance, Body, Meeting, QuorumRule, Seat
 
-from .factories import AppointmentFactory, PersonFactory, PostFactory
+from .factories import AppointmentFactory, PersonFactory, PostFactory, UserFactory
 from .pages import as_user, date_fields, queries
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +193,63 @@ def test_the_terms_of_reference_review_reminds_hr_once(group, hr_north,
     rows = Notification.objects.filter(kind="tor_review", status="sent")
     assert list(rows.values_list("milestone", "recipient_email")) == [
         ("review@2027-01-15", "hr.north@example.org")]
+
+
+# --- the chair ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def chair(group):
+    """The co-chair of the group (its CMO) with an account and no grant anywhere."""
+    body, seats = group
+    user = UserFactory(email="cora.chair@example.org")
+    person = seats["cmo"].post.appointments.get().person
+    person.user = user
+    person.save()
+    return user
+
+
+def test_a_chair_without_a_grant_reads_their_body_its_meetings_and_members_interests(
+        client, group, chair, hr_north, north, north_trust):
+    body, seats = group
+    meeting = record(body, hr_north, **{str(seats["lead1"].pk): "present"})
+    lead = seats["lead1"].post.appointments.get().person
+    services.declare_interest(person=lead, by=hr_north, kind="personal",
+                              organisation="Riverside Hospice", description="Unpaid trustee",
+                              from_date=D(2023, 5, 1), publish=False)
+    other = Body.objects.create(system=north, name="Finance Committee", kind="committee")
+    Seat.objects.create(body=other, holder_name="Fay Example", voting=True)
+    other_meeting = record(other, hr_north)
+    as_user(client, chair)
+    page = client.get(body.get_absolute_url())
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Riverside Hospice" in text and meeting.get_absolute_url() in text
+    assert reverse("governance:meeting-create", args=[body.pk]) not in text  # read-only
+    assert client.get(meeting.get_absolute_url()).status_code == 200
+    assert body in Body.objects.visible_to(chair)
+    # No other body of the system, nor a page that changes the chair's own body.
+    for url in (other.get_absolute_url(), other_meeting.get_absolute_url(),
+                reverse("governance:meeting-create", args=[body.pk]),
+                reverse("governance:body-terms", args=[body.pk])):
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("governance:meeting-create", args=[body.pk]),
+                       {"title": "x"}).status_code == 404
+    assert list(Body.objects.visible_to(chair)) == [body]
+
+
+def test_a_chair_whose_term_has_ended_no_longer_sees_the_body(client, group, chair, hr_north):
+    body, seats = group
+    meeting = record(body, hr_north)
+    seats["cmo"].post.appointments.update(end_date=D(2026, 11, 22))
+    as_user(client, chair)
+    assert client.get(body.get_absolute_url()).status_code == 404
+    assert client.get(meeting.get_absolute_url()).status_code == 404
+
+
+def test_a_member_who_does_not_chair_does_not_see_the_body(client, group, hr_north):
+    body, seats = group
+    user = UserFactory(email="leo.lead@example.org")
+    seats["lead1"].post.appointments.update(person=PersonFactory(user=user))
+    assert client.get(body.get_absolute_url()).status_code == 302  # signed out: sign in
+    as_user(client, user)
+    assert client.get(body.get_absolute_url()).status_code == 404
