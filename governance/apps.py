@@ -13,6 +13,7 @@ class GovernanceConfig(AppConfig):
         from . import presenters, reminders
 
         hooks.add_section("person", presenters.person_section)
+        hooks.add_section("person", presenters.declarations_section)
         REGISTRY.add_readers("governance.declarationreturn", reminders.returns_visible_to)
         REGISTRY.add_finder(reminders.declarations_due)
         REGISTRY.add_readers("governance.body", reminders.bodies_visible_to)

@@ -15,6 +15,7 @@ from ccpl import access
 from ccpl.models import AuditEvent
 from governance.models import (
     Action,
+    Attendance,
     Body,
     DeclarationReturn,
     Framework,
@@ -148,6 +149,7 @@ RULES = {
     "governance:body-terms": ("body", 200, {"admin", "hr", "cmo"}),
     "governance:meeting-create": ("body", 200, {"admin", "hr", "cmo"}),
     "governance:meeting-detail": ("meeting", 200, CHAIRS_NORTH),
+    "governance:meeting-edit": ("meeting", 200, {"admin", "hr", "cmo"}),
     "governance:investment": (None, 200, {"admin", "hr", "cmo", "outsider"}),
     "governance:plan-list": (None, 200, EVERYONE),
     "governance:action-plan": ("framework", 200, SEES_NORTH),
@@ -275,6 +277,9 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
             organisation=f"{side.title()} Health Ltd", from_date=D(2025, 1, 1),
             first_declared_on=D(2025, 1, 1), publish=True)
         meeting = Meeting.objects.create(body=body, held_on=D(2026, 10, 5), title="October")
+        Attendance.objects.create(meeting=meeting, seat=seat, person=person,
+                                  member=person.full_name, seat_title=post.title,
+                                  status="apologies")
         objects[side] = {"post": post, "person": person, "appointment": appointment,
                          "interest": interest, "meeting": meeting,
                          "honorary": honorary,

@@ -469,6 +469,13 @@ CHANGES = {
         body=lambda objs, user: {"title": "November", **date_fields("held_on", D(2026, 11, 2)),
                                  **{f"seat_{pk}": "present"
                                     for pk in objs["body"].seats.values_list("pk", flat=True)}}),
+    # A recorded meeting is corrected by who keeps the body, never by its chair.
+    "governance:meeting-edit": Change(
+        by_pk("meeting"), GOVERNORS, frozenset({"governance_attendance",
+                                                "governance_historicalattendance"}),
+        body=lambda objs, user: {"title": "October", "reason": "The minutes say present",
+                                 **{f"attendance_{pk}": "present" for pk in
+                                    objs["meeting"].attendances.values_list("pk", flat=True)}}),
     "governance:body-terms": Change(
         by_pk("body"), GOVERNORS, frozenset({"governance_body", "governance_quorumrule"}),
         body=lambda objs, user: {"terms_of_reference": "Agreed by the board",

@@ -361,3 +361,37 @@ def test_the_sweep_finds_every_leader_owing_a_return_in_the_same_queries(
                            start_date=D(2024, 4, 1))
     with django_assert_num_queries(len(captured)):
         assert len(find()) == 11
+
+
+# --- where declarations are reached from ---------------------------------------------------------
+
+def test_a_persons_page_links_to_their_declarations_for_those_who_may_read_them(
+        client, person, leader, hr_north, cmo_office, admin_user):
+    link = reverse("governance:person-declarations", args=[person.pk])
+    for user, sees in ((leader, True), (hr_north, True), (admin_user, True),
+                       (cmo_office, False)):
+        page = as_user(client, user).get(person.get_absolute_url())
+        assert page.status_code == 200
+        assert (link in page.content.decode()) is sees, user
+        client.logout()
+    page = as_user(client, leader).get(person.get_absolute_url()).content.decode()
+    assert "Overdue since 1 April 2024" in page  # in post since then, never declared
+
+
+def test_a_meeting_page_shows_the_members_interests_to_the_chair_and_hr_only(
+        client, board, north_trust, hr_north, cmo_office):
+    chair_user = UserFactory()
+    chair_post = PostFactory(host_organisation=north_trust)
+    AppointmentFactory(post=chair_post, person=PersonFactory(user=chair_user),
+                       start_date=D(2025, 1, 1))
+    Seat.objects.create(body=board, post=chair_post, role="chair", voting=True)
+    meeting = services.record_meeting(
+        body=board, held_on=D(2026, 11, 2), title="November", by=hr_north,
+        attendance={seat.pk: ("present", "") for seat in board.seats.all()})
+    for user, sees in ((chair_user, True), (hr_north, True), (cmo_office, False)):
+        page = as_user(client, user).get(meeting.get_absolute_url())
+        assert page.status_code == 200, user
+        text = page.content.decode()
+        assert ("Riverside Hospice" in text) is sees, user
+        assert ("No declaration made" in text) is sees, user  # the chair never declared
+        client.logout()
