@@ -163,12 +163,13 @@ def bodies_visible_to(user):
 
 
 def terms_of_reference_reviews(today, digest_users):
-    """A month before a body's terms of reference fall due for their yearly review (and until a
-    month after), to HR of the body's system, once per review."""
+    """From a month before a body's terms of reference fall due for their yearly review, to HR
+    of the body's system, once per review. A review already overdue (terms last reviewed long
+    before, or a sweep missed) is reminded on the next sweep, once; a new review moves the due
+    date on, to a new milestone."""
     year_ago = today - relativedelta(years=1)
     bodies = (Body.objects.filter(
-        tor_reviewed_on__lte=year_ago + datetime.timedelta(days=TOR_NOTICE_DAYS),
-        tor_reviewed_on__gte=year_ago - datetime.timedelta(days=TOR_NOTICE_DAYS))
+        tor_reviewed_on__lte=year_ago + datetime.timedelta(days=TOR_NOTICE_DAYS))
         .select_related("system").order_by("pk"))
     for chunk in chunks(bodies):
         hr = access.grant_holders("System", access.EDIT, {b.system_id for b in chunk})

@@ -349,3 +349,54 @@ def test_hr_correct_the_attendance_in_the_browser_and_see_the_history(client, gr
     assert "has been corrected: Quorate (it was: Not quorate" in text
     assert "Minutes approved in December" in text and "Sent apologies" in text
     assert hr_north.get_full_name() in text
+
+
+# --- the yearly review of the terms of reference, end to end -----------------------------------
+
+def test_hr_record_a_review_and_are_reminded_once_of_the_next_in_their_reminders(
+        client, group, hr_north, cmo_office, django_capture_on_commit_callbacks):
+    body, _ = group
+    as_user(client, hr_north)
+    url = reverse("governance:body-terms", args=[body.pk])
+    response = client.post(url, {"terms_of_reference": "Agreed by the ICB board",
+                                 **date_fields("tor_reviewed_on", D(2025, 12, 10)),
+                                 "fraction": "0.5", "minimum": "0", "executives": "1",
+                                 "clinicians": "1", "lay_members": "0",
+                                 "deputies_count": "on"}, follow=True)
+    assert "next review due by 10 December 2026" in response.content.decode()
+
+    def sweep(day):
+        with time_machine.travel(datetime.datetime.combine(day, datetime.time(6, 30)),
+                                 tick=False), django_capture_on_commit_callbacks(execute=True):
+            notifications.sweep(today=day)
+
+    sweep(D(2026, 11, 9))
+    assert not Notification.objects.filter(kind="tor_review").exists()
+    sweep(D(2026, 11, 10))
+    sweep(D(2026, 11, 23))
+    row = Notification.objects.get(kind="tor_review")
+    assert (row.milestone, row.recipient_email, row.status) == (
+        "review@2026-12-10", "hr.north@example.org", "sent")
+    assert "yearly review is due by 10 December 2026" in row.body_text
+    page = client.get(reverse("notification-list")).content.decode()
+    assert "Terms of reference review due: Leadership Group" in page
+    # Reviewed again: the next reminder is a year on.
+    services.save_terms(body=body, terms_of_reference="Agreed", tor_reviewed_on=D(2026, 11, 23),
+                        rule={"fraction": Decimal("0.5"), "minimum": 0, "executives": 1,
+                              "clinicians": 1, "lay_members": 0, "deputies_count": True},
+                        by=hr_north)
+    sweep(D(2026, 12, 10))
+    assert Notification.objects.filter(kind="tor_review").count() == 1
+
+
+def test_a_review_long_overdue_is_reminded_once(group, hr_north,
+                                                django_capture_on_commit_callbacks):
+    body, _ = group
+    Body.objects.filter(pk=body.pk).update(tor_reviewed_on=D(2023, 6, 1))
+    for day in (D(2026, 11, 23), D(2026, 11, 24)):
+        with time_machine.travel(datetime.datetime.combine(day, datetime.time(6, 30)),
+                                 tick=False), django_capture_on_commit_callbacks(execute=True):
+            notifications.sweep(today=day)
+    assert list(Notification.objects.filter(kind="tor_review")
+                .values_list("milestone", "recipient_email")) == [
+        ("review@2024-06-01", "hr.north@example.org")]
