@@ -104,7 +104,7 @@ def plan():
 
     from appointments.models import Appointment, Person
     from ccpl import access
-    from governance.models import Body
+    from governance.models import Body, Meeting
     from roles.models import Post, System
 
     system = (System.objects.filter(short_name__startswith="GEN")
@@ -115,6 +115,8 @@ def plan():
     appointment = Appointment.objects.filter(post=post).first()
     person = Person.objects.filter(appointments__post__system=system).first()
     body = Body.objects.filter(system=system).annotate(n=Count("seats")).order_by("-n").first()
+    meeting = (Meeting.objects.filter(body__system=system).annotate(n=Count("attendances"))
+               .order_by("-n", "pk").first())
     hr = signed_in("bench.hr@example.org", **{access.EDIT: system})
     cmo = signed_in("bench.cmo@example.org", **{access.VIEW: system, access.APPROVE: system})
     admin = signed_in("bench.admin@example.org", superuser=True)
@@ -128,6 +130,8 @@ def plan():
         ("appointment detail", f"/appointments/{appointment.pk}/"),
         ("post detail", f"/posts/{post.pk}/"),
         (f"body page ({body.n} seats)", f"/governance/bodies/{body.pk}/"),
+        *([(f"meeting page ({meeting.n} members)", f"/governance/meetings/{meeting.pk}/")]
+          if meeting else []),
     ]
     pages = [("bare page (sign-in, anonymous)", "/accounts/login/", None)]
     pages += [(f"HR: {name}", url, hr) for name, url in hr_pages]

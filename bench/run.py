@@ -35,7 +35,7 @@ from appointments.models import Appointment  # noqa: E402
 from ccpl import access, notifications  # noqa: E402
 from ccpl.models import Notification, User  # noqa: E402
 from governance import transparency  # noqa: E402
-from governance.models import Body  # noqa: E402
+from governance.models import Body, Meeting  # noqa: E402
 from roles.models import Post, System  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
@@ -85,6 +85,9 @@ def main():
     post = Post.objects.filter(system=system, appointments__extensions__isnull=False).first()
     appointment = Appointment.objects.filter(post=post).first()
     body = Body.objects.filter(system=system).annotate(n=Count("seats")).order_by("-n").first()
+    # The meeting with the most members recorded (a board's), with their declared interests.
+    meeting = (Meeting.objects.filter(body__system=system).annotate(n=Count("attendances"))
+               .order_by("-n", "pk").first())
     if ONLY in ("", "public"):
         bench_public(system)
         print()
@@ -103,6 +106,8 @@ def main():
         ("recruitment", "/recruitment/?state="),
         ("investment by function", f"/governance/investment/?system={system.pk}"),
         ("body page", f"/governance/bodies/{body.pk}/"),
+        *([(f"meeting page ({meeting.n} members)", f"/governance/meetings/{meeting.pk}/")]
+          if meeting else []),
     ]
     print(f"{Post.objects.count():,} posts, {Appointment.objects.count():,} appointments; "
           f"{RUNS} requests per page\n")

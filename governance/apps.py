@@ -13,9 +13,9 @@ class GovernanceConfig(AppConfig):
         from . import presenters, reminders
 
         hooks.add_section("person", presenters.person_section)
+        hooks.add_section("person", presenters.declarations_section)
         REGISTRY.add_readers("governance.declarationreturn", reminders.returns_visible_to)
-        REGISTRY.add_finder(reminders.declarations_on_appointment)
-        REGISTRY.add_finder(reminders.annual_declarations)
+        REGISTRY.add_finder(reminders.declarations_due)
         REGISTRY.add_readers("governance.body", reminders.bodies_visible_to)
         REGISTRY.add_finder(reminders.terms_of_reference_reviews)
         add_page("Governance", "governance:index", order=60)

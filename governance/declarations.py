@@ -14,7 +14,7 @@ from django.db.models import Max, OuterRef, Subquery
 from appointments.models import Appointment, Person
 from ccpl import access
 
-from .models import DeclarationReturn, Interest, Seat, declaration_status
+from .models import Body, DeclarationReturn, Interest, declaration_status
 
 
 def status_of(person, today):
@@ -55,25 +55,38 @@ def may_read_members_interests(user, body, today):
         return False
     if user.is_superuser or body.system_id in access.granted_systems(user, access.EDIT):
         return True
-    chairs = Appointment.objects.in_force(today).filter(
-        person__user=user, post__seats__body=body,
-        post__seats__role__in=[Seat.Role.CHAIR, Seat.Role.CO_CHAIR])
-    return chairs.exists()
+    return Body.objects.chaired_by(user, today).filter(pk=body.pk).exists()
 
 
 def members_interests(seats, today):
-    """[(person, [their declared interests] or None when they never made a return)] for the
-    people who hold the seats today (read from ``seat.post.holders``), in two queries."""
+    """[(person, their latest return or None, [its interests] or None when they never made a
+    return)] for the people who hold the seats today (read from ``seat.post.holders``), in two
+    queries."""
     people = {}
     for seat in seats:
         for appointment in seat.post.holders if seat.post_id else []:
             people.setdefault(appointment.person_id, appointment.person)
+    return interests_of(people.values())
+
+
+def attendees_interests(attendances):
+    """The same for the members recorded at a meeting (a seat held by a named person has no
+    declarations here), in two queries."""
+    people = {}
+    for attendance in attendances:
+        if attendance.person_id:
+            people.setdefault(attendance.person_id, attendance.person)
+    return interests_of(people.values())
+
+
+def interests_of(people):
+    """[(person, latest return or None, [its interests] or None)] by name, in two queries."""
+    people = list(people)
     latest = {r.person_id: r for r in DeclarationReturn.objects.latest_per_person()
-              .filter(person__in=list(people)).prefetch_related("interests")}
+              .filter(person__in=[p.pk for p in people]).prefetch_related("interests")}
     rows = []
-    for person_id, person in sorted(people.items(), key=lambda item: (
-            item[1].family_name, item[1].given_name, item[0])):
-        last = latest.get(person_id)
+    for person in sorted(people, key=lambda p: (p.family_name, p.given_name, p.pk)):
+        last = latest.get(person.pk)
         rows.append((person, last, list(last.interests.all()) if last else None))
     return rows
 

@@ -307,3 +307,38 @@ class MeetingForm(NHSForm):
         return {seat.pk: (self.cleaned_data.get(f"seat_{seat.pk}"),
                           self.cleaned_data.get(f"seat_{seat.pk}_deputy", ""))
                 for seat, _, _ in self.members}
+
+
+class AttendanceCorrectionForm(NHSForm):
+    """A recorded meeting's attendance, corrected: the same radios, one per member as recorded
+    that day (``attendances``), and why it is corrected, which the history keeps."""
+
+    title = forms.CharField(label="Title of the meeting", max_length=200,
+                            error_messages={"required": "Enter the title of the meeting."})
+    reason = forms.CharField(
+        label="Why is the record corrected?", max_length=100,
+        help_text="For example: the minutes approved at the next meeting show Dr Example "
+                  "present. It is kept in the meeting's history.",
+        error_messages={"required": "Enter why the record is corrected."})
+
+    def __init__(self, *args, attendances, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attendances = attendances
+        for row in attendances:
+            vote = "voting member" if row.voting else "no vote"
+            self.fields[f"attendance_{row.pk}"] = forms.ChoiceField(
+                label=f"{row.member} ({row.seat_title}, {vote})", choices=ATTENDANCE_CHOICES,
+                widget=forms.RadioSelect, initial=row.status,
+                error_messages={"required": f"Select whether {row.member} attended.",
+                                "invalid_choice": f"Select whether {row.member} attended."})
+            self.fields[f"attendance_{row.pk}_deputy"] = forms.CharField(
+                label=f"Name of the deputy {row.member} sent", required=False, max_length=200,
+                initial=row.deputy_name, help_text="Only if they sent a deputy.")
+        self.fields["reason"] = self.fields.pop("reason")  # asked last
+        self.dress_fields()
+
+    @property
+    def attendance(self):
+        return {row.pk: (self.cleaned_data.get(f"attendance_{row.pk}"),
+                         self.cleaned_data.get(f"attendance_{row.pk}_deputy", ""))
+                for row in self.attendances}

@@ -7,8 +7,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from . import meetings, services
-from .forms import MeetingForm, TermsForm
+from ccpl import access
+
+from . import declarations, meetings, services
+from .forms import AttendanceCorrectionForm, MeetingForm, TermsForm
 from .models import Body, Meeting, QuorumRule
 from .views import BODY_CRUMBS
 
@@ -46,13 +48,49 @@ def meeting_create(request, pk):
 def meeting_detail(request, pk):
     meeting = get_object_or_404(
         Meeting.objects.visible_to(request.user)
-        .select_related("body__system", "body__quorum_rule", "recorded_by"), pk=pk)
-    attendances = list(meeting.attendances.all())
+        .select_related("body__system", "body__quorum_rule", "recorded_by")
+        .annotate(can_edit=access.flag(Meeting.objects.editable_by(request.user))), pk=pk)
+    attendances = list(meeting.attendances.select_related("person"))
     rule = getattr(meeting.body, "quorum_rule", None)
+    today = timezone.localdate()
+    interests = (declarations.attendees_interests(attendances)
+                 if declarations.may_read_members_interests(request.user, meeting.body, today)
+                 else None)
     return render(request, "governance/meeting_detail.html", {
         "meeting": meeting, "body": meeting.body, "attendances": attendances,
+        "members_interests": interests,
         "verdict": meetings.evaluate(rule, attendances), "rule_text": meetings.rule_text(rule),
+        "corrections": meetings.corrections(meeting),
         "breadcrumbs": _body_crumbs(meeting.body),
+    })
+
+
+@login_required
+def meeting_edit(request, pk):
+    meeting = get_object_or_404(Meeting.objects.editable_by(request.user)
+                                .select_related("body__quorum_rule"), pk=pk)
+    attendances = list(meeting.attendances.all())
+    rule = getattr(meeting.body, "quorum_rule", None)
+    was = meetings.evaluate(rule, attendances)
+    form = AttendanceCorrectionForm(request.POST or None, attendances=attendances,
+                                    initial={"title": meeting.title})
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.correct_attendance(
+                meeting=meeting, title=form.cleaned_data["title"], attendance=form.attendance,
+                reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            now = meetings.evaluate(rule, list(meeting.attendances.all()))
+            messages.success(request, f"The record of {meeting} has been corrected: "
+                                      f"{now.text}" + (f" (it was: {was.text})."
+                                                       if now.text != was.text else "."))
+            return redirect(meeting)
+    return render(request, "form_page.html", {
+        "form": form, "title": "Correct the attendance", "caption": str(meeting),
+        "button": "Save the correction",
+        "breadcrumbs": [*_body_crumbs(meeting.body), (str(meeting), meeting.get_absolute_url())],
     })
 
 

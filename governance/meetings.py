@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear
 
-from .models import Attendance, QuorumRule
+from .models import Attendance, Meeting, QuorumRule
 
 CATEGORIES = [("executives", "executive", "executive", "executives"),
               ("clinicians", "clinical", "clinician", "clinicians"),
@@ -114,3 +114,24 @@ def body_meetings(body):
         meeting.verdict = evaluate(rule, list(meeting.attendances.all()))
     return {"meetings": recent, "attendance_rates": attendance_rates(body),
             "rule_text": rule_text(rule)}
+
+
+def corrections(meeting):
+    """[{when, by, what, before, after, reason}], oldest first: each correction made to the
+    meeting's record after it was recorded — its title, or a member's attendance — from the
+    history (two queries). The recording itself is not a correction."""
+    changes = []
+    for history, what, shown in (
+            (Meeting.history.filter(id=meeting.pk), lambda h: "Title",
+             lambda h: h.title),
+            (Attendance.history.filter(meeting_id=meeting.pk), lambda h: h.member,
+             lambda h: h.instance.status_text)):
+        previous = {}
+        for h in history.select_related("history_user").order_by("history_date", "history_id"):
+            before = previous.get(h.id)
+            if before is not None and h.history_type == "~" and shown(before) != shown(h):
+                changes.append({"when": h.history_date, "by": h.history_user, "what": what(h),
+                                "before": shown(before), "after": shown(h),
+                                "reason": h.history_change_reason})
+            previous[h.id] = h
+    return sorted(changes, key=lambda change: change["when"])

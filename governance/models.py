@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from appointments.models import Person
+from appointments.models import Appointment, Person
 from ccpl import access, links
 from roles.models import Post, SpatialLevel, System
 
@@ -33,6 +33,26 @@ class SystemScopedQuerySet(models.QuerySet):
         systems = {*access.granted_systems(user, access.EDIT),
                    *access.granted_systems(user, access.APPROVE)}
         return self.filter(**{f"{self.system_field}__in": sorted(systems)})
+
+
+class BodyQuerySet(SystemScopedQuerySet):
+    """A body is seen with its system's register, and by its chair: whoever holds, today, a
+    post with a chair or co-chair seat on it sees the body (its page, its meetings and its
+    members' declared interests) read-only, even without a grant on the system."""
+
+    @access.scoped
+    def visible_to(self, user):
+        return self.filter(Q(system__in=access.granted_systems(user))
+                           | Q(pk__in=self.model.objects.chaired_by(user).values("pk")))
+
+    def chaired_by(self, user, on=None):
+        """The bodies ``user`` chairs or co-chairs on the day (today): they hold a post, in
+        force that day, with a chair or co-chair seat on the body."""
+        if not access.is_signed_in(user):
+            return self.none()
+        held = Appointment.objects.in_force(on).filter(person__user=user).values("post")
+        return self.filter(pk__in=Seat.objects.filter(role__in=Seat.CHAIRS, post__in=held)
+                           .values("body"))
 
 
 class Body(models.Model):
@@ -63,7 +83,7 @@ class Body(models.Model):
         help_text="They are reviewed every year; HR are reminded a month before.")
     history = HistoricalRecords()
 
-    objects = SystemScopedQuerySet.as_manager()
+    objects = BodyQuerySet.as_manager()
 
     class Meta:
         ordering = ["system__name", "name"]
@@ -100,6 +120,8 @@ class Seat(models.Model):
         CO_CHAIR = "co_chair", "Co-chair"
         MEMBER = "member", "Member"
         ATTENDEE = "attendee", "In attendance"
+
+    CHAIRS = (Role.CHAIR, Role.CO_CHAIR)
 
     body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="seats")
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="seats", null=True,
@@ -167,7 +189,7 @@ class Seat(models.Model):
     @property
     def chairs(self):
         """Chairs or co-chairs the body."""
-        return self.role in (self.Role.CHAIR, self.Role.CO_CHAIR)
+        return self.role in self.CHAIRS
 
     @property
     def role_text(self):
@@ -540,7 +562,13 @@ class QuorumRule(models.Model):
 
 
 class MeetingQuerySet(SystemScopedQuerySet):
+    """A meeting is seen with its body (by its chair too); kept by who keeps the body."""
+
     system_field = "body__system"
+
+    @access.scoped
+    def visible_to(self, user):
+        return self.filter(body__in=Body.objects.visible_to(user).values("pk"))
 
 
 class Meeting(models.Model):

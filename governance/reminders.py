@@ -1,20 +1,31 @@
 """What the daily sweep finds due about declarations of interest and the yearly review of
-bodies' terms of reference. Registered with the ledger in
-``GovernanceConfig.ready()``.
+bodies' terms of reference. Registered with the ledger in ``GovernanceConfig.ready()``.
 
-A leader declares on appointment (when no return has been made since their term started) and
-then every year (a year after their last return). The leader is reminded on the day it falls
-due; a month later, with still no return, the reminder goes again to the leader and escalates
-to HR of the post's system and host organisation. Each is one milestone of the ledger, so it is
-sent exactly once to each recipient however often the sweep runs; a sweep missed for up to
-``WINDOW_DAYS`` still sends the milestone passed (only the latest)."""
+Every leader in post owes a return, as ``declaration_status`` says: on appointment (when no
+return has been made since their latest term started — including leaders already in post when
+declarations began, who have never made one) and then every year (a year after their last
+return). The sweep looks at every person in post whose return is due, however long ago it fell
+due:
+
+- the leader is reminded once ("due"), on the day it falls due, or on the first sweep after it
+  if that day has passed (a leader in post before the register asked for declarations hears
+  of it then, not at their next appointment);
+- a month after that reminder, with still no return, the reminder goes again to the leader and
+  escalates to HR of the system and host organisation of every post they hold ("overdue"). A
+  leader without a work e-mail cannot be told, so HR hear a month after the due date.
+
+Each is one milestone of the ledger (``appointment-due@<start>``, ``annual-overdue@<due>``), so
+it is sent exactly once to each recipient however often the sweep runs, and a new return moves
+the due date on, to new milestones."""
 
 import datetime
 from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
+from django.db.models import F, Min, OuterRef, Q, Subquery
+from django.utils import timezone
 
-from appointments.models import Appointment
+from appointments.models import Appointment, Person
 from ccpl import access
 from ccpl.models import Notification
 from ccpl.notifications import Due, chunks
@@ -22,23 +33,14 @@ from ccpl.notifications import Due, chunks
 from .models import DECLARATION_GRACE_DAYS, Body, DeclarationReturn
 
 Kind = Notification.Kind
-WINDOW_DAYS = 14
+GRACE = datetime.timedelta(days=DECLARATION_GRACE_DAYS)
+APPOINTMENT = Appointment._meta.label_lower
+RETURN = DeclarationReturn._meta.label_lower
 
 
 def returns_visible_to(user):
     """The returns whose reminders the user may read: those they may see."""
     return DeclarationReturn.objects.visible_to(user).values("pk")
-
-
-def _milestone(due, today):
-    """(kind, label) of the latest milestone passed on ``today`` for a declaration due on
-    ``due``, or None outside the windows."""
-    overdue = due + datetime.timedelta(days=DECLARATION_GRACE_DAYS)
-    if overdue <= today <= overdue + datetime.timedelta(days=WINDOW_DAYS):
-        return Kind.DECLARATION_OVERDUE, "overdue"
-    if due <= today <= due + datetime.timedelta(days=WINDOW_DAYS):
-        return Kind.DECLARATION_DUE, "due"
-    return None
 
 
 def _hr(appointments, digest_users):
@@ -63,68 +65,91 @@ def _recipients(person, hr, *, escalate):
     return found.items()
 
 
-def declarations_on_appointment(today, digest_users):
-    """A term started and no return made since: due to the leader on the first day, overdue to
-    the leader and HR a month later."""
-    earliest = today - datetime.timedelta(days=DECLARATION_GRACE_DAYS + WINDOW_DAYS)
-    started = (Appointment.objects.in_force(today).filter(start_date__gte=earliest)
-               .select_related("person__user", "post").order_by("pk"))
-    for chunk in chunks(started):
-        made = defaultdict(list)
-        for person_id, made_on in DeclarationReturn.objects.filter(
-                person__in={a.person_id for a in chunk},
-                made_on__gte=earliest).values_list("person_id", "made_on"):
-            made[person_id].append(made_on)
-        waiting = [a for a in chunk
-                   if not any(day >= a.start_date for day in made[a.person_id])
-                   and _milestone(a.start_date, today)]
-        if not waiting:
+def people_owing(today):
+    """The people in post today whose declaration has fallen due: no return since their latest
+    term started, or none for a year. Each with the start and id of that latest term and the
+    date and id of their last return."""
+    in_force = Appointment.objects.in_force(today)
+    latest = in_force.filter(person=OuterRef("pk")).order_by("-start_date", "-pk")
+    last = DeclarationReturn.objects.filter(person=OuterRef("pk")).order_by("-made_on", "-pk")
+    return (Person.objects.filter(pk__in=in_force.values("person"))
+            .annotate(latest_start=Subquery(latest.values("start_date")[:1]),
+                      latest_appointment_id=Subquery(latest.values("pk")[:1]),
+                      last_made_on=Subquery(last.values("made_on")[:1]),
+                      last_return_id=Subquery(last.values("pk")[:1]))
+            .filter(Q(last_made_on__isnull=True) | Q(last_made_on__lt=F("latest_start"))
+                    | Q(last_made_on__lte=today - relativedelta(years=1)))
+            .select_related("user").order_by("pk"))
+
+
+def _owed(person):
+    """(reason, due date, ledger object type, object id): on appointment, about the latest
+    term; otherwise annual, about the last return."""
+    if person.last_made_on is None or person.last_made_on < person.latest_start:
+        return "appointment", person.latest_start, APPOINTMENT, person.latest_appointment_id
+    return ("annual", person.last_made_on + relativedelta(years=1), RETURN,
+            person.last_return_id)
+
+
+def _recorded(owed):
+    """{(object type, id, milestone): the day it was first recorded} for the declaration
+    reminders already in the ledger about these objects (one query)."""
+    ids = defaultdict(set)
+    for _, _, object_type, object_id in owed:
+        ids[object_type].add(object_id)
+    about = Q(pk__in=[])
+    for object_type, object_ids in ids.items():
+        about |= Q(object_type=object_type, object_id__in=object_ids)
+    rows = (Notification.objects.filter(about, kind__in=[Kind.DECLARATION_DUE,
+                                                         Kind.DECLARATION_OVERDUE])
+            .values("object_type", "object_id", "milestone").annotate(first=Min("created_at")))
+    return {(r["object_type"], r["object_id"], r["milestone"]): timezone.localdate(r["first"])
+            for r in rows}
+
+
+def declarations_due(today, digest_users):
+    """Due to the leader once; overdue to the leader and HR a month after they were told."""
+    for chunk in chunks(people_owing(today)):
+        owed = {person.pk: _owed(person) for person in chunk}
+        recorded = _recorded(owed.values())
+        due, overdue = [], []
+        for person in chunk:
+            reason, due_on, object_type, object_id = owed[person.pk]
+            if (object_type, object_id, f"{reason}-overdue@{due_on}") in recorded:
+                continue
+            told_on = recorded.get((object_type, object_id, f"{reason}-due@{due_on}"))
+            if told_on is None and person.work_email:
+                due.append(person)
+            elif today >= max(told_on or due_on, due_on) + GRACE:
+                overdue.append(person)
+        if not due and not overdue:
             continue
-        hr = _hr(waiting, digest_users)
-        for appointment in waiting:
-            kind, label = _milestone(appointment.start_date, today)
-            context = {"person": appointment.person, "due_on": appointment.start_date,
-                       "on_appointment": True, "post": appointment.post,
-                       "template": kind, "subject": f"Declaration of interests {label}: "
-                       f"{appointment.person} — {appointment.post}"}
-            for email, user in _recipients(appointment.person, hr[appointment.pk],
-                                           escalate=kind == Kind.DECLARATION_OVERDUE):
-                yield Due(kind, f"appointment-{label}@{appointment.start_date}", appointment,
-                          email, user, context)
-
-
-def annual_declarations(today, digest_users):
-    """A year after a leader's last return (while they hold a post, and have made a return
-    since their latest term started): due to the leader, overdue to the leader and HR a month
-    later."""
-    year_ago = today - relativedelta(years=1)
-    latest = (DeclarationReturn.objects.latest_per_person()
-              .filter(made_on__lte=year_ago,
-                      made_on__gte=year_ago - datetime.timedelta(
-                          days=DECLARATION_GRACE_DAYS + WINDOW_DAYS + 1))
-              .select_related("person__user").order_by("pk"))
-    for chunk in chunks(latest):
-        holding = defaultdict(list)
+        held = defaultdict(list)
         for appointment in (Appointment.objects.in_force(today)
-                            .filter(person__in={r.person_id for r in chunk})
+                            .filter(person__in=[p.pk for p in due + overdue])
                             .select_related("post").order_by("pk")):
-            holding[appointment.person_id].append(appointment)
-        waiting = [r for r in chunk if holding[r.person_id]
-                   and all(a.start_date <= r.made_on for a in holding[r.person_id])
-                   and _milestone(r.next_due_on, today)]
-        if not waiting:
-            continue
-        hr = _hr([a for r in waiting for a in holding[r.person_id]], digest_users)
-        for last in waiting:
-            kind, label = _milestone(last.next_due_on, today)
-            staff = [u for a in holding[last.person_id] for u in hr[a.pk]]
-            context = {"person": last.person, "due_on": last.next_due_on, "last": last,
-                       "on_appointment": False, "template": kind,
-                       "subject": f"Annual declaration of interests {label}: {last.person}"}
-            for email, user in _recipients(last.person, staff,
+            held[appointment.person_id].append(appointment)
+        returns = DeclarationReturn.objects.in_bulk(
+            [owed[p.pk][3] for p in due + overdue if owed[p.pk][2] == RETURN])
+        hr = _hr([a for p in overdue for a in held[p.pk]], digest_users)
+        for person, kind in [*((p, Kind.DECLARATION_DUE) for p in due),
+                             *((p, Kind.DECLARATION_OVERDUE) for p in overdue)]:
+            reason, due_on, object_type, object_id = owed[person.pk]
+            label = "due" if kind == Kind.DECLARATION_DUE else "overdue"
+            context = {"person": person, "due_on": due_on, "template": kind,
+                       "on_appointment": reason == "appointment"}
+            if reason == "appointment":
+                about = next(a for a in held[person.pk] if a.pk == object_id)
+                context.update(post=about.post, subject=f"Declaration of interests {label}: "
+                                                        f"{person} — {about.post}")
+            else:
+                about = returns[object_id]
+                context.update(last=about, subject=f"Annual declaration of interests {label}: "
+                                                   f"{person}")
+            staff = [u for a in held[person.pk] for u in hr.get(a.pk, [])]
+            for email, user in _recipients(person, staff,
                                            escalate=kind == Kind.DECLARATION_OVERDUE):
-                yield Due(kind, f"annual-{label}@{last.next_due_on}", last, email, user,
-                          context)
+                yield Due(kind, f"{reason}-{label}@{due_on}", about, email, user, context)
 
 
 # --- terms of reference -------------------------------------------------------------------------
@@ -138,12 +163,13 @@ def bodies_visible_to(user):
 
 
 def terms_of_reference_reviews(today, digest_users):
-    """A month before a body's terms of reference fall due for their yearly review (and until a
-    month after), to HR of the body's system, once per review."""
+    """From a month before a body's terms of reference fall due for their yearly review, to HR
+    of the body's system, once per review. A review already overdue (terms last reviewed long
+    before, or a sweep missed) is reminded on the next sweep, once; a new review moves the due
+    date on, to a new milestone."""
     year_ago = today - relativedelta(years=1)
     bodies = (Body.objects.filter(
-        tor_reviewed_on__lte=year_ago + datetime.timedelta(days=TOR_NOTICE_DAYS),
-        tor_reviewed_on__gte=year_ago - datetime.timedelta(days=TOR_NOTICE_DAYS))
+        tor_reviewed_on__lte=year_ago + datetime.timedelta(days=TOR_NOTICE_DAYS))
         .select_related("system").order_by("pk"))
     for chunk in chunks(bodies):
         hr = access.grant_holders("System", access.EDIT, {b.system_id for b in chunk})

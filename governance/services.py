@@ -8,7 +8,7 @@ their record (and say so): each change is a new return, so nothing declared is e
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from appointments.models import Appointment, Person
 
@@ -331,4 +331,54 @@ def record_meeting(*, body, held_on, title, attendance, by):
     for row in rows:
         row.meeting = meeting
     bulk_create_with_history(rows, Attendance, default_user=by)
+    return meeting
+
+
+@transaction.atomic
+def correct_attendance(*, meeting, title, attendance, reason, by):
+    """Correct a recorded meeting: its title and whether each member recorded that day
+    attended. ``attendance`` is {attendance id: (status, deputy's name)} for every row; the
+    members themselves are what the record says they were that day and are not changed. Each
+    changed row keeps its earlier state in the history, with who corrected it, when and
+    ``reason``. Nothing is written unless all of it is right and something changed."""
+    _must_keep(Body.objects, meeting.body, by)
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    rows = list(meeting.attendances.select_for_update().order_by("pk"))
+    errors = {}
+    title = (title or "").strip()
+    reason = (reason or "").strip()
+    if not title:
+        errors["title"] = ["Enter the title of the meeting."]
+    if not reason:
+        errors["reason"] = ["Enter why the record is corrected."]
+    elif len(reason) > 100:
+        errors["reason"] = ["Say why the record is corrected in 100 characters or fewer."]
+    changed = []
+    for row in rows:
+        status, deputy = attendance.get(row.pk, ("", ""))
+        deputy = (deputy or "").strip()
+        if status not in Attendance.Status.values:
+            errors[f"attendance_{row.pk}"] = [f"Select whether {row.member} attended."]
+        elif status == Attendance.Status.DEPUTY and not deputy:
+            errors[f"attendance_{row.pk}_deputy"] = [
+                f"Enter the name of the deputy {row.member} sent."]
+        elif status != Attendance.Status.DEPUTY and deputy:
+            errors[f"attendance_{row.pk}_deputy"] = [
+                f"Name a deputy only if {row.member} sent one."]
+        elif (status, deputy) != (row.status, row.deputy_name):
+            row.status, row.deputy_name = status, deputy
+            changed.append(row)
+    if not errors and not changed and title == meeting.title:
+        errors["reason"] = ["Nothing was changed: correct the title or someone's attendance, "
+                            "or cancel."]
+    if errors:
+        raise ValidationError(errors)
+    if title != meeting.title:
+        meeting.title = title
+        meeting._history_user = by
+        meeting._change_reason = reason
+        meeting.save(update_fields=["title"])
+    if changed:
+        bulk_update_with_history(changed, Attendance, ["status", "deputy_name"],
+                                 default_user=by, default_change_reason=reason)
     return meeting

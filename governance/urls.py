@@ -14,6 +14,8 @@ urlpatterns = [
     path("governance/bodies/<int:pk>/meetings/new/", meeting_views.meeting_create,
          name="meeting-create"),
     path("governance/meetings/<int:pk>/", meeting_views.meeting_detail, name="meeting-detail"),
+    path("governance/meetings/<int:pk>/correct/", meeting_views.meeting_edit,
+         name="meeting-edit"),
     path("governance/investment/", views.investment_view, name="investment"),
     path("governance/plans/", views.plan_list, name="plan-list"),
     path("governance/plans/<int:pk>/", views.action_plan, name="action-plan"),

@@ -15,6 +15,7 @@ from ccpl import access
 from ccpl.models import AuditEvent
 from governance.models import (
     Action,
+    Attendance,
     Body,
     DeclarationReturn,
     Framework,
@@ -52,8 +53,11 @@ def app_url_names(patterns=None, namespace=""):
 
 # Who may see what, by kind of URL. "reach" is the set of personas who may open it for objects
 # in the north system; in the south, only the administrator and the south's own HR (outsider).
-EVERYONE = {"admin", "hr", "cmo", "leader", "appraiser", "outsider"}
+EVERYONE = {"admin", "hr", "cmo", "leader", "appraiser", "outsider", "chair"}
 SEES_NORTH = {"admin", "hr", "cmo"}
+# The chair of the north board holds no grant: they see the board, its meetings and its seats
+# (read-only), and nothing else of the north's.
+CHAIRS_NORTH = SEES_NORTH | {"chair"}
 EDITS_SOMEWHERE = {"admin", "hr", "outsider"}
 DECLARES = {"admin", "hr", "leader"}
 
@@ -77,7 +81,7 @@ RULES = {
     "appointments:person-create": (None, 200, EDITS_SOMEWHERE),
     "appointments:person-detail": ("person", 200, SEES_NORTH | {"leader", "appraiser"}),
     "appointments:person-edit": ("person", 200, {"admin", "hr", "leader"}),
-    "appointments:equality": (None, 200, {"leader"}),
+    "appointments:equality": (None, 200, {"leader", "chair"}),
     # Honorary contracts: seen with the person, recorded by HR of the partner.
     "appointments:honorary-create": ("person", 200, {"admin", "hr"}),
     "appointments:honorary-detail": ("honorary", 200, SEES_NORTH | {"leader", "appraiser"}),
@@ -138,13 +142,14 @@ RULES = {
     "appointments:vacancy-accept": ("vacancy", 405, {"admin", "hr"}),
     "governance:index": (None, 200, EVERYONE),
     "governance:body-list": (None, 200, EVERYONE),
-    "governance:body-detail": ("body", 200, SEES_NORTH),
+    "governance:body-detail": ("body", 200, CHAIRS_NORTH),
     "governance:seat-add": ("body", 200, {"admin", "hr", "cmo"}),
     "governance:seat-remove": ("seat", 405, {"admin", "hr", "cmo"}),
     # Meetings: seen with the body; recorded, like the terms and quorum, by who keeps it.
     "governance:body-terms": ("body", 200, {"admin", "hr", "cmo"}),
     "governance:meeting-create": ("body", 200, {"admin", "hr", "cmo"}),
-    "governance:meeting-detail": ("meeting", 200, SEES_NORTH),
+    "governance:meeting-detail": ("meeting", 200, CHAIRS_NORTH),
+    "governance:meeting-edit": ("meeting", 200, {"admin", "hr", "cmo"}),
     "governance:investment": (None, 200, {"admin", "hr", "cmo", "outsider"}),
     "governance:plan-list": (None, 200, EVERYONE),
     "governance:action-plan": ("framework", 200, SEES_NORTH),
@@ -188,9 +193,9 @@ RULES = {
     "api:vacancy-list": (None, 200, EVERYONE),
     "api:vacancy-detail": ("vacancy", 200, SEES_NORTH),
     "api:body-list": (None, 200, EVERYONE),
-    "api:body-detail": ("body", 200, SEES_NORTH),
+    "api:body-detail": ("body", 200, CHAIRS_NORTH),
     "api:seat-list": (None, 200, EVERYONE),
-    "api:seat-detail": ("api_seat", 200, SEES_NORTH),
+    "api:seat-detail": ("api_seat", 200, CHAIRS_NORTH),
     # The API's changes answer only POST (walked in tests/test_access_walk_api.py).
     "api:appointment-extend": ("appointment", 405, {"admin", "hr", "cmo"}),
     "api:appointment-end": ("appointment", 405, {"admin", "hr"}),
@@ -246,7 +251,7 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
         response = Response.objects.create(cycle=cycle, group="peer", keep_doing="Kind")
         system = trust.systems.first()
         body = Body.objects.create(system=system, name=f"{side} board", kind="board")
-        seat = Seat.objects.create(body=body, post=post, role="chair")
+        seat = Seat.objects.create(body=body, post=post, role="member")
         framework = Framework.objects.create(system=system, name=f"{side} framework")
         priority = Priority.objects.create(framework=framework, number=1, title="Voice")
         action = Action.objects.create(priority=priority, reference="1.1", text="Publish",
@@ -272,6 +277,9 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
             organisation=f"{side.title()} Health Ltd", from_date=D(2025, 1, 1),
             first_declared_on=D(2025, 1, 1), publish=True)
         meeting = Meeting.objects.create(body=body, held_on=D(2026, 10, 5), title="October")
+        Attendance.objects.create(meeting=meeting, seat=seat, person=person,
+                                  member=person.full_name, seat_title=post.title,
+                                  status="apologies")
         objects[side] = {"post": post, "person": person, "appointment": appointment,
                          "interest": interest, "meeting": meeting,
                          "honorary": honorary,
@@ -280,8 +288,15 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
                          "framework": framework, "action": action, "vacancy": vacancy,
                          "system": system, "approval": approval,
                          "party": approval.decisions.get(), "outside": outside}
+    # The chair of the north board: a leader with no grant, whose post has the chair's seat.
+    chair = UserFactory(email="walk.chair@example.org")
+    chair_post = PostFactory(host_organisation=north_trust, system=north)
+    AppointmentFactory(post=chair_post, start_date=D(2025, 4, 1), end_date=D(2027, 3, 31),
+                       person=PersonFactory(user=chair, substantive_employer=north_trust))
+    Seat.objects.create(body=objects["north"]["body"], post=chair_post, role="chair",
+                        voting=True)
     users = {"admin": admin_user, "hr": hr_north, "cmo": cmo_office, "leader": leader,
-             "appraiser": appraiser, "outsider": outsider, "anonymous": None}
+             "appraiser": appraiser, "outsider": outsider, "chair": chair, "anonymous": None}
     return users, objects
 
 
@@ -324,7 +339,7 @@ def test_every_url_of_the_app_is_described():
 
 
 @pytest.mark.parametrize("persona", ["admin", "hr", "cmo", "leader", "appraiser", "outsider",
-                                     "anonymous"])
+                                     "chair", "anonymous"])
 def test_every_url_answers_each_kind_of_user_as_it_should(client, world, persona):
     users, objects = world
     user = users[persona]

@@ -47,7 +47,7 @@ pytestmark = pytest.mark.django_db
 D = datetime.date
 world = get_walk.world  # the GET walk's world, which walk_world extends
 
-PERSONAS = ["admin", "hr", "cmo", "leader", "appraiser", "outsider", "anonymous"]
+PERSONAS = ["admin", "hr", "cmo", "leader", "appraiser", "outsider", "chair", "anonymous"]
 HR = frozenset({"admin", "hr"})
 # The CMO/CNO office agrees and approves (the default route's one party); HR asks; an
 # administrator is no party to a route and overrides it instead, with a reason.
@@ -293,7 +293,7 @@ CHANGES = {
     "account-token-revoke": Change(own_token, frozenset(EVERYONE), frozenset({"ccpl_accesstoken"}),
                                    sides=("north",)),
     "appointments:equality": Change(
-        plain, frozenset({"leader"}), frozenset({"appointments_equalityprofile"}),
+        plain, frozenset({"leader", "chair"}), frozenset({"appointments_equalityprofile"}),
         body=lambda objs, user: {"age_band": "40_49", "sex": "female", "ethnic_category": "N",
                                  "disability": "no"}, sides=("north",)),
     # Users, posts and people.
@@ -467,7 +467,15 @@ CHANGES = {
     "governance:meeting-create": Change(
         by_pk("body"), GOVERNORS, frozenset({"governance_meeting", "governance_attendance"}),
         body=lambda objs, user: {"title": "November", **date_fields("held_on", D(2026, 11, 2)),
-                                 f"seat_{objs['seat'].pk}": "present"}),
+                                 **{f"seat_{pk}": "present"
+                                    for pk in objs["body"].seats.values_list("pk", flat=True)}}),
+    # A recorded meeting is corrected by who keeps the body, never by its chair.
+    "governance:meeting-edit": Change(
+        by_pk("meeting"), GOVERNORS, frozenset({"governance_attendance",
+                                                "governance_historicalattendance"}),
+        body=lambda objs, user: {"title": "October", "reason": "The minutes say present",
+                                 **{f"attendance_{pk}": "present" for pk in
+                                    objs["meeting"].attendances.values_list("pk", flat=True)}}),
     "governance:body-terms": Change(
         by_pk("body"), GOVERNORS, frozenset({"governance_body", "governance_quorumrule"}),
         body=lambda objs, user: {"terms_of_reference": "Agreed by the board",

@@ -9,13 +9,15 @@ import io
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
 from appointments import services as appointments
 from ccpl import access, notifications
 from ccpl.models import Notification
-from governance import services
+from governance import reminders, services
 from governance.models import Body, DeclarationReturn, Interest, Seat
 
 from .factories import (
@@ -277,3 +279,119 @@ def test_reminders_about_a_return_are_read_by_those_who_see_it(sweep_on, startin
     assert Notification.objects.visible_to(hr_north).filter(pk=row.pk).exists()
     assert not Notification.objects.visible_to(cmo_office).filter(pk=row.pk).exists()
     assert Interest.objects.count() == 0
+
+
+# --- leaders already in post when declarations began -----------------------------------------
+
+@pytest.fixture
+def in_post(north_trust, north):
+    """A leader in post since April 2024 who has never made a return, with HR of the trust and
+    of the system."""
+    grant(UserFactory(email="hr.trust@example.org"), access.EDIT, north_trust)
+    grant(UserFactory(email="hr.system@example.org"), access.EDIT, north)
+    return AppointmentFactory(post=PostFactory(host_organisation=north_trust),
+                              person=PersonFactory(work_email="long.serving@nhs.example"),
+                              start_date=D(2024, 4, 1), end_date=D(2027, 3, 31))
+
+
+def test_a_leader_in_post_who_never_declared_is_reminded_once_then_escalated(sweep_on, in_post,
+                                                                            admin_user):
+    sweep_on(D(2026, 11, 23))
+    sweep_on(D(2026, 11, 24))
+    assert sent(Kind.DECLARATION_DUE) == [("appointment-due@2024-04-01",
+                                           "long.serving@nhs.example")]
+    assert not sent(Kind.DECLARATION_OVERDUE)  # told today: a month to make the return
+    sweep_on(D(2026, 12, 22))
+    assert not sent(Kind.DECLARATION_OVERDUE)
+    sweep_on(D(2026, 12, 23))
+    sweep_on(D(2026, 12, 24))
+    assert sent(Kind.DECLARATION_OVERDUE) == [
+        ("appointment-overdue@2024-04-01", "hr.system@example.org"),
+        ("appointment-overdue@2024-04-01", "hr.trust@example.org"),
+        ("appointment-overdue@2024-04-01", "long.serving@nhs.example")]
+    sweep_on(D(2027, 1, 20))
+    assert len(sent(Kind.DECLARATION_DUE)) == 1 and len(sent(Kind.DECLARATION_OVERDUE)) == 3
+    # Declared at last: nothing more until the year comes round.
+    with time_machine.travel(datetime.datetime(2027, 1, 21, 9, 0)):
+        services.confirm_declaration(person=in_post.person, by=admin_user)
+    sweep_on(D(2027, 1, 22))
+    assert len(sent(Kind.DECLARATION_DUE)) == 1
+
+
+def test_a_leader_whose_last_return_is_years_old_is_due_a_yearly_one(sweep_on, in_post,
+                                                                     admin_user):
+    with time_machine.travel(datetime.datetime(2024, 6, 1, 9, 0)):
+        services.confirm_declaration(person=in_post.person, by=admin_user)
+    sweep_on(D(2026, 11, 23))
+    sweep_on(D(2026, 11, 23))
+    assert sent(Kind.DECLARATION_DUE) == [("annual-due@2025-06-01", "long.serving@nhs.example")]
+    row = Notification.objects.get(kind=Kind.DECLARATION_DUE)
+    assert "last return was made on 1 June 2024" in row.body_text
+    sweep_on(D(2026, 12, 23))
+    assert [email for _, email in sent(Kind.DECLARATION_OVERDUE)] == [
+        "hr.system@example.org", "hr.trust@example.org", "long.serving@nhs.example"]
+
+
+def test_a_leader_without_a_work_email_is_escalated_to_hr_a_month_after_the_due_date(
+        sweep_on, in_post):
+    in_post.person.work_email = ""
+    in_post.person.save()
+    sweep_on(D(2026, 11, 23))
+    assert not sent(Kind.DECLARATION_DUE)
+    assert sent(Kind.DECLARATION_OVERDUE) == [
+        ("appointment-overdue@2024-04-01", "hr.system@example.org"),
+        ("appointment-overdue@2024-04-01", "hr.trust@example.org")]
+
+
+def test_nobody_out_of_post_is_reminded(sweep_on, in_post):
+    AppointmentFactory(start_date=D(2020, 1, 1), end_date=D(2023, 12, 31))
+    sweep_on(D(2026, 11, 23))
+    assert [email for _, email in sent(Kind.DECLARATION_DUE)] == ["long.serving@nhs.example"]
+
+
+def test_the_sweep_finds_every_leader_owing_a_return_in_the_same_queries(
+        in_post, north_trust, django_assert_num_queries):
+    def find():
+        return list(reminders.declarations_due(D(2026, 11, 23), set()))
+
+    with CaptureQueriesContext(connection) as captured:
+        assert len(find()) == 1
+    for _ in range(10):
+        AppointmentFactory(post=PostFactory(host_organisation=north_trust),
+                           start_date=D(2024, 4, 1))
+    with django_assert_num_queries(len(captured)):
+        assert len(find()) == 11
+
+
+# --- where declarations are reached from ---------------------------------------------------------
+
+def test_a_persons_page_links_to_their_declarations_for_those_who_may_read_them(
+        client, person, leader, hr_north, cmo_office, admin_user):
+    link = reverse("governance:person-declarations", args=[person.pk])
+    for user, sees in ((leader, True), (hr_north, True), (admin_user, True),
+                       (cmo_office, False)):
+        page = as_user(client, user).get(person.get_absolute_url())
+        assert page.status_code == 200
+        assert (link in page.content.decode()) is sees, user
+        client.logout()
+    page = as_user(client, leader).get(person.get_absolute_url()).content.decode()
+    assert "Overdue since 1 April 2024" in page  # in post since then, never declared
+
+
+def test_a_meeting_page_shows_the_members_interests_to_the_chair_and_hr_only(
+        client, board, north_trust, hr_north, cmo_office):
+    chair_user = UserFactory()
+    chair_post = PostFactory(host_organisation=north_trust)
+    AppointmentFactory(post=chair_post, person=PersonFactory(user=chair_user),
+                       start_date=D(2025, 1, 1))
+    Seat.objects.create(body=board, post=chair_post, role="chair", voting=True)
+    meeting = services.record_meeting(
+        body=board, held_on=D(2026, 11, 2), title="November", by=hr_north,
+        attendance={seat.pk: ("present", "") for seat in board.seats.all()})
+    for user, sees in ((chair_user, True), (hr_north, True), (cmo_office, False)):
+        page = as_user(client, user).get(meeting.get_absolute_url())
+        assert page.status_code == 200, user
+        text = page.content.decode()
+        assert ("Riverside Hospice" in text) is sees, user
+        assert ("No declaration made" in text) is sees, user  # the chair never declared
+        client.logout()

@@ -379,3 +379,18 @@ def test_ncl_agrees_jointly_and_khp_with_its_partners_and_the_appointee(demo, cl
     # The vacancy waiting for approval to recruit is asked of both officers.
     vacancy = ApprovalRequest.objects.get(route__system__short_name="NCL", subject="recruitment")
     assert vacancy.waiting_for == officers
+
+
+def test_the_icb_board_has_met_twice_and_once_without_a_clinician(demo, client):
+    """Seed 003: the ICB board's CMO and CNO sit beside members named on their seats; the
+    meeting both chief officers missed was not quorate."""
+    board = Body.objects.get(system__short_name="SEL", name="Integrated Care Board")
+    assert board.meetings.count() == 2
+    assert all(m.attendances.count() == 7 for m in board.meetings.all())
+    client.force_login(User.objects.get(email="admin@example.org"))
+    page = client.get(board.get_absolute_url()).content.decode()
+    assert page.count(">Quorate<") == 1
+    assert "Not quorate: needs 1 more clinician" in page
+    sel_cno = Appointment.objects.in_force().get(post__system__short_name="SEL",
+                                                 post__title="Chief Nursing Officer").person
+    assert sel_cno.declaration_returns.exists()

@@ -21,6 +21,7 @@ from appointments.models import (
     Vacancy,
 )
 from devdata import generator
+from governance.models import Attendance, Body, DeclarationReturn, Meeting
 from roles.models import EstablishmentBudget, Organisation, Post, System
 
 from .factories import AppointmentFactory
@@ -220,3 +221,28 @@ def test_flushing_removes_the_generated_register_and_its_history_only():
     for model in HISTORY_MODELS:
         assert not model.history.filter(history_user__email=generator.GENERATOR_EMAIL).exists()
     assert Post.history.filter(id=own.post_id).exists()
+
+
+def test_every_board_has_met_and_leaders_have_declared(output):
+    boards = Body.objects.filter(system__in=generator.generated_systems(), kind="board")
+    assert boards.exists()
+    for board in boards:
+        assert board.meetings.count() == 6, board
+        assert hasattr(board, "quorum_rule")
+    assert Attendance.objects.filter(voting=True).exists()
+    assert set(Attendance.objects.values_list("status", flat=True)) >= {"present", "apologies"}
+    in_post = Person.objects.filter(
+        pk__in=Appointment.objects.in_force(TODAY).values("person"))
+    declared = DeclarationReturn.objects.filter(person__in=in_post).values("person").distinct()
+    assert 0.7 * in_post.count() <= declared.count() < in_post.count()
+    assert Meeting.history.filter(history_user__email=generator.GENERATOR_EMAIL).count() == \
+        Meeting.objects.count()
+
+
+def test_flushing_removes_meetings_and_declarations_too():
+    generate_small("--seed", "5")
+    assert DeclarationReturn.objects.exists() and Meeting.objects.exists()
+    call_command("generate_data", "--flush-only", stdout=io.StringIO())
+    assert not DeclarationReturn.objects.exists()
+    assert not Meeting.objects.exists() and not Attendance.objects.exists()
+    assert not Attendance.history.exists() and not Meeting.history.exists()

@@ -15,7 +15,7 @@ from ccpl.models import Notification
 from governance import meetings, services
 from governance.models import Attendance, Body, Meeting, QuorumRule, Seat
 
-from .factories import AppointmentFactory, PersonFactory, PostFactory
+from .factories import AppointmentFactory, PersonFactory, PostFactory, UserFactory
 from .pages import as_user, date_fields, queries
 
 pytestmark = pytest.mark.django_db
@@ -133,23 +133,42 @@ def test_hr_record_a_meeting_in_the_browser_and_see_it_inquorate(client, group, 
     assert "Sent a deputy: Dr Dana Deputy" in text
 
 
-def test_the_meeting_page_costs_the_same_queries_however_many_attend(client, group, hr_north,
-                                                                     north_trust,
-                                                                     django_assert_num_queries):
-    body, seats = group
-    as_user(client, hr_north)
-    small = record(body, hr_north)
-    few = queries(client, small.get_absolute_url())
-    assert few == 9  # session, user, grants, the meeting with its body and rule, attendance
-    for n in range(5):
+def _board_of(n, north, north_trust, hr_north):
+    """A board of ``n`` voting members, each of whom has declared an interest, with a meeting
+    recorded and then corrected once."""
+    body = Body.objects.create(system=north, name=f"Board of {n}", kind="board")
+    QuorumRule.objects.create(body=body, fraction=Decimal("0.5"))
+    for i in range(n):
         post = PostFactory(host_organisation=north_trust)
-        AppointmentFactory(post=post, start_date=D(2025, 1, 1))
-        Seat.objects.create(body=body, post=post, voting=True)
-    big = record(body, hr_north, held_on=D(2026, 11, 9))
-    assert big.attendances.count() == 11
-    client.get(big.get_absolute_url())
-    with django_assert_num_queries(few):
-        assert client.get(big.get_absolute_url()).status_code == 200
+        person = AppointmentFactory(post=post, start_date=D(2025, 1, 1)).person
+        Seat.objects.create(body=body, post=post, voting=True, role="chair" if i == 0 else
+                            "member")
+        services.declare_interest(person=person, by=hr_north, kind="financial",
+                                  organisation=f"Company {i}", description="Shares",
+                                  from_date=D(2024, 1, 1), publish=True)
+    meeting = record(body, hr_north)
+    first = meeting.attendances.order_by("pk").first()
+    services.correct_attendance(
+        meeting=meeting, title=meeting.title, reason="Minutes approved",
+        attendance={a.pk: ("present" if a.pk == first.pk else a.status, "")
+                    for a in meeting.attendances.all()}, by=hr_north)
+    return meeting
+
+
+def test_the_meeting_page_costs_the_same_queries_for_5_members_as_for_50(
+        client, north, north_trust, hr_north, django_assert_num_queries):
+    small = _board_of(5, north, north_trust, hr_north)
+    big = _board_of(50, north, north_trust, hr_north)
+    as_user(client, hr_north)
+    # Session, user, system grants (2), the meeting with its body, rule and whether they may
+    # correct it, the attendance with its people, the members' latest returns and their
+    # interests, the history of the meeting and of its attendance; organisation grants (2)
+    # and the menu.
+    assert queries(client, small.get_absolute_url()) == 13
+    with django_assert_num_queries(13):
+        page = client.get(big.get_absolute_url())
+    assert page.status_code == 200 and "Company 49" in page.content.decode()
+    assert "Minutes approved" in page.content.decode()
 
 
 def test_the_body_page_shows_attendance_rates_per_member_per_year(client, group, hr_north):
@@ -193,3 +212,191 @@ def test_the_terms_of_reference_review_reminds_hr_once(group, hr_north,
     rows = Notification.objects.filter(kind="tor_review", status="sent")
     assert list(rows.values_list("milestone", "recipient_email")) == [
         ("review@2027-01-15", "hr.north@example.org")]
+
+
+# --- the chair ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def chair(group):
+    """The co-chair of the group (its CMO) with an account and no grant anywhere."""
+    body, seats = group
+    user = UserFactory(email="cora.chair@example.org")
+    person = seats["cmo"].post.appointments.get().person
+    person.user = user
+    person.save()
+    return user
+
+
+def test_a_chair_without_a_grant_reads_their_body_its_meetings_and_members_interests(
+        client, group, chair, hr_north, north, north_trust):
+    body, seats = group
+    meeting = record(body, hr_north, **{str(seats["lead1"].pk): "present"})
+    lead = seats["lead1"].post.appointments.get().person
+    services.declare_interest(person=lead, by=hr_north, kind="personal",
+                              organisation="Riverside Hospice", description="Unpaid trustee",
+                              from_date=D(2023, 5, 1), publish=False)
+    other = Body.objects.create(system=north, name="Finance Committee", kind="committee")
+    Seat.objects.create(body=other, holder_name="Fay Example", voting=True)
+    other_meeting = record(other, hr_north)
+    as_user(client, chair)
+    page = client.get(body.get_absolute_url())
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Riverside Hospice" in text and meeting.get_absolute_url() in text
+    assert reverse("governance:meeting-create", args=[body.pk]) not in text  # read-only
+    assert client.get(meeting.get_absolute_url()).status_code == 200
+    assert body in Body.objects.visible_to(chair)
+    # No other body of the system, nor a page that changes the chair's own body.
+    for url in (other.get_absolute_url(), other_meeting.get_absolute_url(),
+                reverse("governance:meeting-create", args=[body.pk]),
+                reverse("governance:body-terms", args=[body.pk])):
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("governance:meeting-create", args=[body.pk]),
+                       {"title": "x"}).status_code == 404
+    assert list(Body.objects.visible_to(chair)) == [body]
+
+
+def test_a_chair_whose_term_has_ended_no_longer_sees_the_body(client, group, chair, hr_north):
+    body, seats = group
+    meeting = record(body, hr_north)
+    seats["cmo"].post.appointments.update(end_date=D(2026, 11, 22))
+    as_user(client, chair)
+    assert client.get(body.get_absolute_url()).status_code == 404
+    assert client.get(meeting.get_absolute_url()).status_code == 404
+
+
+def test_a_member_who_does_not_chair_does_not_see_the_body(client, group, hr_north):
+    body, seats = group
+    user = UserFactory(email="leo.lead@example.org")
+    seats["lead1"].post.appointments.update(person=PersonFactory(user=user))
+    assert client.get(body.get_absolute_url()).status_code == 302  # signed out: sign in
+    as_user(client, user)
+    assert client.get(body.get_absolute_url()).status_code == 404
+
+
+# --- correcting a recorded meeting ---------------------------------------------------------------
+
+def test_a_correction_re_evaluates_quoracy_and_keeps_who_changed_what_when_and_why(
+        group, hr_north):
+    body, seats = group
+    meeting = record(body, hr_north, **{str(seats["finance"].pk): "present",
+                                        str(seats["expert"].pk): "present",
+                                        str(seats["lead1"].pk): "apologies"})
+    assert not verdict(meeting).quorate
+    rows = {a.seat_id: a for a in meeting.attendances.all()}
+    attendance = {a.pk: (a.status, a.deputy_name) for a in rows.values()}
+    attendance[rows[seats["lead1"].pk].pk] = ("present", "")
+    services.correct_attendance(meeting=meeting, title="Monthly meeting", attendance=attendance,
+                                reason="Minutes approved in December", by=hr_north)
+    assert verdict(meeting).text == "Quorate"
+    [change] = meetings.corrections(meeting)
+    assert (change["by"], change["what"], change["before"], change["after"], change["reason"]) \
+        == (hr_north, "Leo Example", "Sent apologies", "Present", "Minutes approved in December")
+
+
+def test_a_correction_that_changes_nothing_or_is_wrong_writes_nothing(group, hr_north):
+    body, seats = group
+    meeting = record(body, hr_north)
+    attendance = {a.pk: (a.status, a.deputy_name) for a in meeting.attendances.all()}
+    with pytest.raises(ValidationError) as error:
+        services.correct_attendance(meeting=meeting, title="Monthly meeting",
+                                    attendance=attendance, reason="Checked", by=hr_north)
+    assert "Nothing was changed" in str(error.value)
+    first = min(attendance)
+    with pytest.raises(ValidationError) as error:
+        services.correct_attendance(meeting=meeting, title=" ", reason="",
+                                    attendance={**attendance, first: ("deputy", "")},
+                                    by=hr_north)
+    assert {"title", "reason", f"attendance_{first}_deputy"} <= set(error.value.message_dict)
+    assert not meetings.corrections(meeting)
+    assert Attendance.history.filter(history_type="~").count() == 0
+
+
+def test_only_who_keeps_the_body_corrects_a_meeting(group, hr_north, outsider, chair):
+    from django.core.exceptions import PermissionDenied
+
+    body, _ = group
+    meeting = record(body, hr_north)
+    attendance = {a.pk: ("present", "") for a in meeting.attendances.all()}
+    for who in (outsider, chair):
+        with pytest.raises(PermissionDenied):
+            services.correct_attendance(meeting=meeting, title="x", attendance=attendance,
+                                        reason="x", by=who)
+
+
+def test_hr_correct_the_attendance_in_the_browser_and_see_the_history(client, group, hr_north):
+    body, seats = group
+    meeting = record(body, hr_north, **{str(seats["finance"].pk): "present",
+                                        str(seats["expert"].pk): "present",
+                                        str(seats["lead1"].pk): "apologies"})
+    as_user(client, hr_north)
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    url = reverse("governance:meeting-edit", args=[meeting.pk])
+    assert url in page and "has not been corrected" in page
+    form = client.get(url)
+    assert form.status_code == 200
+    data = {"title": "Monthly meeting", "reason": ""}
+    for a in meeting.attendances.all():
+        data[f"attendance_{a.pk}"] = a.status
+    lead = meeting.attendances.get(seat=seats["lead1"])
+    data[f"attendance_{lead.pk}"] = "present"
+    refused = client.post(url, data)
+    assert refused.status_code == 200 and "Enter why the record is corrected" in \
+        refused.content.decode()
+    data["reason"] = "Minutes approved in December"
+    response = client.post(url, data, follow=True)
+    text = response.content.decode()
+    assert "has been corrected: Quorate (it was: Not quorate" in text
+    assert "Minutes approved in December" in text and "Sent apologies" in text
+    assert hr_north.get_full_name() in text
+
+
+# --- the yearly review of the terms of reference, end to end -----------------------------------
+
+def test_hr_record_a_review_and_are_reminded_once_of_the_next_in_their_reminders(
+        client, group, hr_north, cmo_office, django_capture_on_commit_callbacks):
+    body, _ = group
+    as_user(client, hr_north)
+    url = reverse("governance:body-terms", args=[body.pk])
+    response = client.post(url, {"terms_of_reference": "Agreed by the ICB board",
+                                 **date_fields("tor_reviewed_on", D(2025, 12, 10)),
+                                 "fraction": "0.5", "minimum": "0", "executives": "1",
+                                 "clinicians": "1", "lay_members": "0",
+                                 "deputies_count": "on"}, follow=True)
+    assert "next review due by 10 December 2026" in response.content.decode()
+
+    def sweep(day):
+        with time_machine.travel(datetime.datetime.combine(day, datetime.time(6, 30)),
+                                 tick=False), django_capture_on_commit_callbacks(execute=True):
+            notifications.sweep(today=day)
+
+    sweep(D(2026, 11, 9))
+    assert not Notification.objects.filter(kind="tor_review").exists()
+    sweep(D(2026, 11, 10))
+    sweep(D(2026, 11, 23))
+    row = Notification.objects.get(kind="tor_review")
+    assert (row.milestone, row.recipient_email, row.status) == (
+        "review@2026-12-10", "hr.north@example.org", "sent")
+    assert "yearly review is due by 10 December 2026" in row.body_text
+    page = client.get(reverse("notification-list")).content.decode()
+    assert "Terms of reference review due: Leadership Group" in page
+    # Reviewed again: the next reminder is a year on.
+    services.save_terms(body=body, terms_of_reference="Agreed", tor_reviewed_on=D(2026, 11, 23),
+                        rule={"fraction": Decimal("0.5"), "minimum": 0, "executives": 1,
+                              "clinicians": 1, "lay_members": 0, "deputies_count": True},
+                        by=hr_north)
+    sweep(D(2026, 12, 10))
+    assert Notification.objects.filter(kind="tor_review").count() == 1
+
+
+def test_a_review_long_overdue_is_reminded_once(group, hr_north,
+                                                django_capture_on_commit_callbacks):
+    body, _ = group
+    Body.objects.filter(pk=body.pk).update(tor_reviewed_on=D(2023, 6, 1))
+    for day in (D(2026, 11, 23), D(2026, 11, 24)):
+        with time_machine.travel(datetime.datetime.combine(day, datetime.time(6, 30)),
+                                 tick=False), django_capture_on_commit_callbacks(execute=True):
+            notifications.sweep(today=day)
+    assert list(Notification.objects.filter(kind="tor_review")
+                .values_list("milestone", "recipient_email")) == [
+        ("review@2024-06-01", "hr.north@example.org")]

@@ -18,6 +18,7 @@ from appraisals.reminders import _next_or_current_anniversary, days_of_the_year_
 from ccpl import access, notifications
 from ccpl.models import Notification, User
 from ccpl.tasks import send_notification
+from governance.models import DeclarationReturn
 from roles.models import JobDescription
 
 from .factories import AppointmentFactory, PersonFactory, PostFactory, UserFactory, grant
@@ -39,6 +40,10 @@ def term(north_trust, north):
     person = PersonFactory(work_email="lead@nhs.example")
     grant(UserFactory(email="hr.trust@example.org"), access.EDIT, north_trust)
     grant(UserFactory(email="cmo.office@example.org"), access.APPROVE, north)
+    # Both have declared their interests this year: the only reminders due are the term's.
+    for declared in (director, person):
+        DeclarationReturn.objects.create(person=declared, made_on=D(2026, 11, 1),
+                                         reason="annual", is_nil=True)
     return AppointmentFactory(post=post, person=person, start_date=D(2024, 4, 1),
                               end_date=D(2027, 3, 31))
 

@@ -102,6 +102,8 @@ def load(b):
     _declarations(b)
     if hw:
         _trust_board_meetings(b, hw)
+    if sel:
+        _icb_board_meetings(b, sel)
 
 
 # Declarations of interest of the chief officers of seeds 003 and 004 (fictional interests):
@@ -365,13 +367,50 @@ def _trust_board_meetings(b, hw):
     apologies = {"Chief Medical Officer"}
     for months, title, away in ((3, "Board of directors meeting in public", set()),
                                 (1, "Board of directors meeting in public", apologies)):
-        held_on = b.today - relativedelta(months=months)
-        meeting = b._save(Meeting(body=board, held_on=held_on, title=title,
-                                  recorded_by=b.loader))
-        for seat, member, person in members_on(board, held_on):
-            status = "apologies" if seat.title in away else (
-                "absent" if away and seat.lay and seat.role == Seat.Role.MEMBER else "present")
-            b._save(Attendance(meeting=meeting, seat=seat, person=person, member=member,
-                               seat_title=seat.title, voting=seat.voting,
-                               executive=seat.executive, clinical=seat.clinical, lay=seat.lay,
-                               status=status))
+        _meeting(b, board, months, title, lambda seat, away=away: (
+            "apologies" if seat.title in away else
+            "absent" if away and seat.lay and seat.role == Seat.Role.MEMBER else "present"))
+
+
+def _icb_board_meetings(b, sel):
+    """Seed 003: the ICB's board, with its chair, chief executive and partner members (seats
+    held by named people, not posts) beside the CMO and CNO; its quorum (half the voting
+    members, including an executive and a clinician); and two meetings in public, the second
+    not quorate: the CMO and the CNO both sent apologies, so no clinician voted."""
+    board = Body.objects.filter(system=sel, kind=K.BOARD, name="Integrated Care Board").first()
+    if board is None or board.meetings.exists():
+        return
+    board.terms_of_reference = ("The ICB's constitution and standing orders: the board meets "
+                                "in public every other month.")
+    board.tor_reviewed_on = b.today - relativedelta(months=7)
+    b._save(board)
+    for seat in Seat.objects.filter(body=board, post__isnull=False):
+        seat.executive = seat.clinical = True  # the CMO and the CNO
+        b._save(seat)
+    for role, what, flags in (
+            (Seat.Role.CHAIR, "Chair of the ICB (non-executive)", {"lay": True}),
+            (Seat.Role.MEMBER, "Chief Executive of the ICB", {"executive": True}),
+            (Seat.Role.MEMBER, "Partner member for NHS trusts", {}),
+            (Seat.Role.MEMBER, "Partner member for local authorities", {}),
+            (Seat.Role.MEMBER, "Non-executive member", {"lay": True})):
+        given, family = b._new_name()
+        b._save(Seat(body=board, holder_name=f"{given} {family}", holder_description=what,
+                     role=role, voting=True, **flags))
+    b._save(QuorumRule(body=board, fraction=Decimal("0.5"), executives=1, clinicians=1))
+    away = {"Chief Medical Officer", "Chief Nursing Officer"}
+    _meeting(b, board, 4, "Board meeting in public", lambda seat: "present")
+    _meeting(b, board, 2, "Board meeting in public", lambda seat: (
+        "apologies" if seat.title in away else
+        "absent" if seat.holder_description == "Partner member for local authorities"
+        else "present"))
+
+
+def _meeting(b, board, months, title, status_of):
+    """A meeting ``months`` ago with each member's attendance (``status_of(seat)``), as the
+    register records it: who held each seat that day."""
+    held_on = b.today - relativedelta(months=months)
+    meeting = b._save(Meeting(body=board, held_on=held_on, title=title, recorded_by=b.loader))
+    for seat, member, person in members_on(board, held_on):
+        b._save(Attendance(meeting=meeting, seat=seat, person=person, member=member,
+                           seat_title=seat.title, voting=seat.voting, executive=seat.executive,
+                           clinical=seat.clinical, lay=seat.lay, status=status_of(seat)))

@@ -7,7 +7,15 @@ from django.test.utils import override_settings
 
 from appointments.models import Appointment, BulkChange, Extension, Person
 from ccpl.models import Notification
-from governance.models import Body, Framework, Seat
+from governance.models import (
+    Attendance,
+    Body,
+    DeclarationReturn,
+    Framework,
+    Meeting,
+    QuorumRule,
+    Seat,
+)
 from roles.models import EstablishmentBudget, JobDescription, Organisation, Post, System
 
 from .catalogue import BATCH, EMAIL_DOMAIN, GENERATOR_EMAIL, SHORT_NAME_PREFIX
@@ -29,7 +37,7 @@ def flush(*, say=print):
     # History is switched off while deleting: a "deleted" record for each of 150,000 synthetic
     # rows would cost a query each, and their history goes below anyway.
     with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
-        removed = _delete_reminders(ids[Appointment], targets[Post])
+        removed = _delete_reminders(ids[Appointment], targets[Post], ids[Person])
         removed += _delete_register(ids)
         removed += _delete_history(ids)
     say(f"Removed {removed:,} generated rows (history included).")
@@ -52,14 +60,21 @@ def _generated():
         Extension: Extension.objects.filter(appointment__in=appointments),
         Body: Body.objects.filter(system__in=systems),
         Seat: Seat.objects.filter(body__system__in=systems),
+        QuorumRule: QuorumRule.objects.filter(body__system__in=systems),
+        Meeting: Meeting.objects.filter(body__system__in=systems),
+        Attendance: Attendance.objects.filter(meeting__body__system__in=systems),
     }
 
 
-def _delete_reminders(appointment_ids, posts):
-    """The ledger's reminders about generated appointments and their posts' job descriptions."""
+def _delete_reminders(appointment_ids, posts, person_ids):
+    """The ledger's reminders about generated appointments, their posts' job descriptions and
+    the generated people's declarations of interest."""
     removed = 0
     reminded = {Appointment: appointment_ids, JobDescription: list(
-        JobDescription.objects.filter(post__in=posts).values_list("pk", flat=True))}
+        JobDescription.objects.filter(post__in=posts).values_list("pk", flat=True)),
+        DeclarationReturn: [pk for chunk in _chunks(person_ids) for pk in
+                            DeclarationReturn.objects.filter(person__in=chunk)
+                            .values_list("pk", flat=True)]}
     for model, pks in reminded.items():
         for chunk in _chunks(pks):
             removed += Notification.objects.filter(
@@ -68,10 +83,11 @@ def _delete_reminders(appointment_ids, posts):
 
 
 def _delete_register(ids):
-    removed = 0
+    # Meetings first, with their attendance: nothing then points at the seats and people.
+    removed = Meeting.objects.filter(body__system__in=ids[System]).delete()[0]
     for model in (Appointment, Post, EstablishmentBudget, Person):
         for chunk in _chunks(ids[model]):
-            if model in (Appointment, Post):
+            if model in (Appointment, Post, Person):  # a person's declarations, too
                 removed += _delete_protecting(model, chunk)
             removed += model.objects.filter(pk__in=chunk).delete()[0]
     removed += BulkChange.objects.filter(recorded_by__email=GENERATOR_EMAIL).delete()[0]

@@ -7,12 +7,22 @@ import random
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db import models
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from appointments.models import Appointment, BulkChange, EqualityProfile, Extension, Person
 from devdata import reference
-from governance.models import Body, Seat
+from governance.models import (
+    Attendance,
+    Body,
+    DeclarationReturn,
+    Interest,
+    Meeting,
+    QuorumRule,
+    Seat,
+)
+from governance.services import members_on
 from roles.models import (
     EstablishmentBudget,
     Function,
@@ -89,6 +99,8 @@ def write(plan, by):
     people = _write_people(recorder, plan, organisations)
     _write_appointments(recorder, plan, posts, people)
     _connect_responsible_officers()
+    _write_meetings(recorder, systems, plan.today)
+    _write_declarations(recorder, systems, plan.today)
     return recorder
 
 
@@ -200,15 +212,98 @@ def _write_governance(recorder, systems, posts):
             continue
         board, quality, group, programmes = by_system[post.system_id]
         if post.role_type.is_board_level:
-            seats.append(Seat(body=board, post=post, capability="Executive leadership"))
+            clinical = post.role_type.name in CLINICAL_CHIEFS
+            seats.append(Seat(body=board, post=post, capability="Executive leadership",
+                              voting=True, executive=True, clinical=clinical,
+                              role=Seat.Role.CHAIR if post.role_type.name == "Chief Executive"
+                              else Seat.Role.MEMBER))
             seats.append(Seat(body=group, post=post, role=Seat.Role.CO_CHAIR))
+            if clinical:
+                seats.append(Seat(body=quality, post=post, role=Seat.Role.CO_CHAIR,
+                                  capability="Quality and safety", voting=True, clinical=True,
+                                  executive=True))
         elif index % 3 == 0:
             seats.append(Seat(body=group, post=post))
         elif index % 7 == 1:
-            seats.append(Seat(body=programmes, post=post))
+            seats.append(Seat(body=programmes, post=post, voting=True, clinical=True))
         elif index % 11 == 2:
-            seats.append(Seat(body=quality, post=post, capability="Quality and safety"))
+            seats.append(Seat(body=quality, post=post, capability="Quality and safety",
+                              voting=True, clinical=True))
     recorder.create(Seat, seats)
+
+
+CLINICAL_CHIEFS = ("Chief Medical Officer", "Chief Nursing Officer")
+MEETINGS_A_YEAR = 6
+ATTENDANCE = [("present", 80), ("apologies", 10), ("deputy", 5), ("absent", 5)]
+
+
+def _write_meetings(recorder, systems, today):
+    """Every board's quorum rule (half its voting members, including an executive and a
+    clinician) and a year of meetings, every other month, with the attendance of whoever held
+    each seat that day: mostly present, some apologies, deputies and absences, so that some
+    meetings are not quorate."""
+    boards = list(Body.objects.filter(system__in=systems, kind=Body.Kind.BOARD).order_by("pk"))
+    recorder.create(QuorumRule, [QuorumRule(body=board, fraction=Decimal("0.5"), executives=1,
+                                            clinicians=1) for board in boards])
+    r = random.Random(len(boards))  # noqa: S311 - numbers only need to vary
+    statuses, weights = zip(*ATTENDANCE, strict=True)
+    meetings, rows = [], []
+    for board in boards:
+        for n in range(MEETINGS_A_YEAR):
+            held_on = today - datetime.timedelta(days=61 * (MEETINGS_A_YEAR - n) - 3)
+            meeting = Meeting(body=board, held_on=held_on, recorded_by=recorder.by,
+                              title=f"{board.name} meeting in public")
+            meetings.append(meeting)
+            for seat, member, person in members_on(board, held_on):
+                status = r.choices(statuses, weights)[0]
+                rows.append((meeting, Attendance(
+                    seat=seat, person=person, member=member, seat_title=seat.title,
+                    voting=seat.voting, executive=seat.executive, clinical=seat.clinical,
+                    lay=seat.lay, status=status,
+                    deputy_name="A named deputy" if status == "deputy" else "")))
+    recorder.create(Meeting, meetings)
+    for meeting, attendance in rows:
+        attendance.meeting = meeting
+    recorder.create(Attendance, [attendance for _, attendance in rows])
+
+
+INTEREST_KINDS = ["financial", "professional", "personal", "indirect"]
+
+
+def _write_declarations(recorder, systems, today):
+    """Declarations of interest of the leaders in post today: most declared this year after
+    their latest term started (some with an interest or two, the rest a nil return), some a
+    year or more ago (their annual return is overdue), and some never (due on appointment)."""
+    in_force = (Appointment.objects.in_force(today).filter(post__system__in=systems)
+                .values("person").annotate(latest=models.Max("start_date")).order_by("person"))
+    r = random.Random(len(in_force))  # noqa: S311 - numbers only need to vary
+    returns, interests = [], []
+    for row in in_force:
+        roll = r.random()
+        if roll < 0.1:
+            continue  # never declared
+        earliest = max(row["latest"], today - datetime.timedelta(days=360))
+        if roll < 0.2:  # a year or more ago: overdue
+            made_on = today - datetime.timedelta(days=r.randint(370, 500))
+        else:
+            made_on = earliest + datetime.timedelta(days=r.randint(0, (today - earliest).days))
+        made = DeclarationReturn(person_id=row["person"], made_on=made_on, reason="annual",
+                                 recorded_by=recorder.by, on_behalf=True)
+        count = r.choice([0, 0, 1, 2])
+        made.is_nil = not count
+        returns.append(made)
+        for k in range(count):
+            interests.append((made, Interest(
+                kind=r.choice(INTEREST_KINDS), organisation=f"Example Partner {r.randint(1, 500)}",
+                description="Adviser" if k else "Trustee", from_date=made_on
+                - datetime.timedelta(days=r.randint(30, 2000)), publish=r.random() < 0.5,
+                first_declared_on=made_on)))
+    DeclarationReturn.objects.bulk_create(returns, batch_size=BATCH)
+    for made, interest in interests:
+        interest.declaration_return = made
+    Interest.objects.bulk_create([interest for _, interest in interests], batch_size=BATCH)
+    recorder.counts["declarations of interest"] = len(returns)
+    recorder.counts["interests declared"] = len(interests)
 
 
 def _write_people(recorder, plan, organisations):

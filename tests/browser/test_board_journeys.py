@@ -110,3 +110,17 @@ def test_hr_records_a_board_meeting_and_sees_it_inquorate(journey, north, north_
     assert statuses == {"Chief Executive": "present", "Chief Medical Officer": "apologies",
                         "Chief Nursing Officer": "apologies",
                         "Non-executive Director": "present"}
+
+    # The minutes approved at the next meeting show the Chief Medical Officer was there after
+    # all: HR correct the record, and the meeting is quorate.
+    journey.submit(page.get_by_role("link", name="Correct the attendance"))
+    cmo = meeting.attendances.get(seat_title="Chief Medical Officer")
+    journey.tab_to(page.locator(f"#id_attendance_{cmo.pk}_1"))  # the recorded "apologies"
+    page.keyboard.press("ArrowLeft")
+    journey.type_into(page.locator("#id_reason"), "Minutes approved on 3 December")
+    journey.submit(page.get_by_role("button", name="Save the correction"))
+    assert page.get_by_text("(it was: Not quorate").is_visible()
+    assert page.get_by_role("cell", name="Minutes approved on 3 December").is_visible()
+    cmo.refresh_from_db()
+    assert cmo.status == "present"
+    assert cmo.history.first().history_user == hr_north

@@ -18,6 +18,7 @@ from django.conf import settings
 
 from ccpl import access
 from ccpl.models import Notification
+from governance.models import DeclarationReturn
 
 from ..factories import (
     AppointmentFactory,
@@ -63,10 +64,13 @@ def register(db):
     trust = OrganisationFactory(systems=[system])
     grant(UserFactory(email="hr.e2e@example.org"), access.EDIT, trust)
     for n in range(LEADS):
+        person = PersonFactory(work_email=f"lead{n}@nhs.example")
         AppointmentFactory(post=PostFactory(host_organisation=trust, system=system),
-                           person=PersonFactory(work_email=f"lead{n}@nhs.example"),
-                           start_date=datetime.date(2024, 4, 1),
+                           person=person, start_date=datetime.date(2024, 4, 1),
                            end_date=datetime.date(2027, 3, 31))
+        # Their declarations are up to date: the terms' reminders are the only ones due.
+        DeclarationReturn.objects.create(person=person, made_on=datetime.date(2026, 11, 1),
+                                         reason="annual", is_nil=True)
     # What should arrive: one reminder to each leader; HR hears about each of the five terms.
     return {**{f"lead{n}@nhs.example": 1 for n in range(LEADS)}, "hr.e2e@example.org": LEADS}
 
