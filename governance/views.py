@@ -18,7 +18,7 @@ from ccpl.exports import csv_response
 from ccpl.lists import list_links
 from roles.models import Post, System
 
-from . import declarations, investment, meetings, plan, services, transparency
+from . import declarations, investment, meetings, plan, presenters, services, transparency
 from .forms import ActionForm, RegisterSearchForm, SeatForm, SystemChoiceForm, UpdateForm
 from .models import Action, ActionUpdate, Body, Framework
 
@@ -74,7 +74,8 @@ def body_detail(request, pk):
     interests = (declarations.members_interests(seats, today)
                  if declarations.may_read_members_interests(request.user, body, today) else None)
     return render(request, "governance/body_detail.html", {
-        "body": body, "seats": seats, "can_edit": body.can_edit,
+        "body": body, "seats": seats, "seat_rows": presenters.seat_rows(seats),
+        "can_edit": body.can_edit,
         "members_interests": interests, **meetings.body_meetings(body),
         "sub_bodies": body.sub_bodies.all(),
         "actions": body.actions.select_related("priority"),
