@@ -10,9 +10,10 @@ possibly how some colleagues answered, and their own answer.
   through ``disclosure.protect``: no table of fewer than 10 answers, nor one with fewer than 3
   outside its largest group; counts from 1 to 7 suppressed, the others and the total rounded to
   the nearest 5, and hidden counts never alone nor fewer than 10 between them.
-- The headline, the share who agree, is worked out from the published figures only (so it says
-  nothing the table does not), and only when the table hides nothing. The trend compares it
-  with the same priority's headline in the framework's last closed survey of an earlier year.
+- The headline, the share who agree, is the published agree count over the published total (so
+  it says nothing the table does not), and only when the agree count is shown. The trend
+  compares it with the same priority's headline in the framework's last closed survey of an
+  earlier year.
 - Comments are shown only for a priority whose table is published, in the order of their random
   keys (``Answer.comment_key``): never by time, never beside their rating, and one leader's
   comments on two priorities are not paired up.
@@ -109,11 +110,13 @@ def _table(question, tally):
 
 
 def _agree_percent(table):
-    if not table.is_published or table.suppressed_any:
+    """The agree count over the total, both as published: nothing the table does not say."""
+    if not table.is_published:
         return None
-    shown = sum(cell.shown for cell in table.cells)
-    agree = next(cell.shown for cell in table.cells if cell.label == AGREE)
-    return round(agree * 100 / shown) if shown else None
+    agree = next(cell for cell in table.cells if cell.label == AGREE)
+    if agree.is_suppressed or not table.total:
+        return None
+    return round(agree.shown * 100 / table.total)
 
 
 def _headlines(survey):

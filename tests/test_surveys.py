@@ -320,16 +320,23 @@ class TestResults:
                                [[4] * 9 + [3] * 3 + [1] * 8, [4] * 20, [5] * 15 + [2] * 5],
                                hr_north)
         voice, unanimous, mostly = results.build(survey).priorities
-        assert voice.table.suppressed_any and voice.agree_percent is None
+        # 9 agree, 3 neither, 8 disagree: the 3 is hidden, and the 8 with it, so that the
+        # hidden counts are not alone; the headline is 10 of 20 as published.
+        assert [c.shown for c in voice.table.cells] == [10, "*", "*"]
+        assert voice.agree_percent == 50
         assert not unanimous.table.is_published  # nobody outside the largest group
         assert mostly.agree_percent is None  # the 5 who disagree are hidden, and so the 15
 
-    def test_a_trend_up_or_down_in_points(self, framework, hr_north):
+    def test_the_trend_follows_the_priority_not_its_number(self, framework, hr_north):
         closed_survey(framework, 2025, [[4] * 8 + [1] * 12] * 3, hr_north)
+        voice = framework.priorities.get(number=1)
+        voice.number = 9  # renumbered since last year
+        voice.save()
         survey = closed_survey(framework, 2026, [[4] * 12 + [1] * 8] * 3, hr_north)
-        voice = results.build(survey).priorities[0]
-        assert (voice.previous_percent, voice.agree_percent) == (50, 50)  # 10/20 rounded
-        assert voice.trend_direction == "same"
+        built = {p.text: p for p in results.build(survey).priorities}
+        assert (built["Voice in decisions"].previous_percent,
+                built["Voice in decisions"].agree_percent) == (50, 50)  # 10/20 rounded, twice
+        assert built["Voice in decisions"].trend_direction == "same"
 
     def test_comments_are_listed_in_the_order_of_their_random_keys(self, framework, hr_north):
         texts = [f"Comment {n}" for n in range(20)]
