@@ -11,6 +11,7 @@ class SurveyAdmin(SimpleHistoryAdmin):
 
     list_display = ["__str__", "framework", "opened_on", "closes_on", "closed_at"]
     list_filter = ["system"]
+    list_select_related = ["system", "framework"]
     fields = ["system", "framework", "year", "opened_on", "opened_by", "closes_on", "closed_at",
               "closed_by", "chase_every_days"]
     readonly_fields = ["system", "framework", "year", "opened_on", "opened_by", "closed_at",

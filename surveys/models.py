@@ -91,11 +91,16 @@ class Survey(models.Model):
     @property
     def is_open(self):
         """Leaders can still answer."""
-        return not self.is_closed and timezone.localdate() <= self.closes_on
+        return (not self.is_closed and self.closes_on is not None
+                and timezone.localdate() <= self.closes_on)
 
     @property
     def status_label(self):
-        return "Closed: results published" if self.is_closed else "Open"
+        if self.is_closed:
+            return "Closed: results published"
+        if self.is_open:
+            return "Open"
+        return "Past its closing date: it closes and its results are published overnight"
 
 
 class Question(models.Model):
@@ -139,7 +144,7 @@ class Invitation(models.Model):
     objects = InvitationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["survey", "person__family_name", "person__given_name"]
+        ordering = ["survey", "pk"]
         constraints = [models.UniqueConstraint(fields=["survey", "person"],
                                                name="invited_once_per_survey")]
 
