@@ -9,6 +9,8 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from appointments.models import Appointment
@@ -165,6 +167,20 @@ class TestAnswering:
         assert not hasattr(Response, "history") and not hasattr(Invitation, "history")
         invitation = Invitation.objects.get(email="lead2@nhs.example")
         assert invitation.token_hash == "" and invitation.status_shown == "Invited"
+
+    def test_answering_writes_nothing_but_the_answers_and_the_dead_link(self, client, opened):
+        """No time, no history row, no audit event, no ledger entry: the invitation changes only
+        its status and its (now dead) link."""
+        _, links = opened
+        with CaptureQueriesContext(connection) as captured:
+            answer_all(client, links["lead6@nhs.example"], "3", "Fine")
+        writes = [q["sql"] for q in captured
+                  if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
+        tables = {re.search(r'(?:INTO|UPDATE|FROM) "?(\w+)"?', sql).group(1) for sql in writes}
+        assert tables == {"surveys_response", "surveys_answer", "surveys_invitation"}
+        update = next(sql for sql in writes if sql.startswith('UPDATE "surveys_invitation"'))
+        assert set(re.findall(r'"(\w+)" = ', update.split(" WHERE ")[0])) == {
+            "status", "token_hash"}
 
     def test_a_missing_rating_is_refused_and_nothing_is_written(self, client, opened):
         survey, links = opened
@@ -381,3 +397,14 @@ class TestResults:
         assert queries(client, reverse("surveys:results", args=[first.pk])) == 11
         assert queries(client, reverse("surveys:results", args=[small.pk])) == 13
         assert queries(client, reverse("surveys:results", args=[large.pk])) == 13
+
+    def test_the_list_of_surveys_costs_the_same_queries_whatever_its_length(
+            self, client, framework, cmo_office, hr_north):
+        client.force_login(cmo_office)
+        closed_survey(framework, 2024, [[4] * 10 + [2] * 10] * 3, hr_north)
+        few = queries(client, reverse("surveys:survey-list"))
+        for year in (2021, 2022, 2023, 2025):
+            closed_survey(framework, year, [[4] * 10 + [2] * 10] * 3, hr_north)
+        # The session, the user, their grants on systems (remembered for the frameworks they
+        # may survey) and on organisations (the header asks), the surveys, the frameworks.
+        assert few == queries(client, reverse("surveys:survey-list")) == 8
