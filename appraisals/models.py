@@ -11,8 +11,6 @@ says nothing about who answered when.
 """
 
 import datetime
-import hashlib
-import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,6 +23,11 @@ from simple_history.models import HistoricalRecords
 
 from appointments.models import Appointment
 from ccpl import access, links
+
+# The link pieces live in ccpl.private_links, shared with the annual survey; hash_token is
+# named here too, for the code and tests that read it from the raters' module.
+from ccpl.private_links import hash_token as hash_token
+from ccpl.private_links import new_token, random_key
 
 
 class Group(models.TextChoices):
@@ -338,10 +341,6 @@ class CycleActions:
         return self.is_leader or self.is_appraiser or self.is_hr
 
 
-def hash_token(token):
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 class RaterQuerySet(models.QuerySet):
     def outstanding(self):
         return self.filter(status=Rater.Status.INVITED)
@@ -412,8 +411,7 @@ class Rater(models.Model):
 
     def new_token(self):
         """A fresh private link token; only its hash is kept."""
-        token = secrets.token_urlsafe(32)
-        self.token_hash = hash_token(token)
+        token, self.token_hash = new_token()
         return token
 
 
@@ -421,7 +419,7 @@ def comment_key():
     """A fresh key for one comment, from the operating system's CSPRNG. It names the comment in
     the appraiser's redaction link and orders it in the report, and since it is drawn at random
     it says nothing about when, or in what order, the comment was written."""
-    return secrets.token_urlsafe(16)
+    return random_key()
 
 
 class ResponseQuerySet(models.QuerySet):

@@ -16,6 +16,7 @@ from appointments.models import Appointment
 from appointments.services import grant_appointment_view
 from ccpl.models import Notification
 from ccpl.notifications import Due, notify_now, record_and_send
+from ccpl.private_links import token_fits
 
 from .models import (
     REDACTED_TEXT,
@@ -496,7 +497,7 @@ def latest_outcome(appointment, within_days=365, today=None):
 
 def rater_for_token(token):
     """The rater a link belongs to, if it still works: invited, not revoked, the cycle open."""
-    if not token or len(token) > 100:
+    if not token_fits(token):
         return None
     rater = (Rater.objects.select_related("cycle__template_version", "cycle__appointment__post",
                                           "cycle__appointment__person")

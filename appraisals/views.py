@@ -17,6 +17,7 @@ from appointments.models import Appointment
 from ccpl import audit, pdf
 from ccpl.middleware import mfa_exempt
 from ccpl.models import User
+from ccpl.private_links import private
 
 from . import report, services
 from .forms import NominationForm, OpenCycleForm, OutcomeForm, QuestionnaireForm, RedactForm
@@ -324,13 +325,6 @@ def redact(request, pk, key):
 
 # --- The rater's private page ----------------------------------------------------------------
 
-def _private(response):
-    response["Referrer-Policy"] = "no-referrer"
-    response["Cache-Control"] = "no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
 # No CSRF check here: the page is authorised by the secret in its address, not by a cookie a
 # forged request could ride on, and with Referrer-Policy: no-referrer browsers send
 # "Origin: null", which Django's CSRF check would refuse.
@@ -341,13 +335,13 @@ def rater_page(request, token):
     """What a rater sees from their e-mail: no account, no sign-in, this questionnaire only."""
     rater = services.rater_for_token(token)
     if rater is None:
-        return _private(render(request, "appraisals/link_not_working.html", status=404))
+        return private(render(request, "appraisals/link_not_working.html", status=404))
     cycle = rater.cycle
     draft = rater.draft or {}
     initial_answers = {int(k): v for k, v in draft.get("answers", {}).items()}
     if request.method == "POST" and "decline" in request.POST:
         services.decline(rater=rater)
-        return _private(render(request, "appraisals/rater_done.html", {"declined": True}))
+        return private(render(request, "appraisals/rater_done.html", {"declined": True}))
     form = QuestionnaireForm(request.POST or None, version=cycle.template_version,
                              initial_answers=initial_answers,
                              initial={"keep_doing": draft.get("keep_doing", ""),
@@ -363,8 +357,8 @@ def rater_page(request, token):
             form.add_service_errors(error)
         else:
             if submit:
-                return _private(render(request, "appraisals/rater_done.html", {}))
+                return private(render(request, "appraisals/rater_done.html", {}))
             saved = True
-    return _private(render(request, "appraisals/rater_questionnaire.html", {
+    return private(render(request, "appraisals/rater_questionnaire.html", {
         "form": form, "cycle": cycle, "rater": rater, "saved": saved,
     }))

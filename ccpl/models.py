@@ -117,6 +117,8 @@ class Notification(models.Model):
         DECLARATION_DUE = "declaration_due", "Declaration of interests due"
         DECLARATION_OVERDUE = "declaration_overdue", "Declaration of interests overdue"
         TOR_REVIEW = "tor_review", "Terms of reference review due"
+        SURVEY_INVITATION = "survey_invitation", "Leadership survey invitation"
+        SURVEY_CHASER = "survey_chaser", "Leadership survey reminder"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "appointments",
     "appraisals",
     "governance",
+    "surveys",
     "devdata",
     "api",
     "drf_spectacular_sidecar",

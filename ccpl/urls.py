@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("appointments.urls")),
     path("", include("appraisals.urls")),
     path("", include("governance.urls")),
+    path("", include("surveys.urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -25,6 +25,7 @@ from governance.models import (
     Seat,
 )
 from roles.models import JobDescription
+from surveys import services as surveys
 
 from .factories import AppointmentFactory, PersonFactory, PostFactory, UserFactory, with_totp
 
@@ -174,6 +175,14 @@ RULES = {
     "governance:diversity": ("system", 200, EVERYONE | {"anonymous"}),
     "governance:diversity-csv": ("system", 200, EVERYONE | {"anonymous"}),
     "governance:diversity-pdf": ("system", 200, EVERYONE | {"anonymous"}),
+    # The leadership survey: opened and closed by HR and the CMO/CNO office of the system, read
+    # by those who see its register; leaders answer by private link only.
+    "surveys:survey-list": (None, 200, EVERYONE),
+    "surveys:survey-create": ("framework", 200, {"admin", "hr", "cmo"}),
+    "surveys:survey-detail": ("survey", 200, SEES_NORTH),
+    "surveys:survey-close": ("survey", 405, EVERYONE),
+    "surveys:results": ("survey", 200, SEES_NORTH),
+    "surveys:answer": ("token", 404, set()),
     # The API, here with the browser's session (tests/test_access_walk_api.py walks it with
     # tokens): the same reach as the pages; a signed-out caller gets 401, not the sign-in page.
     "api:schema": (None, 200, EVERYONE | {"anonymous"}),
@@ -205,7 +214,7 @@ RULES = {
     "api:decision-decide": ("party", 405, {"cmo"}),
 }
 # Pages that need no sign-in: a visitor without the right address finds nothing.
-PUBLIC = {"appointments:calendar-feed", "appraisals:rater"}
+PUBLIC = {"appointments:calendar-feed", "appraisals:rater", "surveys:answer"}
 # Pages open to everyone, about every system.
 OPEN = {name for name, (_, _, reach) in RULES.items() if "anonymous" in reach}
 # Pages whose every opening is an audit event (docs/adr/0005): one, naming who opened it; no
@@ -280,9 +289,13 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
         Attendance.objects.create(meeting=meeting, seat=seat, person=person,
                                   member=person.full_name, seat_title=post.title,
                                   status="apologies")
+        # Last year's survey, closed: its page and its results.
+        survey, _ = surveys.open_survey(framework=framework, year=2025,
+                                        closes_on=D(2026, 12, 21), by=admin_user)
+        surveys.close_survey(survey=survey, by=admin_user)
         objects[side] = {"post": post, "person": person, "appointment": appointment,
                          "interest": interest, "meeting": meeting,
-                         "honorary": honorary,
+                         "honorary": honorary, "survey": survey,
                          "decision": decision, "bulk_change": batch, "cycle": cycle,
                          "rater": rater, "response": response, "body": body, "seat": seat,
                          "framework": framework, "action": action, "vacancy": vacancy,

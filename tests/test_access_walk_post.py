@@ -30,6 +30,8 @@ from appraisals import services as appraisals
 from appraisals.models import Cycle, Rater, Statement, hash_token
 from ccpl import access
 from ccpl import services as ccpl_services
+from surveys import services as surveys
+from surveys.models import Invitation
 
 from . import test_access_walk as get_walk
 from .factories import (
@@ -130,6 +132,14 @@ def own_token(name, objs, user, in_reach):
 
 def rater_link(name, objs, user, in_reach):
     return reverse(name, kwargs={"token": objs["link"]})
+
+
+def survey_link(name, objs, user, in_reach):
+    return reverse(name, kwargs={"token": objs["survey_link"]})
+
+
+def survey_answers(objs, user):
+    return {f"q{pk}": "4" for pk in objs["open_survey"].questions.values_list("pk", flat=True)}
 
 
 def own_or_someone_elses(key_format, stored):
@@ -277,6 +287,10 @@ def _import_previewed(response, user):
 
 def _answered(response, user):
     return any(t.name == "appraisals/rater_done.html" for t in response.templates)
+
+
+def _survey_answered(response, user):
+    return any(t.name == "surveys/answered.html" for t in response.templates)
 
 
 CHANGES = {
@@ -458,6 +472,18 @@ CHANGES = {
         ok=200, public=True, south=frozenset(), done=_answered,
         body=lambda objs, user: {**answers(objs["collecting"]), "keep_doing": "Kind",
                                  "submit": "1"}),
+    # The leadership survey: HR and the CMO/CNO office of the system open and close it; a
+    # leader holding a working link answers, signed in or not; the south's link has been
+    # answered already, and answers nobody.
+    "surveys:survey-create": Change(
+        by_pk("framework"), GOVERNORS,
+        frozenset({"surveys_survey", "surveys_question", "surveys_invitation"}),
+        body=lambda objs, user: {"year": "2027", **date_fields("closes_on", D(2027, 1, 31))}),
+    "surveys:survey-close": Change(by_pk("open_survey"), GOVERNORS, frozenset({"surveys_survey"})),
+    "surveys:answer": Change(
+        survey_link, frozenset(EVERYONE | {"anonymous"}),
+        frozenset({"surveys_response", "surveys_answer", "surveys_invitation"}), ok=200,
+        public=True, south=frozenset(), done=_survey_answered, body=survey_answers),
     # Governance: HR and the CMO/CNO office keep their system's.
     "governance:seat-add": Change(
         by_pk("body"), GOVERNORS, frozenset({"governance_seat"}),
@@ -524,6 +550,7 @@ READ_ONLY = {
     "governance:declarations", "governance:person-declarations",
     "governance:register-interests", "governance:register-interests-csv",
     "governance:meeting-detail",
+    "surveys:survey-list", "surveys:survey-detail", "surveys:results",
     # The API's reads (its changes are walked with tokens in tests/test_access_walk_api.py).
     "api:schema", "api:docs", "api:register-list", "api:register-rows",
     *(f"api:{kind}-{view}" for kind in ("system", "organisation", "post", "person",
@@ -638,8 +665,17 @@ def walk_world(world, admin_user):
         if side == "south":  # a withdrawn link opens nothing
             appraisals.revoke_rater(rater=invited[1], by=admin_user)
         closed = _cycle_at(Cycle.Stage.CLOSED, free, label=f"{side}-x", **cycles)
+        # This year's survey, open; one of its links works in the north and has been used in
+        # the south.
+        open_survey, _ = surveys.open_survey(framework=objs["framework"], year=2026,
+                                             closes_on=D(2026, 12, 21), by=admin_user)
+        survey_link = f"walk-survey-link-{side}"
+        Invitation.objects.filter(pk=open_survey.invitations.order_by("pk").first().pk).update(
+            token_hash=hash_token(survey_link),
+            status="invited" if side == "north" else "answered")
         objs.update(
-            side=side, trust=trust, admin=admin_user, free=free,
+            side=side, trust=trust, admin=admin_user, free=free, open_survey=open_survey,
+            survey_link=survey_link,
             approving=_cycle_at(Cycle.Stage.APPROVING, held(post()), label=f"{side}-a",
                                 **cycles),
             collecting=collecting, invited=invited[0], link=link, closed=closed,

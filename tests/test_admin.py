@@ -59,6 +59,8 @@ from governance.models import (
     Seat,
 )
 from roles.models import Criterion, Function, JobDescription, Post, StatutoryDuty
+from surveys import services as survey_services
+from surveys.models import Survey
 
 from .factories import (
     AppointmentFactory,
@@ -121,6 +123,8 @@ def _rows(n):
         action.owner_posts.add(post)
         action.owner_bodies.add(body)
         ActionUpdate.objects.create(action=action, status="on_track", note="ok")
+        Survey.objects.create(system=system, framework=framework, year=2026,
+                              opened_on=D(2026, 10, 1), closes_on=D(2026, 10, 29))
         vacancy = Vacancy.objects.create(post=post, appointment=appointment)
         ApplicantCount.objects.create(vacancy=vacancy, profession="nurse", applied=3)
         HonoraryContract.objects.create(person=appointment.person, partnership=system,
@@ -227,6 +231,7 @@ def _world(by):
                                    text="Publish the register", due_on=D(2027, 1, 1))
     action.owner_posts.add(post, cmo_post)
     ActionUpdate.objects.create(action=action, status="on_track", note="Draft shared", by=by)
+    survey_services.open_survey(framework=framework, year=2026, closes_on=D(2026, 12, 21), by=by)
     _declared(leader, by=by)
     _met(board, by=by)
 

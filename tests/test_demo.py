@@ -23,6 +23,8 @@ from devdata import demo as demo_register
 from governance import investment, plan
 from governance.models import Action, Body, Framework, Seat
 from roles.models import EstablishmentBudget, Post, System
+from surveys import results
+from surveys.models import Survey
 
 from .test_navigation import links
 
@@ -38,7 +40,8 @@ def demo(settings):
 
 def _counts():
     models = [m for m in apps.get_models() if m._meta.app_label in
-              {"roles", "appointments", "appraisals", "governance", "ccpl", "guardian"}]
+              {"roles", "appointments", "appraisals", "governance", "surveys", "ccpl",
+               "guardian"}]
     return {m._meta.label: m.objects.count() for m in models}
 
 
@@ -394,3 +397,16 @@ def test_the_icb_board_has_met_twice_and_once_without_a_clinician(demo, client):
     sel_cno = Appointment.objects.in_force().get(post__system__short_name="SEL",
                                                  post__title="Chief Nursing Officer").person
     assert sel_cno.declaration_returns.exists()
+
+
+def test_seed_002s_survey_has_two_years_of_results_with_a_trend(demo, client):
+    last, this = Survey.objects.filter(system__short_name="GLOS").order_by("year")
+    assert this.year == last.year + 1 and last.is_closed and this.is_closed
+    built = results.build(this)
+    assert built.previous == last
+    assert [p.trend for p in built.priorities] == [
+        "Up 10 points", "Up 3 points", "Up 10 points", "Up 3 points", "Down 7 points"]
+    assert this.invitations.count() == 34 and this.responses.count() == 31
+    client.force_login(User.objects.get(email="admin@example.org"))
+    page = client.get(reverse("surveys:results", args=[this.pk])).content.decode()
+    assert "Up 10 points" in page and "The practitioner forum has helped" in page

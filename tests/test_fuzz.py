@@ -27,8 +27,8 @@ Left out, and why:
 - URLs whose address holds a secret sent from elsewhere are opened with a made-up one: the
   e-mail confirmation and password reset keys (allauth), the bulk change and import previews
   (their token names a plan kept in the cache; confirming reads no parameters) and the calendar
-  feed of another user. The rater's private page gets a real token, so its questionnaire is
-  fuzzed too.
+  feed of another user. The rater's private page and the leader's survey page get real
+  tokens, so their questionnaires are fuzzed too.
 """
 
 import csv
@@ -62,6 +62,7 @@ from ccpl.exports import safe_cell
 from ccpl.views import NotificationFilterForm
 from roles.forms import MAX_CRITERIA, PostFilterForm
 from roles.models import Post
+from surveys.services import open_survey as open_survey_of
 
 from .factories import (
     AppointmentFactory,
@@ -287,6 +288,8 @@ def address(name, objects, user, rater_token):
     it (so a new page needs describing there, once); for allauth's, its plain address."""
     if name == "appraisals:rater":
         return reverse(name, kwargs={"token": rater_token})
+    if name == "surveys:answer":
+        return reverse(name, kwargs={"token": objects["survey_token"]})
     if name in RULES:
         return _url(name, RULES[name][0], objects["north"], user)
     return reverse(name, kwargs=MADE_UP_KWARGS.get(name))
@@ -318,6 +321,12 @@ def fuzz_world(request):
                   status=Rater.Status.INVITED)
     token = rater.new_token()
     rater.save()
+    # A leader's working link to this year's survey, so its page is fuzzed too.
+    survey, _ = open_survey_of(framework=north["framework"], year=2026,
+                               closes_on=datetime.date(2026, 12, 21), by=users["admin"])
+    invitation = survey.invitations.order_by("pk").first()
+    objects["survey_token"] = invitation.new_token()
+    invitation.save()
     return users, objects, token
 
 

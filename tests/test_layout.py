@@ -12,7 +12,7 @@ import pytest
 from django.urls import Resolver404, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["ccpl", "roles", "appointments", "appraisals", "governance", "devdata", "api"]
+APPS = ["ccpl", "roles", "appointments", "appraisals", "governance", "surveys", "devdata", "api"]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
@@ -70,7 +70,7 @@ def test_an_import_inside_a_function_says_why(app):
 
 
 @pytest.mark.parametrize("path", ["/appointments/bulk/{}/confirm/", "/import/{}/confirm/",
-                                  "/r/{}/", "/calendar/{}.ics"])
+                                  "/r/{}/", "/s/{}/", "/calendar/{}.ics"])
 def test_a_private_address_takes_only_a_token_of_a_tokens_length(path):
     """Nothing longer than a real token reaches a lookup or a cache key."""
     resolve(path.format("a" * 43))

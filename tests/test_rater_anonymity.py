@@ -300,7 +300,7 @@ def test_comment_keys_are_fresh_draws_from_the_operating_system(base, monkeypatc
         drawn.append(nbytes)
         return f"k{len(drawn)}"
 
-    monkeypatch.setattr("appraisals.models.secrets.token_urlsafe", token_urlsafe)
+    monkeypatch.setattr("ccpl.private_links.secrets.token_urlsafe", token_urlsafe)
     rater_acts(base, 1, "submit", "Calm", "Delegate")
     response = Response.objects.get(cycle=base.cycle, is_self=False)
     assert {response.keep_doing_key, response.do_differently_key} == {"k1", "k2"}

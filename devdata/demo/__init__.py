@@ -1,5 +1,7 @@
 """The demo register: five worlds drawn from real leadership models, with fictional people.
 
+Seed 002's framework also has two years of its leadership survey (``surveys``).
+
 Each world is loaded once: if its system is already there, it is left alone, so running the
 loader again changes nothing. Dates are relative to the day of the first load, so the demo always
 has terms ending soon, a term that has just ended with no decision, and vacant posts.
@@ -10,7 +12,17 @@ from django.db import transaction
 from appointments import services
 from devdata import reference
 
-from . import accounts, approvals, gloucestershire, governance, khp, ncl, sel, trust_cmo
+from . import (
+    accounts,
+    approvals,
+    gloucestershire,
+    governance,
+    khp,
+    ncl,
+    sel,
+    surveys,
+    trust_cmo,
+)
 from .builder import Builder
 
 WORLDS = [khp, ncl, gloucestershire, sel, trust_cmo]
@@ -32,6 +44,7 @@ def load(stdout=None, with_accounts=False):
             say(f"{world.NAME}: loaded")
         governance.load(builder)
         approvals.load(builder)
+        surveys.load(builder)
         # A demo loaded on an earlier day catches up, as the daily sweep would have.
         services.end_lapsed_terms(builder.today)
         if with_accounts:

@@ -16,6 +16,12 @@ NETWORKS = [("Allied health professions", "ahp"), ("Nursing and midwifery", "nur
             ("Psychological professions", "psychologist")]
 LOCALITIES = ["Cheltenham", "Gloucester City", "Forest of Dean", "Stroud and Berkeley Vale",
               "Cotswolds", "Tewkesbury"]
+# Clinical leads of the county's primary care networks, who sit in the locality partnerships;
+# with the rest they are the leads the yearly temperature check asks (seed 002, action 2.1).
+PCNS = ["Cheltenham Central", "Cheltenham Peripheral", "St Paul's", "Gloucester City",
+        "Gloucester Inner City", "Aspen and Hucclecote", "Severn Health", "Forest of Dean",
+        "Stroud Cotswold", "Stroud Severn", "Berkeley Vale", "North Cotswolds",
+        "South Cotswolds", "Tewkesbury, Newent and Staunton", "Rosebank Health"]
 PROGRAMMES = [("Cancer", "doctor"), ("Musculoskeletal", "ahp"), ("Respiratory", "nurse"),
               ("Diabetes", "doctor"), ("Mental health", "psychologist"),
               ("Children and young people", "nurse")]
@@ -62,3 +68,9 @@ def load(b):
                       functions=["Care pathway transformation and innovation"])
         b.appoint(post, b.person(profession, employers[index % 2]),
                   b.ending_in(15 + index * 120))
+    for index, pcn in enumerate(PCNS):
+        post = b.post(glos, icb, f"Primary Care Network Clinical Lead — {pcn}", "Clinical Lead",
+                      Decimal("0.05"), spatial_level="place", responsible_to=chair,
+                      functions=["Population health and inequalities"])
+        profession = ["doctor", "doctor", "nurse", "pharmacist", "doctor", "ahp"][index % 6]
+        b.appoint(post, b.person(profession, icb), b.ending_in(90 + index * 45, years=3))
