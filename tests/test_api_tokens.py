@@ -9,10 +9,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from ccpl import services
+from ccpl import access, services
 from ccpl.models import AccessToken, AccessTokenUse
 
-from .factories import UserFactory
+from .factories import UserFactory, grant, with_totp
 from .pages import Client
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +167,42 @@ def test_the_page_refuses_a_token_to_staff_who_skipped_the_second_factor(client,
     assert response.status_code == 200
     assert "second step" in response.content.decode()
     assert not AccessToken.objects.exists()
+
+
+@pytest.mark.parametrize("enrolled", [True, False], ids=["with-app", "without-app"])
+def test_staff_calling_the_api_in_a_session_without_the_second_factor_get_a_json_403(
+        north, north_appointment, enrolled):
+    """A program cannot fill in the code page: the API refuses in JSON, saying what to do,
+    where a page would redirect; nothing is changed."""
+    hr = grant(UserFactory(), access.EDIT, north)
+    if enrolled:
+        with_totp(hr)
+    plain = django.test.Client()
+    plain.force_login(hr)  # a session that did not pass the second factor
+    for response in (
+        plain.get("/api/v1/appointments/"),
+        plain.get(f"/api/v1/appointments/{north_appointment.pk}/"),
+        plain.post(f"/api/v1/appointments/{north_appointment.pk}/end/",
+                   {"how": "end", "on": "2026-12-31", "reason": "r"},
+                   content_type="application/json"),
+    ):
+        assert response.status_code == 403
+        assert response["Content-Type"] == "application/json"
+        assert "second step" in response.json()["detail"]
+        assert "Location" not in response
+    north_appointment.refresh_from_db()
+    assert north_appointment.status == "active"
+    # The pages still take the user to the code (or to setting up the app).
+    assert plain.get(reverse("appointments:appointment-list")).status_code == 302
+    # The same user with the second factor, or with a token, reads the API.
+    browser = Client()
+    browser.force_login(hr)
+    expected = 200 if enrolled else 302
+    assert browser.get(reverse("appointments:appointment-list")).status_code == expected
+    if enrolled:
+        assert browser.get("/api/v1/appointments/").status_code == 200
+    _, secret = make(hr)
+    assert django.test.Client().get("/api/v1/appointments/", **bearer(secret)).status_code == 200
 
 
 def test_a_session_change_needs_the_csrf_token(hr_north, north_appointment):
