@@ -345,6 +345,10 @@ if not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A database that does not answer fails a request (and /readyz) in seconds, not after the
     # minutes TCP takes to give up.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+# Where tasks go to a worker, /readyz also waits for one to answer a ping, unless this is off:
+# then a worker outage leaves the web ready (e-mails wait in the ledger) and only the worker's
+# own health check shows it.
+READYZ_REQUIRE_WORKER = env.bool("READYZ_REQUIRE_WORKER", default=True)
 # /metrics answers only to "Authorization: Bearer <METRICS_TOKEN>"; unset, it is not there (404).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 if METRICS_TOKEN and len(METRICS_TOKEN) < 24:
