@@ -194,7 +194,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ccpl.tasks.sweep_reminders",
         "schedule": crontab(hour=_sweep_at.hour, minute=_sweep_at.minute),
     },
+    "daily-token-use-retention": {
+        "task": "ccpl.tasks.forget_old_token_uses",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
+# Days the record of each request made with an access token (method, path, address) is kept.
+ACCESS_TOKEN_USE_DAYS = env.int("ACCESS_TOKEN_USE_DAYS", default=90)
+if ACCESS_TOKEN_USE_DAYS < 1:
+    raise ImproperlyConfigured("ACCESS_TOKEN_USE_DAYS must be a whole number of days, 1 or more.")
 
 # --- E-mail ----------------------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")
