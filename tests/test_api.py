@@ -242,6 +242,31 @@ def test_a_page_costs_the_same_queries_at_any_size(client, hr_north, north_post,
     assert large > small or url in ("/api/v1/systems/", "/api/v1/organisations/")
 
 
+@pytest.mark.parametrize("url", LISTS)
+def test_a_page_deep_in_the_cursor_costs_what_the_first_costs(client, hr_north, north_post,
+                                                               admin_user, url,
+                                                               django_assert_num_queries):
+    """What an export meets: following ``next`` to the last page, every page costs the
+    same queries as the first (LISTS), exactly."""
+    for i in range(5):
+        post = PostFactory(host_organisation=north_post.host_organisation)
+        appointment = AppointmentFactory(post=post, start_date=D(2024, 1, 1))
+        appointment_services.apply_bulk_change(
+            appointments=[appointment], kind="extend", on_date=D(2028, 1, 31), reason="r",
+            agreed_by="a", agreed_on=D(2026, 11, 1), by=admin_user)
+        Vacancy.objects.create(post=post, opened_by=admin_user)
+        Seat.objects.create(body=Body.objects.create(system=post.system, name=f"Board {i}",
+                                                     kind="board"), post=post)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token_for(hr_north)}"}
+    pages, next_url = 0, f"{url}?page_size=2"
+    while next_url:
+        with django_assert_num_queries(LISTS[url]):
+            response = client.get(next_url, **headers)
+        assert response.status_code == 200
+        next_url, pages = response.json()["next"], pages + 1
+    assert pages >= 2 or url in ("/api/v1/systems/", "/api/v1/organisations/")
+
+
 def test_the_published_register_costs_the_same_queries_at_any_size(client, north_post,
                                                                     django_assert_num_queries):
     def grow(n):
