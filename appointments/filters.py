@@ -31,7 +31,7 @@ class AppointmentFilter(FilterSet):
     q = django_filters.CharFilter(label="Search", max_length=100, method="search",
                                   help_text="Leader's name or post title")
     system = django_filters.ModelChoiceFilter(field_name="post__system", queryset=_systems,
-                                              empty_label="Any")
+                                              empty_label="Any", label="System")
     state = django_filters.ChoiceFilter(
         label="Status", empty_label="Any", method="in_state",
         choices=[("in_force", "Held today"), ("future", "Starting later"),
@@ -42,7 +42,7 @@ class AppointmentFilter(FilterSet):
     undecided = CheckboxFilter(label="Only terms with no decision yet", method="without_decision")
     role_type = django_filters.ModelChoiceFilter(field_name="post__role_type",
                                                  queryset=RoleType.objects.all(),
-                                                 widget=forms.HiddenInput)
+                                                 label="Role type", widget=forms.HiddenInput)
 
     def search(self, appointments, name, value: str):
         return appointments.filter(
@@ -87,7 +87,8 @@ class PersonFilter(FilterSet):
 
     q = django_filters.CharFilter(label="Search", max_length=100, method="search",
                                   help_text="Name, e-mail address or registration number")
-    profession = django_filters.ChoiceFilter(choices=Profession.choices, empty_label="Any")
+    profession = django_filters.ChoiceFilter(choices=Profession.choices, empty_label="Any",
+                                             label="Profession")
 
     def search(self, people, name, value: str):
         return people.filter(Q(given_name__icontains=value) | Q(family_name__icontains=value)
@@ -108,9 +109,9 @@ class VacancyFilter(FilterSet):
     STATES = [("open", "Open"), ("filled", "Filled"), ("withdrawn", "Withdrawn"), ("all", "All")]
 
     state = django_filters.ChoiceFilter(choices=STATES, empty_label=None, method="in_state",
-                                        help_text="Open unless said otherwise")
+                                        label="Status", help_text="Open unless said otherwise")
     system = django_filters.ModelChoiceFilter(field_name="post__system", queryset=_systems,
-                                              empty_label="Any")
+                                              empty_label="Any", label="System")
 
     def in_state(self, vacancies, name, value: str):
         return vacancies if value == "all" else vacancies.filter(status=value)

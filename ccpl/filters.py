@@ -66,8 +66,10 @@ class CheckboxFilter(django_filters.BooleanFilter):
 class NotificationFilter(FilterSet):
     """The e-mails the register has sent, as on /reminders/."""
 
-    kind = django_filters.ChoiceFilter(choices=Notification.Kind.choices, empty_label="Any")
-    status = django_filters.ChoiceFilter(choices=Notification.Status.choices, empty_label="Any")
+    kind = django_filters.ChoiceFilter(choices=Notification.Kind.choices, empty_label="Any",
+                                       label="Kind")
+    status = django_filters.ChoiceFilter(choices=Notification.Status.choices, empty_label="Any",
+                                         label="Status")
     recipient = django_filters.CharFilter(field_name="recipient_email", lookup_expr="icontains",
                                           max_length=254, label="Recipient's e-mail")
     since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte",

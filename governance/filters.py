@@ -18,17 +18,18 @@ def _bodies(request):
 
 
 class BodyFilter(FilterSet):
-    """Governance bodies, as on /api/v1/bodies/."""
+    """Governance bodies, as on /governance/bodies/ and /api/v1/bodies/."""
 
-    system = django_filters.ModelChoiceFilter(queryset=_systems, empty_label="Any")
+    system = django_filters.ModelChoiceFilter(queryset=_systems, empty_label="Any",
+                                              label="System")
 
 
 class SeatFilter(FilterSet):
     """Seats on governance bodies, as on /api/v1/seats/."""
 
     system = django_filters.ModelChoiceFilter(field_name="body__system", queryset=_systems,
-                                              empty_label="Any")
-    body = django_filters.ModelChoiceFilter(queryset=_bodies, empty_label="Any")
+                                              empty_label="Any", label="System")
+    body = django_filters.ModelChoiceFilter(queryset=_bodies, empty_label="Any", label="Body")
 
 
 class RegisterFilter(FilterSet):

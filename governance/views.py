@@ -19,7 +19,7 @@ from ccpl.lists import list_links
 from roles.models import Post, System
 
 from . import declarations, investment, meetings, plan, services, transparency
-from .filters import RegisterFilter
+from .filters import BodyFilter, RegisterFilter
 from .forms import ActionForm, SeatForm, SystemChoiceForm, UpdateForm
 from .models import Action, ActionUpdate, Body, Framework
 
@@ -55,10 +55,10 @@ def index(request):
 
 @login_required
 def body_list(request):
-    bodies = (Body.objects.visible_to(request.user).select_related("system", "reports_to")
-              .annotate(seat_count=Count("seats")))
+    filters = BodyFilter(request.GET, Body.objects.visible_to(request.user), request=request)
+    bodies = filters.qs.select_related("system", "reports_to").annotate(seat_count=Count("seats"))
     return render(request, "governance/body_list.html", {
-        "bodies": bodies, "breadcrumbs": [GOVERNANCE],
+        "form": filters.form, "bodies": bodies, "breadcrumbs": [GOVERNANCE],
     })
 
 

@@ -31,17 +31,18 @@ class PostFilter(FilterSet):
 
     q = django_filters.CharFilter(label="Search", max_length=100, method="search",
                                   help_text="Title, reference or host organisation")
-    system = django_filters.ModelChoiceFilter(queryset=_systems, empty_label="Any")
+    system = django_filters.ModelChoiceFilter(queryset=_systems, empty_label="Any",
+                                              label="System")
     organisation = django_filters.ModelChoiceFilter(
         field_name="host_organisation", queryset=Organisation.objects.none(), empty_label="Any",
         label="Host organisation")
     role_type = django_filters.ModelChoiceFilter(queryset=RoleType.objects.all(),
-                                                 empty_label="Any")
+                                                 empty_label="Any", label="Role type")
     function = django_filters.ModelChoiceFilter(field_name="functions",
                                                 queryset=Function.objects.all(),
-                                                empty_label="Any")
+                                                empty_label="Any", label="Function")
     status = django_filters.ChoiceFilter(choices=STATUS_CHOICES, empty_label="Any current post",
-                                         method="with_status")
+                                         label="Status", method="with_status")
 
     # A select of every organisation in the country is no use to anyone: above this many, the
     # organisation filter lists the organisations of the chosen system only.
@@ -110,8 +111,9 @@ class OrganisationFilter(FilterSet):
 
     q = django_filters.CharFilter(max_length=100, method="search", help_text="Name or ODS code")
     system = django_filters.ModelChoiceFilter(field_name="systems", queryset=_systems,
-                                              help_text="Partners of this system")
-    kind = django_filters.ChoiceFilter(choices=Organisation.Kind.choices, empty_label="Any")
+                                              label="System", help_text="Partners of this system")
+    kind = django_filters.ChoiceFilter(choices=Organisation.Kind.choices, empty_label="Any",
+                                       label="Kind")
 
     def search(self, organisations, name, value: str):
         return organisations.filter(Q(name__icontains=value) | Q(ods_code__iexact=value))

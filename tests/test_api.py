@@ -90,10 +90,12 @@ def test_each_list_page_and_its_endpoint_filter_through_one_filterset():
     """The page adds only its order (``sort``) to the FilterSet its endpoint uses."""
     from api import views
     from appointments.filters import AppointmentListFilter, PersonListFilter, VacancyFilter
+    from governance.filters import BodyFilter
     from roles.filters import PostListFilter
 
     pairs = {views.PostViewSet: PostListFilter, views.PersonViewSet: PersonListFilter,
-             views.AppointmentViewSet: AppointmentListFilter, views.VacancyViewSet: VacancyFilter}
+             views.AppointmentViewSet: AppointmentListFilter, views.VacancyViewSet: VacancyFilter,
+             views.BodyViewSet: BodyFilter}
     for viewset, page_filter in pairs.items():
         assert issubclass(page_filter, viewset.filterset_class), viewset
         assert set(page_filter.base_filters) - set(viewset.filterset_class.base_filters) <= {
