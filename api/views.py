@@ -1,60 +1,55 @@
 """The read endpoints. Each starts from the QuerySet the matching page starts from
-(``Model.objects.visible_to(user)``), filters it with the page's own filter form, and fetches
+(``Model.objects.visible_to(user)``), filters it with the page's own FilterSet, and fetches
 what its rows show in a fixed number of queries per page."""
 
-from django import forms
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, viewsets
 from rest_framework.permissions import AllowAny
 
-from appointments.forms import AppointmentFilterForm, PersonFilterForm, VacancyFilterForm
+from appointments.filters import AppointmentFilter, PersonFilter, VacancyFilter
 from appointments.models import Appointment, Extension, Person, Vacancy
 from governance import transparency
-from governance.forms import RegisterSearchForm
+from governance.filters import BodyFilter, RegisterFilter, SeatFilter
 from governance.models import Body, Seat
-from roles.forms import PostFilterForm
+from roles.filters import OrganisationFilter, PostFilter
 from roles.models import Organisation, Post, System
 
 from . import serializers
 from .changes import AppointmentChanges
-from .filters import OrganisationFilterForm, SystemScopedFilterForm, bound, parameters
+from .filters import ListFilterBackend, filtered
 
 BAD_FILTER = OpenApiResponse(description="A filter, the page size or the cursor is not valid: "
                                          "the body names each parameter and what is wrong.")
 NOT_FOUND = OpenApiResponse(description="No such record among those the user may see.")
 
 
-def listed(form_class, summary, serializer):
-    """The schema of a list endpoint filtered by ``form_class``, and of its detail."""
+def listed(summary, serializer):
+    """The schema of a list endpoint (its query parameters come from its FilterSet), and of
+    its detail."""
     return extend_schema_view(
-        list=extend_schema(summary=summary, parameters=parameters(form_class) if form_class
-                           else [], responses={200: serializer(many=True), 400: BAD_FILTER}),
+        list=extend_schema(summary=summary,
+                           responses={200: serializer(many=True), 400: BAD_FILTER}),
         retrieve=extend_schema(responses={200: serializer, 404: NOT_FOUND}),
     )
 
 
 class RegisterViewSet(viewsets.ReadOnlyModelViewSet):
-    """A list and a detail of what the user may see. ``filter_form`` is the page's filter."""
+    """A list and a detail of what the user may see; ``filterset_class`` is the list page's
+    FilterSet."""
 
-    filter_form = None
-
-    def filter_queryset(self, queryset):
-        if self.action != "list" or self.filter_form is None:
-            return queryset
-        form = bound(self.filter_form, self.request, **self.form_kwargs())
-        return self.apply(form, queryset)
-
-    def form_kwargs(self):
-        return {"user": self.request.user}
-
-    def apply(self, form, queryset):
-        return form.filter(queryset)
+    filter_backends = [ListFilterBackend]
+    filterset_class = None
 
 
-@listed(None, "Systems the user may see", serializers.SystemSerializer)
+@listed("Systems the user may see", serializers.SystemSerializer)
 class SystemViewSet(RegisterViewSet):
     """Systems (ICSs, partnerships) on which the user holds a grant."""
 
@@ -64,53 +59,48 @@ class SystemViewSet(RegisterViewSet):
         return System.objects.visible_to(self.request.user)
 
 
-@listed(OrganisationFilterForm, "Organisations the user may see",
-        serializers.OrganisationSerializer)
+@listed("Organisations the user may see", serializers.OrganisationSerializer)
 class OrganisationViewSet(RegisterViewSet):
     """Partner organisations: those granted, and every partner of a granted system."""
 
     serializer_class = serializers.OrganisationSerializer
-    filter_form = OrganisationFilterForm
+    filterset_class = OrganisationFilter
 
     def get_queryset(self):
         return Organisation.objects.visible_to(self.request.user).prefetch_related("systems")
 
 
-@listed(PostFilterForm, "Posts, with the filters of the posts page", serializers.PostSerializer)
+@listed("Posts, with the filters of the posts page", serializers.PostSerializer)
 class PostViewSet(RegisterViewSet):
     """Posts, as on /posts/ (current posts unless ?status=disestablished)."""
 
     serializer_class = serializers.PostSerializer
-    filter_form = PostFilterForm
+    filterset_class = PostFilter
 
     def get_queryset(self):
         return Post.objects.visible_to(self.request.user).select_related(
             "role_type", "system", "host_organisation")
 
 
-@listed(PersonFilterForm, "People, with the filters of the people page",
-        serializers.PersonSerializer)
+@listed("People, with the filters of the people page", serializers.PersonSerializer)
 class PersonViewSet(RegisterViewSet):
     """People, as on /people/. Equality data is never in the API."""
 
     serializer_class = serializers.PersonSerializer
-    filter_form = PersonFilterForm
+    filterset_class = PersonFilter
 
     def get_queryset(self):
         return Person.objects.visible_to(self.request.user).select_related(
             "substantive_employer")
 
-    def form_kwargs(self):
-        return {}
 
-
-@listed(AppointmentFilterForm, "Appointments with their extensions, with the filters of the "
-                               "appointments page", serializers.AppointmentSerializer)
+@listed("Appointments with their extensions, with the filters of the appointments page",
+        serializers.AppointmentSerializer)
 class AppointmentViewSet(AppointmentChanges, RegisterViewSet):
     """Appointments, as on /appointments/, each with its extensions."""
 
     serializer_class = serializers.AppointmentSerializer
-    filter_form = AppointmentFilterForm
+    filterset_class = AppointmentFilter
 
     def get_queryset(self):
         return (Appointment.objects.visible_to(self.request.user)
@@ -118,63 +108,37 @@ class AppointmentViewSet(AppointmentChanges, RegisterViewSet):
                 .prefetch_related(Prefetch("extensions",
                                            queryset=Extension.objects.order_by("number"))))
 
-    def apply(self, form, queryset):
-        return form.filter(queryset, timezone.localdate())
 
-
-@listed(VacancyFilterForm, "Vacancies, with the filters of the recruitment page (open ones "
-                           "unless ?state= says otherwise)", serializers.VacancySerializer)
+@listed("Vacancies, with the filters of the recruitment page (open ones unless ?state= says "
+        "otherwise)", serializers.VacancySerializer)
 class VacancyViewSet(RegisterViewSet):
     """Vacancies, as on /recruitment/."""
 
     serializer_class = serializers.VacancySerializer
-    filter_form = VacancyFilterForm
+    filterset_class = VacancyFilter
 
     def get_queryset(self):
         return Vacancy.objects.visible_to(self.request.user).select_related("post__system")
 
 
-class BodyFilterForm(SystemScopedFilterForm):
-    def filter(self, bodies):
-        system = self.cleaned_data["system"]
-        return bodies.filter(system=system) if system else bodies
-
-
-@listed(BodyFilterForm, "Governance bodies of the systems the user may see",
-        serializers.BodySerializer)
+@listed("Governance bodies of the systems the user may see", serializers.BodySerializer)
 class BodyViewSet(RegisterViewSet):
     """Governance bodies, as on /governance/bodies/."""
 
     serializer_class = serializers.BodySerializer
-    filter_form = BodyFilterForm
+    filterset_class = BodyFilter
 
     def get_queryset(self):
         return Body.objects.visible_to(self.request.user).select_related("system")
 
 
-class SeatFilterForm(SystemScopedFilterForm):
-    body = forms.ModelChoiceField(queryset=Body.objects.none(), required=False)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        self.fields["body"].queryset = Body.objects.visible_to(user)
-
-    def filter(self, seats):
-        data = self.cleaned_data
-        if data["system"]:
-            seats = seats.filter(body__system=data["system"])
-        if data["body"]:
-            seats = seats.filter(body=data["body"])
-        return seats
-
-
-@listed(SeatFilterForm, "Seats on the governance bodies the user may see, each filled by a post",
+@listed("Seats on the governance bodies the user may see, each filled by a post",
         serializers.SeatSerializer)
 class SeatViewSet(RegisterViewSet):
     """Seats on governance bodies, as on each body's page."""
 
     serializer_class = serializers.SeatSerializer
-    filter_form = SeatFilterForm
+    filterset_class = SeatFilter
 
     def get_queryset(self):
         # A seat is seen with its body, as on the body's page.
@@ -210,15 +174,17 @@ class PublishedRegisterViewSet(viewsets.GenericViewSet):
 
     @extend_schema(summary="The published register of a system, as on /register/<system>/",
                    operation_id="register_rows",
-                   auth=[], parameters=parameters(RegisterSearchForm),
+                   auth=[], parameters=[OpenApiParameter(
+                       "q", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False,
+                       description=str(RegisterFilter.base_filters["q"].extra["help_text"]))],
                    responses={200: serializers.RegisterRowSerializer(many=True),
                               400: BAD_FILTER, 404: OpenApiResponse(
                                   description="No system with a published register has this "
                                               "short name.")})
     def rows(self, request, short_name):
         system = get_object_or_404(transparency.published_systems(), short_name=short_name)
-        form = bound(RegisterSearchForm, request)
-        page = self.paginate_queryset(form.filter(transparency.holdings(system)))
+        page = self.paginate_queryset(
+            filtered(RegisterFilter, request, transparency.holdings(system)))
         rows = [{**row, "bodies": "; ".join(row["bodies"])}
                 for row in transparency.register_rows(page)]
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)

@@ -3,12 +3,11 @@ input; the services in services.py hold the rules."""
 
 from django import forms
 from django.db import models
-from django.db.models import Q
 
 from ccpl import access
 from ccpl.forms import DateField, NHSForm, NHSModelForm
 from ccpl.models import User
-from roles.models import Organisation, Post, RoleType, System
+from roles.models import Organisation, Post, System
 
 from .models import (
     Appointment,
@@ -370,118 +369,6 @@ class OverrideForm(NHSForm):
         label="Why override the approval route?", widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The override and its reason are shown with the change for good.",
         error_messages={"required": "Give the reason for overriding the approval route."})
-
-
-class AppointmentFilterForm(NHSForm):
-    q = forms.CharField(label="Search", required=False, max_length=100,
-                        help_text="Leader's name or post title")
-    system = forms.ModelChoiceField(queryset=System.objects.none(), required=False,
-                                    empty_label="Any")
-    state = forms.ChoiceField(label="Status", required=False, choices=[
-        ("", "Any"), ("in_force", "Held today"), ("future", "Starting later"),
-        ("finished", "Finished"), ("offered", "Offered")])
-    ending_within = forms.TypedChoiceField(
-        label="Term ending within", required=False, coerce=int, empty_value=None,
-        choices=[("", "Any time"), ("30", "30 days"), ("90", "90 days"), ("180", "180 days"),
-                 ("365", "12 months")])
-    undecided = forms.BooleanField(label="Only terms with no decision yet", required=False)
-    role_type = forms.ModelChoiceField(queryset=RoleType.objects.all(), required=False,
-                                       widget=forms.HiddenInput)
-    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput, choices=[
-        (k, k) for k in ("end", "-end", "person", "-person", "post", "-post")])
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["system"].queryset = System.objects.visible_to(user)
-
-    def filter(self, appointments, today):
-        """The appointments a list (or a bulk change) is about; none if the filter is wrong."""
-        if not self.is_valid():
-            return appointments.none()
-        data = self.cleaned_data
-        if data["q"]:
-            text = data["q"]
-            appointments = appointments.filter(
-                Q(person__given_name__icontains=text) | Q(person__family_name__icontains=text)
-                | Q(post__title__icontains=text))
-        if data["system"]:
-            appointments = appointments.filter(post__system=data["system"])
-        if data["role_type"]:
-            appointments = appointments.filter(post__role_type=data["role_type"])
-        match data["state"]:
-            case "in_force":
-                appointments = appointments.in_force(today)
-            case "future":
-                appointments = appointments.filter(start_date__gt=today)
-            case "finished":
-                appointments = appointments.filter(end_date__lt=today)
-            case "offered":
-                appointments = appointments.filter(status=Appointment.Status.OFFERED)
-        if data["ending_within"]:
-            appointments = appointments.ending_within(data["ending_within"], on=today)
-        if data["undecided"]:
-            appointments = appointments.undecided()
-        return appointments
-
-    @property
-    def chosen_sort(self):
-        return (self.cleaned_data.get("sort") if self.is_valid() else "") or "end"
-
-
-class PersonFilterForm(NHSForm):
-    SORTS = {"name": ("family_name", "given_name", "pk"),
-             "-name": ("-family_name", "-given_name", "-pk"),
-             "profession": ("profession", "family_name", "pk"),
-             "-profession": ("-profession", "-family_name", "-pk")}
-
-    q = forms.CharField(label="Search", required=False, max_length=100,
-                        help_text="Name, e-mail address or registration number")
-    profession = forms.ChoiceField(required=False, choices=[("", "Any"), *Profession.choices])
-    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput,
-                             choices=[(k, k) for k in SORTS])
-
-    def filter(self, people):
-        if not self.is_valid():
-            return people.none()
-        data = self.cleaned_data
-        if data["q"]:
-            text = data["q"].strip()
-            people = people.filter(Q(given_name__icontains=text) | Q(family_name__icontains=text)
-                                   | Q(work_email__icontains=text)
-                                   | Q(registration_number__icontains=text))
-        if data["profession"]:
-            people = people.filter(profession=data["profession"])
-        return people.order_by(*self.SORTS[self.chosen_sort])
-
-    @property
-    def chosen_sort(self):
-        return (self.cleaned_data.get("sort") if self.is_valid() else "") or "name"
-
-
-class VacancyFilterForm(NHSForm):
-    STATES = [("open", "Open"), ("filled", "Filled"), ("withdrawn", "Withdrawn"), ("all", "All")]
-
-    state = forms.ChoiceField(required=False, choices=STATES)
-    system = forms.ModelChoiceField(queryset=System.objects.none(), required=False,
-                                    empty_label="Any")
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["system"].queryset = System.objects.visible_to(user)
-
-    def filter(self, vacancies):
-        if not self.is_valid():
-            return vacancies.none()
-        data = self.cleaned_data
-        if self.chosen_state != "all":
-            vacancies = vacancies.filter(status=self.chosen_state)
-        if data["system"]:
-            vacancies = vacancies.filter(post__system=data["system"])
-        return vacancies
-
-    @property
-    def chosen_state(self):
-        return (self.cleaned_data.get("state") if self.is_valid() else "") or "open"
 
 
 # --- Recruitment -----------------------------------------------------------------------------

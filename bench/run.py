@@ -6,19 +6,25 @@ the number of queries, and the daily reminder sweep.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ccpl_bench make bench
 
 Pages are requested in-process with Django's test client (server time, no network), as an HR
-user of one system, a CMO office of one system, and an administrator who sees all 42.
+user of one system, a CMO office of one system, and an administrator who sees all 42; then the
+API's list endpoints (a page of 100) with a token of an HR user of the largest system, and every
+appointment of that system read through the cursor, with the queries of each page.
+BENCH_ONLY=public runs only the published register, BENCH_ONLY=api only the API.
 """
 
+import json
 import os
 import resource
 import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ccpl.settings")
 os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("API_THROTTLE_USER", "1000000/minute")  # measure the API, not its limit
 
 import django  # noqa: E402
 
@@ -32,14 +38,14 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from guardian.shortcuts import assign_perm  # noqa: E402
 
 from appointments.models import Appointment  # noqa: E402
-from ccpl import access, notifications  # noqa: E402
+from ccpl import access, notifications, services  # noqa: E402
 from ccpl.models import Notification, User  # noqa: E402
 from governance import transparency  # noqa: E402
 from governance.models import Body, Meeting  # noqa: E402
 from roles.models import Post, System  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
-ONLY = os.environ.get("BENCH_ONLY", "")  # "public": only the published register
+ONLY = os.environ.get("BENCH_ONLY", "")  # "public": only the published register; "api"
 
 
 def user(email, **grants):
@@ -91,7 +97,10 @@ def main():
     if ONLY in ("", "public"):
         bench_public(system)
         print()
-    if ONLY == "public":
+    if ONLY in ("", "api"):
+        bench_api()
+        print()
+    if ONLY in ("public", "api"):
         return 0
     pages = [
         ("dashboard", "/"),
@@ -143,6 +152,52 @@ def bench_public(system):
     for name, url in pages:
         median, p95, queries = measure(client, url)
         print(f"{name:40} {'anonymous':26} {median:10.1f} {p95:8.1f} {queries:8d}")
+
+
+API_LISTS = [("systems", ""), ("organisations", ""), ("posts", "&system={system}"),
+             ("people", ""), ("appointments", "&system={system}"),
+             ("vacancies", "&state=all&system={system}"), ("bodies", "&system={system}"),
+             ("seats", "&system={system}")]
+
+
+def bench_api():
+    """The API as a BI extract meets it: with an HR token of the largest system, each list
+    endpoint's page of 100, then every appointment of the system following the cursor (the
+    queries of each page must not grow with its depth)."""
+    system = (System.objects.filter(short_name__startswith="GEN")
+              .annotate(n=Count("posts")).order_by("-n").first())
+    hr = user("bench.api.hr@example.org", **{access.EDIT: system})
+    _, secret = services.create_access_token(name="benchmark", scope="read", days=1,
+                                             second_factor=True, by=hr)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    print(f"The API with an HR token of {system.name} ({system.n:,} posts); {RUNS} requests "
+          f"each\n")
+    print(f"{'endpoint':40} {'user':26} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+    for kind, query in API_LISTS:
+        url = f"/api/v1/{kind}/?page_size=100{query.format(system=system.pk)}"
+        median, p95, queries = measure(client, url)
+        print(f"{kind + ', page of 100':40} {'HR (largest system)':26} {median:10.1f} "
+              f"{p95:8.1f} {queries:8d}")
+    url = f"/api/v1/appointments/?system={system.pk}&page_size=100"
+    times, queries, rows = [], set(), 0
+    started = time.perf_counter()
+    while url:
+        with CaptureQueriesContext(connection) as captured:
+            began = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+        queries.add(len(captured))
+        page = json.loads(response.content)
+        rows += len(page["results"])
+        parts = urlsplit(page["next"]) if page["next"] else None
+        url = f"{parts.path}?{parts.query}" if parts else None
+    elapsed = time.perf_counter() - started
+    times.sort()
+    print(f"export of every appointment of {system.short_name}: {rows:,} rows, {len(times)} "
+          f"pages of 100 in {elapsed:.1f} s; a page median {statistics.median(times):.1f} ms, "
+          f"p95 {times[max(0, int(len(times) * 0.95) - 1)]:.1f} ms, queries a page "
+          f"{'/'.join(str(q) for q in sorted(queries))}")
 
 
 def bench_sweep():

@@ -6,7 +6,8 @@ sign-in, the second-factor rule and the check of the Host header: a probe from i
 comes over plain HTTP (SECURE_REDIRECT_EXEMPT lets it), to an address that is no allowed host,
 without a session, and must never start one. /healthz touches nothing outside the process.
 /readyz checks what a request needs and answers 503 naming what failed (the details go to the
-log, not to the anonymous caller). /metrics answers only to ``Authorization: Bearer
+log, not to the anonymous caller); a Celery worker's answer is among them unless
+READYZ_REQUIRE_WORKER is off. /metrics answers only to ``Authorization: Bearer
 <METRICS_TOKEN>``, and is not there at all (404) while METRICS_TOKEN is unset.
 """
 
@@ -93,7 +94,7 @@ def checks():
         found.append(Check("redis", check_redis))
     uses_worker = (not settings.CELERY_TASK_ALWAYS_EAGER
                    and not settings.CELERY_BROKER_URL.startswith("memory://"))
-    if uses_worker:
+    if uses_worker and settings.READYZ_REQUIRE_WORKER:
         found.append(Check("celery", check_worker,
                            needs=("redis",) if settings.REDIS_URL else ()))
     return found

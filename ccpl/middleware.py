@@ -7,6 +7,7 @@ from allauth.account.authentication import get_authentication_records
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -57,9 +58,13 @@ class RequireMFAMiddleware:
     passed the second factor. Checked on every request, not once per session, so a user given a
     staff role while signed in is asked for it at their next request (docs/adr/0006). Costs no
     query in a verified session beyond the user's grants, which the page fetches anyway.
-    Leaders and appraisers may choose to use an authenticator app."""
+    Leaders and appraisers may choose to use an authenticator app.
+
+    The API is for programs: a session without the second factor is refused there with a JSON
+    403 that says what to do, never redirected to a page a program cannot fill in."""
 
     ALLOWED_PREFIXES = ("/accounts/", "/static/")
+    API_PREFIX = "/api/"
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -78,6 +83,13 @@ class RequireMFAMiddleware:
             or passed_second_factor(request)
         ):
             return None
+        if request.path.startswith(self.API_PREFIX):
+            return JsonResponse({"detail": (
+                "Your role needs a second step at sign-in: sign in again and enter the code "
+                "from your authenticator app, or call the API with a personal access token."
+                if access.has_totp(user) else
+                "Your role needs a second step at sign-in: set up an authenticator app on the "
+                "register first, or call the API with a personal access token.")}, status=403)
         if not access.has_totp(user):
             messages.warning(request, "Set up an authenticator app to keep using the "
                                       "register: your role needs a second step at sign-in.")

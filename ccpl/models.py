@@ -325,7 +325,8 @@ class AccessToken(models.Model):
 
 class AccessTokenUse(models.Model):
     """One request made with a token: the record an auditor reads to see what a program did
-    with a user's access. Appended, never changed."""
+    with a user's access. Appended, never changed; deleted ACCESS_TOKEN_USE_DAYS after it was
+    made (services.forget_old_token_uses)."""
 
     token = models.ForeignKey(AccessToken, on_delete=models.CASCADE, related_name="uses")
     at = models.DateTimeField(default=timezone.now)
@@ -335,7 +336,9 @@ class AccessTokenUse(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["token", "at"], name="token_use_token_at_idx")]
+        indexes = [models.Index(fields=["token", "at"], name="token_use_token_at_idx"),
+                   # the daily retention deletes by age, across every token
+                   models.Index(fields=["at"], name="token_use_at_idx")]
 
     def __str__(self):
         return f"{self.method} {self.path} at {self.at:%Y-%m-%d %H:%M}"

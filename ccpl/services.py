@@ -2,9 +2,11 @@
 
 import datetime
 import hashlib
+import logging
 import secrets
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +15,9 @@ from . import access
 from .accounts import invitation_context
 from .models import AccessToken, AccessTokenUse, Notification, User, new_calendar_token
 from .notifications import notify_now
+
+log = logging.getLogger(__name__)
+FORGET_BATCH = 5000  # token uses deleted at a time
 
 
 @transaction.atomic
@@ -103,3 +108,23 @@ def record_token_use(*, token, method, path, ip_address):
                                   ip_address=ip_address)
     AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
+
+
+def forget_old_token_uses(*, now=None, days=None):
+    """Delete the record of every request made with a token more than ``days`` (default
+    ACCESS_TOKEN_USE_DAYS) ago: each API request writes one, and an address and a path are
+    personal data kept no longer than an auditor needs them. When each token was last used is
+    kept on the token. Deletes in batches, so no long lock is held on a table the API writes to
+    on every request. Returns how many were deleted."""
+    days = settings.ACCESS_TOKEN_USE_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    deleted = 0
+    while True:
+        batch = list(AccessTokenUse.objects.filter(at__lt=cutoff).order_by()
+                     .values_list("pk", flat=True)[:FORGET_BATCH])
+        if not batch:
+            break
+        deleted += AccessTokenUse.objects.filter(pk__in=batch).delete()[0]
+    if deleted:
+        log.info("Forgot %d uses of access tokens older than %d days", deleted, days)
+    return deleted

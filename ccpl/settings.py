@@ -195,7 +195,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ccpl.tasks.sweep_reminders",
         "schedule": crontab(hour=_sweep_at.hour, minute=_sweep_at.minute),
     },
+    "daily-token-use-retention": {
+        "task": "ccpl.tasks.forget_old_token_uses",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
+# Days the record of each request made with an access token (method, path, address) is kept.
+ACCESS_TOKEN_USE_DAYS = env.int("ACCESS_TOKEN_USE_DAYS", default=90)
+if ACCESS_TOKEN_USE_DAYS < 1:
+    raise ImproperlyConfigured("ACCESS_TOKEN_USE_DAYS must be a whole number of days, 1 or more.")
 
 # --- E-mail ----------------------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")
@@ -346,6 +354,10 @@ if not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A database that does not answer fails a request (and /readyz) in seconds, not after the
     # minutes TCP takes to give up.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+# Where tasks go to a worker, /readyz also waits for one to answer a ping, unless this is off:
+# then a worker outage leaves the web ready (e-mails wait in the ledger) and only the worker's
+# own health check shows it.
+READYZ_REQUIRE_WORKER = env.bool("READYZ_REQUIRE_WORKER", default=True)
 # /metrics answers only to "Authorization: Bearer <METRICS_TOKEN>"; unset, it is not there (404).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 if METRICS_TOKEN and len(METRICS_TOKEN) < 24:

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from . import access, services
-from .forms import DateField, NHSForm
+from .filters import NotificationFilter
+from .forms import NHSForm
 from .lists import list_links
 from .middleware import passed_second_factor
 from .models import AccessToken, Notification
@@ -57,35 +58,14 @@ def accessibility(request):
     return render(request, "ccpl/accessibility.html")
 
 
-class NotificationFilterForm(NHSForm):
-    kind = forms.ChoiceField(required=False, choices=[("", "Any"), *Notification.Kind.choices])
-    status = forms.ChoiceField(required=False,
-                               choices=[("", "Any"), *Notification.Status.choices])
-    recipient = forms.CharField(required=False, max_length=254, label="Recipient's e-mail")
-    since = DateField(required=False, label="Created on or after")
-
-    def filter(self, rows):
-        if not self.is_valid():
-            return rows.none()
-        data = self.cleaned_data
-        if data["kind"]:
-            rows = rows.filter(kind=data["kind"])
-        if data["status"]:
-            rows = rows.filter(status=data["status"])
-        if data["recipient"]:
-            rows = rows.filter(recipient_email__icontains=data["recipient"])
-        if data["since"]:
-            rows = rows.filter(created_at__date__gte=data["since"])
-        return rows
-
-
 @login_required
 def notification_list(request):
-    form = NotificationFilterForm(request.GET or {})
-    rows = form.filter(Notification.objects.visible_to(request.user).select_related("recipient"))
-    page = Paginator(rows.order_by("-created_at", "-pk"), 50).get_page(request.GET.get("page"))
+    filters = NotificationFilter(request.GET, Notification.objects.visible_to(request.user),
+                                 request=request)
+    rows = filters.qs.select_related("recipient").order_by("-created_at", "-pk")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "ccpl/notification_list.html", {
-        "form": form, "page_obj": page, "notifications": page.object_list,
+        "form": filters.form, "page_obj": page, "notifications": page.object_list,
         "query_without_page": list_links(request, "", [])["query_without_page"],
     })
 

@@ -148,22 +148,6 @@ class SeatForm(NHSModelForm):
         pass  # posts already on the body are not offered
 
 
-class RegisterSearchForm(NHSForm):
-    q = forms.CharField(label="Search", required=False, max_length=100)
-
-    def filter(self, appointments):
-        """The published holdings whose role or organisation matches the search."""
-        text = self.text
-        if text:
-            appointments = appointments.filter(
-                Q(post__title__icontains=text) | Q(post__host_organisation__name__icontains=text))
-        return appointments
-
-    @property
-    def text(self):
-        return self.cleaned_data.get("q", "").strip() if self.is_valid() else ""
-
-
 # --- declarations of interest ----------------------------------------------------------------
 
 class InterestForm(NHSModelForm):

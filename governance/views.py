@@ -19,7 +19,8 @@ from ccpl.lists import list_links
 from roles.models import Post, System
 
 from . import declarations, investment, meetings, plan, presenters, services, transparency
-from .forms import ActionForm, RegisterSearchForm, SeatForm, SystemChoiceForm, UpdateForm
+from .filters import BodyFilter, RegisterFilter
+from .forms import ActionForm, SeatForm, SystemChoiceForm, UpdateForm
 from .models import Action, ActionUpdate, Body, Framework
 
 GOVERNANCE = ("Governance", "/governance/")
@@ -54,10 +55,10 @@ def index(request):
 
 @login_required
 def body_list(request):
-    bodies = (Body.objects.visible_to(request.user).select_related("system", "reports_to")
-              .annotate(seat_count=Count("seats")))
+    filters = BodyFilter(request.GET, Body.objects.visible_to(request.user), request=request)
+    bodies = filters.qs.select_related("system", "reports_to").annotate(seat_count=Count("seats"))
     return render(request, "governance/body_list.html", {
-        "bodies": bodies, "breadcrumbs": [GOVERNANCE],
+        "form": filters.form, "bodies": bodies, "breadcrumbs": [GOVERNANCE],
     })
 
 
@@ -297,26 +298,25 @@ def register_index(request):
     return render(request, "governance/register_index.html", {"systems": systems})
 
 
-def _register_rows(request, system):
-    form = RegisterSearchForm(request.GET or {})
-    return form.filter(transparency.holdings(system)), form.text
+def _register_filter(request, system):
+    return RegisterFilter(request.GET, transparency.holdings(system), request=request)
 
 
 def register(request, short_name):
     system = _published_system(short_name)
-    appointments, q = _register_rows(request, system)
-    page = Paginator(appointments, REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = _register_filter(request, system)
+    page = Paginator(filters.qs, REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "governance/register.html", {
         "system": system, "page_obj": page, "rows": transparency.register_rows(page.object_list),
-        "q": q, "query_without_page": list_links(request, "", [])["query_without_page"],
+        "q": filters.chosen("q", default=""), "search_errors": filters.errors.get("q"),
+        "query_without_page": list_links(request, "", [])["query_without_page"],
         "breadcrumbs": [("Published registers", reverse("governance:register-index"))],
     })
 
 
 def register_csv(request, short_name):
     system = _published_system(short_name)
-    appointments, _ = _register_rows(request, system)
-    rows = transparency.register_rows(appointments)
+    rows = transparency.register_rows(_register_filter(request, system).qs)
     return csv_response(f"register-{system.short_name}-{timezone.localdate()}", REGISTER_HEADER, [
         [r["role"], r["role_type"], r["organisation"], r["name"], "; ".join(r["bodies"]),
          r["term_ends"]] for r in rows])

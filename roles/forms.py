@@ -7,98 +7,11 @@ from ccpl.forms import NHSCheckboxSelectMultiple, NHSForm, NHSModelForm
 from .models import (
     Criterion,
     EstablishmentBudget,
-    Function,
     Organisation,
     Post,
-    RoleType,
     System,
 )
 from .services import ASSESSMENTS, NO_ESSENTIAL, REVIEWED_IN_FUTURE
-
-STATUS_CHOICES = [("", "Any current post"), ("filled", "Filled"), ("vacant", "Vacant"),
-                  ("ending", "Holder's term ends within 180 days"),
-                  ("disestablished", "Disestablished")]
-SORTS = {
-    "title": ("title", "pk"), "-title": ("-title", "-pk"),
-    "organisation": ("host_organisation__name", "title", "pk"),
-    "-organisation": ("-host_organisation__name", "-title", "-pk"),
-    "wte": ("wte", "title", "pk"), "-wte": ("-wte", "-title", "-pk"),
-    "system": ("system__name", "title", "pk"), "-system": ("-system__name", "-title", "-pk"),
-}
-
-
-class PostFilterForm(NHSForm):
-    """Filters on the list of posts. Every choice comes from what the user can see."""
-
-    q = forms.CharField(label="Search", required=False, max_length=100,
-                        help_text="Title, reference or host organisation")
-    system = forms.ModelChoiceField(queryset=System.objects.none(), required=False,
-                                    empty_label="Any")
-    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), required=False,
-                                          empty_label="Any", label="Host organisation")
-    role_type = forms.ModelChoiceField(queryset=RoleType.objects.all(), required=False,
-                                       empty_label="Any")
-    function = forms.ModelChoiceField(queryset=Function.objects.all(), required=False,
-                                      empty_label="Any")
-    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
-    sort = forms.ChoiceField(choices=[(k, k) for k in SORTS], required=False,
-                             widget=forms.HiddenInput)
-
-    # A select of every organisation in the country is no use to anyone: above this many, the
-    # organisation filter lists the organisations of the chosen system only.
-    MAX_ORGANISATION_CHOICES = 150
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        systems = System.objects.visible_to(user)
-        self.fields["system"].queryset = systems
-        hosts = Organisation.objects.filter(
-            pk__in=Post.objects.visible_to(user).values("host_organisation"))
-        chosen = self._chosen_system()
-        if chosen is not None:
-            hosts = hosts.filter(systems=chosen)
-        elif hosts.count() > self.MAX_ORGANISATION_CHOICES:
-            hosts = hosts.none()
-            self.fields["organisation"].help_text = "Choose a system first."
-        self.fields["organisation"].queryset = hosts
-
-    def _chosen_system(self):
-        """The system the filter names, read by its own field (the organisation choices depend
-        on it, so it is needed before the form is validated); None if it names none the user
-        may see."""
-        try:
-            return self.fields["system"].clean(self["system"].data)
-        except forms.ValidationError:
-            return None
-
-    def filter(self, posts):
-        if not self.is_valid():
-            return posts.none()
-        data = self.cleaned_data
-        if data["q"]:
-            text = data["q"]
-            posts = posts.filter(Q(title__icontains=text) | Q(reference__icontains=text)
-                                 | Q(host_organisation__name__icontains=text))
-        if data["system"]:
-            posts = posts.filter(system=data["system"])
-        if data["organisation"]:
-            posts = posts.filter(host_organisation=data["organisation"])
-        if data["role_type"]:
-            posts = posts.filter(role_type=data["role_type"])
-        if data["function"]:
-            posts = posts.filter(functions=data["function"])
-        match data["status"]:
-            case "disestablished":
-                posts = posts.filter(disestablished_on__isnull=False)
-            case "filled":
-                posts = posts.filled()
-            case "vacant":
-                posts = posts.vacant()
-            case "ending":
-                posts = posts.ending_within(180)
-        if data["status"] != "disestablished":
-            posts = posts.established()
-        return posts.order_by(*SORTS.get(data["sort"] or "title"))
 
 
 class PostForm(NHSModelForm):

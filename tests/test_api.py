@@ -86,6 +86,58 @@ def test_a_bad_filter_is_a_400_naming_it(api, hr_north, north_appointment, query
     assert field in response.json()
 
 
+def test_each_list_page_and_its_endpoint_filter_through_one_filterset():
+    """The page adds only its order (``sort``) to the FilterSet its endpoint uses."""
+    from api import views
+    from appointments.filters import AppointmentListFilter, PersonListFilter, VacancyFilter
+    from governance.filters import BodyFilter
+    from roles.filters import PostListFilter
+
+    pairs = {views.PostViewSet: PostListFilter, views.PersonViewSet: PersonListFilter,
+             views.AppointmentViewSet: AppointmentListFilter, views.VacancyViewSet: VacancyFilter,
+             views.BodyViewSet: BodyFilter}
+    for viewset, page_filter in pairs.items():
+        assert issubclass(page_filter, viewset.filterset_class), viewset
+        assert set(page_filter.base_filters) - set(viewset.filterset_class.base_filters) <= {
+            "sort"}
+
+
+@pytest.mark.parametrize(("page", "endpoint", "query", "field", "message"), [
+    ("/appointments/", "/api/v1/appointments/", {"ending_within": "45"}, "ending_within",
+     "Select a valid choice."),
+    ("/posts/", "/api/v1/posts/", {"status": "closed"}, "status", "Select a valid choice."),
+    ("/people/", "/api/v1/people/", {"q": "x" * 101}, "q",
+     "Ensure this value has at most 100 characters"),
+    ("/recruitment/", "/api/v1/vacancies/", {"system": "²"}, "system",
+     "Select a valid choice."),
+])
+def test_a_value_the_page_refuses_the_api_refuses_with_the_same_message(
+        client, api, hr_north, north_appointment, page, endpoint, query, field, message):
+    from .pages import Client
+
+    browser = Client()
+    browser.force_login(hr_north)
+    shown = browser.get(page, query)
+    assert shown.status_code == 200
+    assert message in shown.content.decode()
+    answered = api(hr_north, endpoint, **query)
+    assert answered.status_code == 400
+    assert message in answered.json()[field][0]
+
+
+def test_the_same_query_lists_the_same_rows_on_the_page_and_in_the_api(
+        client, api, hr_north, north_appointment, north_post):
+    from .pages import Client
+
+    ending = AppointmentFactory(post=PostFactory(host_organisation=north_post.host_organisation),
+                                start_date=D(2024, 1, 1), end_date=D(2026, 12, 31))
+    browser = Client()
+    browser.force_login(hr_north)
+    for query in ({"ending_within": "90"}, {"state": "in_force"}, {"q": ending.post.title}):
+        listed = {a.pk for a in browser.get("/appointments/", query).context["appointments"]}
+        assert listed == ids(api(hr_north, "/api/v1/appointments/", **query)), query
+
+
 def test_a_system_the_user_cannot_see_is_a_bad_filter(api, hr_north, south):
     response = api(hr_north, "/api/v1/appointments/", system=south.pk)
     assert response.status_code == 400 and "system" in response.json()
@@ -190,6 +242,31 @@ def test_a_page_costs_the_same_queries_at_any_size(client, hr_north, north_post,
     grow(5)
     large = _rows(client, hr_north, url, django_assert_num_queries)
     assert large > small or url in ("/api/v1/systems/", "/api/v1/organisations/")
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_a_page_deep_in_the_cursor_costs_what_the_first_costs(client, hr_north, north_post,
+                                                               admin_user, url,
+                                                               django_assert_num_queries):
+    """What an export meets: following ``next`` to the last page, every page costs the
+    same queries as the first (LISTS), exactly."""
+    for i in range(5):
+        post = PostFactory(host_organisation=north_post.host_organisation)
+        appointment = AppointmentFactory(post=post, start_date=D(2024, 1, 1))
+        appointment_services.apply_bulk_change(
+            appointments=[appointment], kind="extend", on_date=D(2028, 1, 31), reason="r",
+            agreed_by="a", agreed_on=D(2026, 11, 1), by=admin_user)
+        Vacancy.objects.create(post=post, opened_by=admin_user)
+        Seat.objects.create(body=Body.objects.create(system=post.system, name=f"Board {i}",
+                                                     kind="board"), post=post)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token_for(hr_north)}"}
+    pages, next_url = 0, f"{url}?page_size=2"
+    while next_url:
+        with django_assert_num_queries(LISTS[url]):
+            response = client.get(next_url, **headers)
+        assert response.status_code == 200
+        next_url, pages = response.json()["next"], pages + 1
+    assert pages >= 2 or url in ("/api/v1/systems/", "/api/v1/organisations/")
 
 
 def test_the_published_register_costs_the_same_queries_at_any_size(client, north_post,

@@ -3,19 +3,26 @@ revocable, every use recorded."""
 
 import datetime
 import hashlib
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import django.test
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
-from ccpl import services
+from ccpl import access, services
 from ccpl.models import AccessToken, AccessTokenUse
 
-from .factories import UserFactory
+from .factories import UserFactory, grant, with_totp
 from .pages import Client
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def make(user, scope="read", days=30):
@@ -167,6 +174,88 @@ def test_the_page_refuses_a_token_to_staff_who_skipped_the_second_factor(client,
     assert response.status_code == 200
     assert "second step" in response.content.decode()
     assert not AccessToken.objects.exists()
+
+
+@pytest.mark.parametrize("enrolled", [True, False], ids=["with-app", "without-app"])
+def test_staff_calling_the_api_in_a_session_without_the_second_factor_get_a_json_403(
+        north, north_appointment, enrolled):
+    """A program cannot fill in the code page: the API refuses in JSON, saying what to do,
+    where a page would redirect; nothing is changed."""
+    hr = grant(UserFactory(), access.EDIT, north)
+    if enrolled:
+        with_totp(hr)
+    plain = django.test.Client()
+    plain.force_login(hr)  # a session that did not pass the second factor
+    for response in (
+        plain.get("/api/v1/appointments/"),
+        plain.get(f"/api/v1/appointments/{north_appointment.pk}/"),
+        plain.post(f"/api/v1/appointments/{north_appointment.pk}/end/",
+                   {"how": "end", "on": "2026-12-31", "reason": "r"},
+                   content_type="application/json"),
+    ):
+        assert response.status_code == 403
+        assert response["Content-Type"] == "application/json"
+        assert "second step" in response.json()["detail"]
+        assert "Location" not in response
+    north_appointment.refresh_from_db()
+    assert north_appointment.status == "active"
+    # The pages still take the user to the code (or to setting up the app).
+    assert plain.get(reverse("appointments:appointment-list")).status_code == 302
+    # The same user with the second factor, or with a token, reads the API.
+    browser = Client()
+    browser.force_login(hr)
+    expected = 200 if enrolled else 302
+    assert browser.get(reverse("appointments:appointment-list")).status_code == expected
+    if enrolled:
+        assert browser.get("/api/v1/appointments/").status_code == 200
+    _, secret = make(hr)
+    assert django.test.Client().get("/api/v1/appointments/", **bearer(secret)).status_code == 200
+
+
+def test_uses_older_than_the_retention_are_forgotten_and_the_last_use_is_kept(hr_north,
+                                                                               settings):
+    settings.ACCESS_TOKEN_USE_DAYS = 90
+    token, _ = make(hr_north)
+    now = timezone.now()
+    for days in (400, 91, 89, 0):
+        AccessTokenUse.objects.create(token=token, at=now - datetime.timedelta(days=days),
+                                      method="GET", path=f"/api/v1/posts/?age={days}")
+    AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    assert services.forget_old_token_uses(now=now) == 2
+    assert sorted(token.uses.values_list("path", flat=True)) == [
+        "/api/v1/posts/?age=0", "/api/v1/posts/?age=89"]
+    token.refresh_from_db()
+    assert token.last_used_at == now
+    assert services.forget_old_token_uses(now=now) == 0  # again: nothing more to do
+
+
+def test_retention_runs_daily_in_beat_and_by_command(hr_north, settings):
+    from django.core.management import call_command
+
+    from ccpl import tasks
+
+    tasks_run = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "ccpl.tasks.forget_old_token_uses" in tasks_run
+    token, _ = make(hr_north)
+    now = timezone.now()
+    for days in (120, 40, 1):
+        AccessTokenUse.objects.create(token=token, at=now - datetime.timedelta(days=days),
+                                      method="GET", path="/api/v1/posts/")
+    assert tasks.forget_old_token_uses.delay().get() == 1  # the default, 90 days
+    out = io.StringIO()
+    call_command("forget_token_uses", "--days", "30", stdout=out)
+    assert out.getvalue().strip() == "Deleted 1 uses of access tokens."
+    assert token.uses.count() == 1
+
+
+def test_a_retention_of_no_days_fails_loudly():
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, timeout=120,
+                            env={**environment, "DEBUG": "1", "ACCESS_TOKEN_USE_DAYS": "0"},
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "ACCESS_TOKEN_USE_DAYS must be a whole number of days" in result.stderr
 
 
 def test_a_session_change_needs_the_csrf_token(hr_north, north_appointment):

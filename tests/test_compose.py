@@ -50,6 +50,11 @@ def test_web_and_worker_report_their_health():
     assert "celery -A ccpl inspect ping" in worker and "celery@$$HOSTNAME" in worker
 
 
+def test_the_webs_readiness_leaves_the_worker_to_its_own_health_check():
+    environment = _compose()["services"]["web"]["environment"]
+    assert environment["READYZ_REQUIRE_WORKER"] == "${READYZ_REQUIRE_WORKER:-0}"
+
+
 def test_web_worker_and_beat_count_metrics_into_one_directory():
     compose = _compose()
     services = compose["services"]

@@ -31,6 +31,28 @@ def board(north):
 
 # --- bodies and seats ------------------------------------------------------------------------
 
+class TestBodyList:
+    def test_the_list_filters_by_system_as_the_api_does(self, client, admin_user, board, south):
+        southern = Body.objects.create(system=south, name="South Clinical Council",
+                                       kind="council")
+        as_user(client, admin_user)
+        every = client.get(reverse("governance:body-list")).content.decode()
+        assert board.name in every and southern.name in every
+        page = client.get(reverse("governance:body-list"), {"system": south.pk})
+        assert page.status_code == 200
+        assert [b.pk for b in page.context["bodies"]] == [southern.pk]
+
+    def test_a_system_out_of_reach_is_refused_with_a_message(self, client, hr_north, board,
+                                                             south):
+        Body.objects.create(system=south, name="South Clinical Council", kind="council")
+        page = as_user(client, hr_north).get(reverse("governance:body-list"),
+                                             {"system": south.pk})
+        text = page.content.decode()
+        assert page.status_code == 200
+        assert "Select a valid choice." in text
+        assert "South Clinical Council" not in text and board.name not in text
+
+
 class TestSeats:
     def test_a_seat_follows_whoever_holds_the_post(self, client, hr_north, board, north_post,
                                                    admin_user):

@@ -142,6 +142,37 @@ def test_readyz_asks_for_a_worker_only_when_tasks_go_to_one(client):
 
 
 @pytest.mark.django_db
+def test_readyz_waits_for_a_worker_only_while_readyz_require_worker_is_on(client, settings):
+    """With tasks going to a worker through a broker that answers and no worker running, the
+    web is not ready while READYZ_REQUIRE_WORKER is on, and is ready without the worker's check
+    when it is off."""
+    if not settings.REDIS_URL:
+        pytest.skip("needs a Redis broker (the PostgreSQL run has one)")
+    broker = {"CELERY_TASK_ALWAYS_EAGER": False, "CELERY_BROKER_URL": settings.REDIS_URL}
+    with override_settings(**broker, READYZ_REQUIRE_WORKER=True):
+        waiting = client.get("/readyz")
+    assert waiting.status_code == 503
+    assert waiting.json()["checks"]["celery"] == "failing: no worker answered within 1 s"
+    with override_settings(**broker, READYZ_REQUIRE_WORKER=False):
+        ready = client.get("/readyz")
+    assert ready.status_code == 200, ready.content
+    assert "celery" not in ready.json()["checks"]
+
+
+@pytest.mark.parametrize(("value", "read"), [(None, "True"), ("0", "False"), ("1", "True")])
+def test_readyz_require_worker_comes_from_the_environment(value, read):
+    environment = _clean_env()
+    environment.pop("READYZ_REQUIRE_WORKER", None)
+    if value is not None:
+        environment["READYZ_REQUIRE_WORKER"] = value
+    result = _manage("shell", "--no-imports", "-c",
+                     "from django.conf import settings; print(settings.READYZ_REQUIRE_WORKER)",
+                     **environment, DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == read
+
+
+@pytest.mark.django_db
 def test_probes_neither_read_nor_write_a_session_nor_ask_for_a_second_factor(client):
     # A staff user signed in without the second factor is sent to it on any page...
     staff = with_totp(UserFactory(is_staff=True, is_superuser=True))

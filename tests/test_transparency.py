@@ -352,6 +352,14 @@ def test_the_csv_is_exactly_what_the_page_shows(client, north, published):
     assert "Clinical Lead — Frailty" in page and "Chief Nursing Officer" not in page
 
 
+def test_a_search_too_long_to_be_one_is_refused_with_a_message(client, north, published):
+    page = client.get(reverse("governance:register", args=[north.short_name]), {"q": "x" * 101})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Ensure this value has at most 100 characters" in text
+    assert "Clinical Lead — Frailty" not in text
+
+
 def test_a_system_with_nothing_published_is_not_found(client, south):
     assert client.get(reverse("governance:register", args=["NOPE"])).status_code == 404
     assert client.get(reverse("governance:register", args=[south.short_name])).status_code == 404

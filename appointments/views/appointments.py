@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,23 +19,11 @@ from ccpl.models import Notification
 from roles.models import Organisation, Post
 
 from .. import hooks, services
-from ..forms import (
-    AppointForm,
-    AppointmentFilterForm,
-    DecisionForm,
-    EndForm,
-    ExtendForm,
-    how_agreed,
-)
+from ..filters import AppointmentListFilter
+from ..forms import AppointForm, DecisionForm, EndForm, ExtendForm, how_agreed
 from ..models import Appointment, ApprovalRequest, ApprovalRoute, Extension, TermEndDecision
 
 PAGE_SIZE = 25
-# A permanent appointment (no end date) sorts after every end.
-SORTS = {"end": (F("end_date").asc(nulls_last=True), "pk"),
-         "-end": (F("end_date").desc(nulls_first=True), "-pk"),
-         "person": ("person__family_name", "person__given_name", "pk"),
-         "-person": ("-person__family_name", "-person__given_name", "-pk"),
-         "post": ("post__title", "pk"), "-post": ("-post__title", "-pk")}
 EXPORT_HEADER = ["Leader", "Profession", "Post", "Host organisation", "System", "Start", "End",
                  "WTE", "Honorarium share", "Status", "Extensions", "Contract"]
 
@@ -43,18 +31,16 @@ EXPORT_HEADER = ["Leader", "Profession", "Post", "Host organisation", "System", 
 @login_required
 def appointment_list(request):
     today = timezone.localdate()
-    form = AppointmentFilterForm(request.GET or {}, user=request.user)
-    appointments = form.filter(Appointment.objects.visible_to(request.user), today)
-    sort = form.chosen_sort
+    filters = AppointmentListFilter(request.GET, Appointment.objects.visible_to(request.user),
+                                    request=request)
     # A correlated count, worked out only for the rows shown (a join and GROUP BY would count
     # the extensions of every appointment before paging).
     extension_count = Subquery(
         Extension.objects.filter(appointment=OuterRef("pk")).order_by()
         .values("appointment").annotate(n=Count("pk")).values("n"))
-    appointments = (appointments.select_related("person", "post__host_organisation",
-                                                "post__system")
-                    .annotate(extension_count=Coalesce(extension_count, 0))
-                    .order_by(*SORTS[sort]))
+    appointments = (filters.qs.select_related("person", "post__host_organisation",
+                                              "post__system")
+                    .annotate(extension_count=Coalesce(extension_count, 0)))
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
         rows = ([str(a.person), a.person.get_profession_display(), a.post.title,
@@ -67,12 +53,13 @@ def appointment_list(request):
                                 obj=Appointment)
     page = Paginator(appointments, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "appointments/appointment_list.html", {
-        "form": form, "downloads": True, "page_obj": page, "appointments": page.object_list,
+        "form": filters.form, "downloads": True, "page_obj": page,
+        "appointments": page.object_list,
         "today": today,
         "can_appoint": Post.objects.editable_by(request.user).exists(),
         "can_import": Organisation.objects.editable_by(request.user).exists(),
         "can_bulk": Appointment.objects.extendable_by(request.user).exists(),
-        **list_links(request, sort, ["end", "person", "post"]),
+        **list_links(request, filters.chosen("sort", default="end"), ["end", "person", "post"]),
     })
 
 

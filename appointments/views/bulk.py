@@ -7,11 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from .. import services
-from ..forms import AppointmentFilterForm, BulkChangeForm, how_agreed
+from ..filters import AppointmentFilter
+from ..forms import BulkChangeForm, how_agreed
 from ..models import Appointment, BulkChange
 from ..tasks import apply_bulk_change_task
 
@@ -21,10 +21,12 @@ PROGRESS_KEY = "bulk-progress:{token}"
 KEEP_SECONDS = 60 * 60
 
 
-def _chosen(request, filter_form):
+def _filters(request):
+    """The appointments a bulk change is about: the active ones the user may extend that the
+    appointments page's filters choose."""
     appointments = Appointment.objects.extendable_by(request.user).filter(
         status=Appointment.Status.ACTIVE)
-    return filter_form.filter(appointments, timezone.localdate())
+    return AppointmentFilter(request.GET, appointments, request=request)
 
 
 @login_required
@@ -32,8 +34,8 @@ def bulk_change(request):
     user = request.user
     if not Appointment.objects.extendable_by(user).exists():
         raise Http404
-    filter_form = AppointmentFilterForm(request.GET or {}, user=user)
-    chosen = _chosen(request, filter_form).select_related("person", "post__role_type").order_by(
+    filters = _filters(request)
+    chosen = filters.qs.select_related("person", "post__role_type").order_by(
         "end_date", "pk")
     form = BulkChangeForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
@@ -61,7 +63,7 @@ def bulk_change(request):
                                 ("Bulk change", request.get_full_path())],
             })
     return render(request, "appointments/bulk_change.html", {
-        "filter_form": filter_form, "form": form, "count": chosen.count(),
+        "filter_form": filters.form, "form": form, "count": chosen.count(),
         "sample": chosen[:10],
         "breadcrumbs": [("Appointments", "/appointments/")],
     })

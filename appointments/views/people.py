@@ -15,7 +15,8 @@ from ccpl.lists import list_links
 from roles.models import Organisation
 
 from .. import commitments, hooks, services
-from ..forms import EqualityForm, PersonFilterForm, PersonForm
+from ..filters import PersonListFilter
+from ..forms import EqualityForm, PersonForm
 from ..models import Appointment, EqualityProfile, HonoraryContract, Person
 
 PAGE_SIZE = 25
@@ -23,16 +24,16 @@ PAGE_SIZE = 25
 
 @login_required
 def person_list(request):
-    form = PersonFilterForm(request.GET or {})
-    people = form.filter(Person.objects.visible_to(request.user)
-                         .select_related("substantive_employer")).prefetch_related(
+    filters = PersonListFilter(request.GET, Person.objects.visible_to(request.user),
+                               request=request)
+    people = filters.qs.select_related("substantive_employer").prefetch_related(
         Prefetch("appointments", to_attr="held",
                  queryset=Appointment.objects.in_force().select_related("post")))
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "appointments/person_list.html", {
-        "form": form, "page_obj": page, "people": page.object_list,
+        "form": filters.form, "page_obj": page, "people": page.object_list,
         "can_create": Organisation.objects.editable_by(request.user).exists(),
-        **list_links(request, form.chosen_sort, ["name", "profession"]),
+        **list_links(request, filters.chosen("sort", default="name"), ["name", "profession"]),
     })
 
 

@@ -11,7 +11,7 @@ from ccpl import access, audit
 from ccpl.exports import csv_response, xlsx_response
 from ccpl.history import with_changes
 from ccpl.lists import list_links
-from roles.forms import PostFilterForm
+from roles.filters import PostListFilter
 from roles.models import Organisation, Post, wte_text
 
 from .. import duties, timeline
@@ -31,8 +31,8 @@ def _with_holders(posts, today):
 @login_required
 def post_list(request):
     today = timezone.localdate()
-    form = PostFilterForm(request.GET or {"status": ""}, user=request.user)
-    posts = _with_holders(form.filter(Post.objects.visible_to(request.user)), today)
+    filters = PostListFilter(request.GET, Post.objects.visible_to(request.user), request=request)
+    posts = _with_holders(filters.qs, today)
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
         rows = ([p.title, p.reference, p.role_type.name, p.system.name, p.host_organisation.name,
@@ -43,9 +43,9 @@ def post_list(request):
         respond = csv_response if export == "csv" else xlsx_response
         return audit.downloaded(request, respond(f"posts-{today}", EXPORT_HEADER, rows), obj=Post)
     page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
-    sort = (form.cleaned_data.get("sort") if form.is_valid() else "") or "title"
+    sort = filters.chosen("sort", default="title")
     return render(request, "appointments/post_list.html", {
-        "form": form, "downloads": True, "page_obj": page, "posts": page.object_list,
+        "form": filters.form, "downloads": True, "page_obj": page, "posts": page.object_list,
         **list_links(request, sort, ["title", "organisation", "wte"]),
         "can_create": Organisation.objects.editable_by(request.user).exists(),
     })

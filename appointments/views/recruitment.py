@@ -17,13 +17,13 @@ from ccpl.lists import list_links
 from roles.models import Post
 
 from .. import services
+from ..filters import VacancyFilter
 from ..forms import (
     AdvertForm,
     ApprovalForm,
     InterviewForm,
     OfferForm,
     ShortlistForm,
-    VacancyFilterForm,
     VacancyForm,
     WithdrawForm,
 )
@@ -36,16 +36,18 @@ CRUMBS = [("Recruitment", "/recruitment/")]
 @login_required
 def vacancy_list(request):
     user = request.user
-    form = VacancyFilterForm(request.GET or {}, user=user)
-    vacancies = form.filter(Vacancy.objects.visible_to(user)).select_related(
+    filters = VacancyFilter(request.GET, Vacancy.objects.visible_to(user), request=request)
+    vacancies = filters.qs.select_related(
         "post__host_organisation", "post__system", "appointment__person").order_by(
         "status", "expected_start", "opened_on", "pk")
     page = Paginator(vacancies, PAGE_SIZE).get_page(request.GET.get("page"))
     applicants = _applicants_by_profession(vacancies)
-    system = form.cleaned_data.get("system") if form.is_valid() else None
+    system = filters.chosen("system")
     return render(request, "appointments/vacancy_list.html", {
-        "page_obj": page, "vacancies": page.object_list, "states": form.STATES,
-        "state": form.chosen_state, "systems": form.fields["system"].queryset,
+        "form": filters.form, "page_obj": page, "vacancies": page.object_list,
+        "states": filters.STATES,
+        "state": filters.chosen("state", default="open"),
+        "systems": filters.form.fields["system"].queryset,
         "system": str(system.pk) if system else "",
         "timeline": _timeline(list(page.object_list)),
         "applicants": applicants,
