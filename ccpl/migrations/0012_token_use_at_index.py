@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ccpl', '0010_declaration_and_tor_kinds'),
+        ('ccpl', '0011_survey_notification_kinds'),
     ]
 
     operations = [
