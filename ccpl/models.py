@@ -117,6 +117,8 @@ class Notification(models.Model):
         DECLARATION_DUE = "declaration_due", "Declaration of interests due"
         DECLARATION_OVERDUE = "declaration_overdue", "Declaration of interests overdue"
         TOR_REVIEW = "tor_review", "Terms of reference review due"
+        FPPT_DUE = "fppt_due", "Fit and proper person test due"
+        FPPT_OVERDUE = "fppt_overdue", "Fit and proper person test overdue"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -51,6 +51,9 @@ from governance.models import (
     ActionUpdate,
     Body,
     DeclarationReturn,
+    FitAndProperAssessment,
+    FitAndProperCheck,
+    FitnessDecision,
     Framework,
     Interest,
     Meeting,
@@ -96,6 +99,17 @@ def _declared(person, by=None):
                             first_declared_on=D(2025, 1, 1))
 
 
+def _assessed(appointment, by=None):
+    by = by or UserFactory()
+    assessment = FitAndProperAssessment.objects.create(
+        appointment=appointment, kind="annual", due_on=D(2026, 4, 1),
+        attested_at=datetime.datetime(2026, 4, 2, tzinfo=datetime.UTC), attested_by=by)
+    FitAndProperCheck.objects.create(assessment=assessment, item="dbs", outcome="satisfactory",
+                                     checked_on=D(2026, 3, 1), checked_by=by)
+    FitnessDecision.objects.create(assessment=assessment, outcome="under_review", reason="New",
+                                   by=by, by_authority="HR")
+
+
 def _rows(n):
     """n of everything, with the relations a change list shows."""
     system = SystemFactory()
@@ -113,6 +127,7 @@ def _rows(n):
         Seat.objects.create(body=body, post=post)
         _declared(appointment.person)
         _met(body)
+        _assessed(appointment)
         framework = Framework.objects.create(system=system, name=f"Framework {post.pk}",
                                              overseen_by=body)
         priority = Priority.objects.create(framework=framework, number=1, title="Voice")
@@ -229,6 +244,7 @@ def _world(by):
     ActionUpdate.objects.create(action=action, status="on_track", note="Draft shared", by=by)
     _declared(leader, by=by)
     _met(board, by=by)
+    _assessed(appointment, by=by)
 
     HonoraryContract.objects.create(person=leader, organisation=trust, start_date=D(2024, 4, 1),
                                     reference="HC-1", purpose="Clinical work at the trust")

@@ -1,0 +1,297 @@
+"""The Fit and Proper Person Test: who is in scope (board posts, significant roles, cover of six
+weeks or more), the assessment per year with its ten checks, the holder's own attestation, the
+chair's sign-off that no role can take before every step is done, and the finding's history."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from governance import fppt, fppt_services
+from governance.models import (
+    ATTESTATION,
+    Body,
+    FitAndProperAssessment,
+    FitAndProperCheck,
+    FitnessOutcome,
+    Seat,
+)
+
+from .factories import (
+    AppointmentFactory,
+    PersonFactory,
+    PostFactory,
+    RoleTypeFactory,
+    UserFactory,
+    with_totp,
+)
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+Kind = FitAndProperAssessment.Kind
+ITEMS = FitAndProperCheck.Item.values
+
+
+@pytest.fixture
+def board_role(db):
+    return RoleTypeFactory(name="Chief Medical Officer", is_board_level=True)
+
+
+@pytest.fixture
+def board(north):
+    return Body.objects.create(system=north, name="North Trust Board", kind=Body.Kind.BOARD)
+
+
+@pytest.fixture
+def board_post(north_trust, board_role, board):
+    post = PostFactory(title="Chief Medical Officer", role_type=board_role,
+                       host_organisation=north_trust)
+    Seat.objects.create(body=board, post=post, role=Seat.Role.MEMBER, voting=True)
+    return post
+
+
+@pytest.fixture
+def holding(board_post, leader):
+    """The leader holds the board post since 1 December 2024."""
+    person = PersonFactory(user=leader, substantive_employer=board_post.host_organisation)
+    return AppointmentFactory(post=board_post, person=person, start_date=D(2024, 12, 1),
+                              end_date=D(2027, 11, 30))
+
+
+@pytest.fixture
+def chair(north_trust, board):
+    """The trust's chair: holds the chair's post, which chairs the board."""
+    user = with_totp(UserFactory(email="chair@example.org"))
+    post = PostFactory(title="Chair of the Trust", host_organisation=north_trust)
+    Seat.objects.create(body=board, post=post, role=Seat.Role.CHAIR, voting=True)
+    AppointmentFactory(post=post, person=PersonFactory(user=user), start_date=D(2023, 1, 1),
+                       end_date=D(2027, 12, 31))
+    return user
+
+
+@pytest.fixture
+def assessment(holding):
+    fppt_services.open_due_assessments(D(2026, 11, 23))
+    return FitAndProperAssessment.objects.get(appointment=holding)
+
+
+def record_every_check(assessment, by, but=()):
+    for item in ITEMS:
+        if item not in but:
+            fppt_services.record_check(
+                assessment=assessment, item=item, outcome="satisfactory",
+                checked_on=D(2026, 11, 2),
+                evidence_reference="" if item == "dbs" else f"HR/FPPT/{item}", by=by)
+
+
+# --- scope ------------------------------------------------------------------------------------
+
+def test_board_posts_and_significant_roles_are_in_scope(board_post, north_trust):
+    significant = PostFactory(host_organisation=north_trust, is_significant_role=True)
+    other = PostFactory(host_organisation=north_trust)
+    from roles.models import Post
+    assert set(Post.objects.fppt_in_scope()) == {board_post, significant}
+    assert other not in Post.objects.fppt_in_scope()
+
+
+def test_the_annual_assessment_opens_a_month_before_the_anniversary(holding):
+    assert fppt_services.open_due_assessments(D(2026, 11, 1)) == 1
+    opened = FitAndProperAssessment.objects.get()
+    assert (opened.kind, opened.due_on) == (Kind.ANNUAL, D(2026, 12, 1))
+    assert fppt_services.open_due_assessments(D(2026, 11, 2)) == 0  # exactly once
+
+
+def test_a_new_holder_is_assessed_on_appointment(board_post):
+    new = AppointmentFactory(post=board_post, start_date=D(2026, 12, 10),
+                             end_date=D(2029, 12, 9), status="offered")
+    fppt_services.open_due_assessments(D(2026, 11, 23))
+    opened = FitAndProperAssessment.objects.get(appointment=new)
+    assert (opened.kind, opened.due_on) == (Kind.ON_APPOINTMENT, D(2026, 12, 10))
+
+
+def test_joint_holders_are_each_assessed(board_post):
+    board_post.job_share_allowed = True
+    board_post.save()
+    first = AppointmentFactory(post=board_post, start_date=D(2026, 1, 1), wte=0.2)
+    second = AppointmentFactory(post=board_post, start_date=D(2026, 1, 1), wte=0.2)
+    fppt_services.open_due_assessments(D(2026, 11, 23))
+    assert set(FitAndProperAssessment.objects.values_list("appointment", flat=True)) == {
+        first.pk, second.pk}
+
+
+def test_interim_cover_of_six_weeks_or_more_is_in_scope_and_shorter_is_recorded_as_not_needed(
+        holding):
+    long_cover = AppointmentFactory(post=holding.post, contract_type="cover", covers=holding,
+                                    start_date=D(2026, 11, 1), end_date=D(2026, 12, 12))
+    short_cover = AppointmentFactory(post=holding.post, contract_type="cover", covers=holding,
+                                     start_date=D(2026, 11, 13), end_date=D(2026, 12, 20))
+    fppt_services.open_due_assessments(D(2026, 11, 23))
+    assert FitAndProperAssessment.objects.get(appointment=long_cover).kind == Kind.ON_APPOINTMENT
+    short = FitAndProperAssessment.objects.get(appointment=short_cover)
+    assert short.kind == Kind.NOT_REQUIRED and short.is_complete
+    assert short.get_kind_display() == "Not required: interim under six weeks"
+    assert short.status(D(2026, 11, 23)) == ("Not required", "grey")
+
+
+def test_a_post_outside_scope_has_no_assessment(north_appointment):
+    assert fppt_services.open_due_assessments(D(2026, 11, 23)) == 0
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+def test_hr_record_each_check_with_who_when_and_evidence(assessment, hr_north):
+    check = fppt_services.record_check(assessment=assessment, item="directors",
+                                       outcome="satisfactory", checked_on=D(2026, 11, 2),
+                                       evidence_reference=" CH-search-0042 ", by=hr_north)
+    assert (check.checked_by, check.checked_on, check.evidence_reference) == (
+        hr_north, D(2026, 11, 2), "CH-search-0042")
+    corrected = fppt_services.record_check(assessment=assessment, item="directors",
+                                           outcome="concern", checked_on=D(2026, 11, 3),
+                                           by=hr_north)
+    assert corrected.pk == check.pk and corrected.history.count() == 2
+
+
+def test_the_dbs_check_is_its_outcome_and_certificate_date_only(assessment, hr_north):
+    with pytest.raises(ValidationError) as refused:
+        fppt_services.record_check(assessment=assessment, item="dbs", outcome="satisfactory",
+                                   checked_on=D(2026, 10, 1),
+                                   evidence_reference="Caution 2009 for ...", by=hr_north)
+    assert "evidence_reference" in refused.value.message_dict
+    assert not FitAndProperCheck.objects.exists()
+    assert {f.name for f in FitAndProperCheck._meta.fields} == {
+        "id", "assessment", "item", "outcome", "checked_on", "checked_by",
+        "evidence_reference", "recorded_at"}
+
+
+@pytest.mark.parametrize("values, field", [
+    ({"item": "horoscope"}, "item"), ({"outcome": "maybe"}, "outcome"),
+    ({"checked_on": None}, "checked_on"), ({"checked_on": D(2027, 1, 1)}, "checked_on")])
+def test_a_bad_check_is_explained_and_nothing_is_written(assessment, hr_north, values, field):
+    fields = {"item": "tribunal", "outcome": "satisfactory", "checked_on": D(2026, 11, 1),
+              **values}
+    with pytest.raises(ValidationError) as refused:
+        fppt_services.record_check(assessment=assessment, by=hr_north, **fields)
+    assert field in refused.value.message_dict
+    assert not FitAndProperCheck.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["leader", "cmo_office", "outsider", "chair"])
+def test_only_hr_of_the_appointment_record_checks(assessment, who, request):
+    with pytest.raises(PermissionDenied):
+        fppt_services.record_check(assessment=assessment, item="tribunal",
+                                   outcome="satisfactory", checked_on=D(2026, 11, 1),
+                                   by=request.getfixturevalue(who))
+    assert not FitAndProperCheck.objects.exists()
+
+
+# --- attestation and sign-off -----------------------------------------------------------------
+
+def test_the_holder_attests_for_themself(assessment, leader):
+    fppt_services.attest(assessment=assessment, confirmed=True, by=leader)
+    assessment.refresh_from_db()
+    assert assessment.attested_by == leader and assessment.attestation == ATTESTATION
+    assert assessment.attested_at is not None
+    with pytest.raises(ValidationError):
+        fppt_services.attest(assessment=assessment, confirmed=True, by=leader)
+
+
+def test_an_unconfirmed_attestation_is_refused(assessment, leader):
+    with pytest.raises(ValidationError):
+        fppt_services.attest(assessment=assessment, confirmed=False, by=leader)
+    assessment.refresh_from_db()
+    assert assessment.attested_at is None
+
+
+@pytest.mark.parametrize("who", ["admin_user", "hr_north", "chair", "cmo_office"])
+def test_nobody_attests_for_another(assessment, who, request):
+    with pytest.raises(PermissionDenied):
+        fppt_services.attest(assessment=assessment, confirmed=True,
+                             by=request.getfixturevalue(who))
+    assessment.refresh_from_db()
+    assert assessment.attested_at is None
+
+
+def test_the_chair_signs_off_a_complete_year(assessment, hr_north, leader, chair):
+    record_every_check(assessment, hr_north)
+    fppt_services.attest(assessment=assessment, confirmed=True, by=leader)
+    fppt_services.sign_off(assessment=assessment, outcome="fit", reason="All checks clear.",
+                           by=chair)
+    assessment.refresh_from_db()
+    assert assessment.outcome == FitnessOutcome.FIT and assessment.is_complete
+    assert (assessment.signed_off_by, assessment.signed_off_as) == (
+        chair, "Chair, North Trust Board")
+    decision = assessment.decisions.get()
+    assert (decision.by, decision.outcome, decision.reason) == (chair, "fit", "All checks clear.")
+    with pytest.raises(ValidationError):
+        fppt_services.record_check(assessment=assessment, item="dbs", outcome="concern",
+                                   checked_on=D(2026, 11, 3), by=hr_north)
+
+
+@pytest.mark.parametrize("who", ["chair", "admin_user"])
+def test_sign_off_waits_for_every_check_and_the_attestation_whoever_signs(
+        assessment, hr_north, leader, who, request):
+    signer = request.getfixturevalue(who)
+    record_every_check(assessment, hr_north, but=["social_media"])
+    with pytest.raises(ValidationError, match="Social media"):
+        fppt_services.sign_off(assessment=assessment, outcome="fit", reason="ok", by=signer)
+    record_every_check(assessment, hr_north)
+    with pytest.raises(ValidationError, match="not yet attested"):
+        fppt_services.sign_off(assessment=assessment, outcome="fit", reason="ok", by=signer)
+    assessment.refresh_from_db()
+    assert assessment.signed_off_at is None and not assessment.decisions.exists()
+    fppt_services.attest(assessment=assessment, confirmed=True, by=leader)
+    fppt_services.sign_off(assessment=assessment, outcome="fit", reason="ok", by=signer)
+
+
+@pytest.mark.parametrize("who", ["hr_north", "cmo_office", "outsider", "leader"])
+def test_only_the_chair_or_an_administrator_signs_off(assessment, hr_north, leader, who,
+                                                       request):
+    record_every_check(assessment, hr_north)
+    fppt_services.attest(assessment=assessment, confirmed=True, by=leader)
+    with pytest.raises(PermissionDenied):
+        fppt_services.sign_off(assessment=assessment, outcome="fit", reason="ok",
+                               by=request.getfixturevalue(who))
+
+
+def test_a_chair_does_not_sign_off_their_own_year(board, chair, hr_north):
+    chair_post = Seat.objects.get(body=board, role="chair").post
+    chair_post.is_significant_role = True
+    chair_post.save()
+    fppt_services.open_due_assessments(D(2026, 11, 23))
+    own = FitAndProperAssessment.objects.get(appointment__post=chair_post)
+    assert fppt.sign_off_authority(chair, own, D(2026, 11, 23)) is None
+
+
+def test_a_chair_who_left_no_longer_signs_off(assessment, chair):
+    assert fppt.sign_off_authority(chair, assessment, D(2026, 11, 23)) == (
+        "Chair, North Trust Board")
+    chair.person.appointments.update(end_date=D(2026, 6, 30), status="term_ended")
+    assert fppt.sign_off_authority(chair, assessment, D(2026, 11, 23)) is None
+
+
+def test_the_finding_is_placed_under_review_with_who_and_why(assessment, hr_north, leader,
+                                                             chair):
+    record_every_check(assessment, hr_north)
+    fppt_services.attest(assessment=assessment, confirmed=True, by=leader)
+    fppt_services.sign_off(assessment=assessment, outcome="fit", reason="Clear.", by=chair)
+    with pytest.raises(ValidationError):
+        fppt_services.place_under_review(assessment=assessment, reason=" ", by=hr_north)
+    fppt_services.place_under_review(assessment=assessment, reason="New tribunal judgement.",
+                                     by=hr_north)
+    assessment.refresh_from_db()
+    assert assessment.outcome == FitnessOutcome.UNDER_REVIEW
+    assert [(d.outcome, d.by_authority) for d in assessment.decisions.all()] == [
+        ("under_review", "HR"), ("fit", "Chair, North Trust Board")]
+    with pytest.raises(PermissionDenied):
+        fppt_services.place_under_review(assessment=assessment, reason="x", by=leader)
+
+
+# --- who reads the records --------------------------------------------------------------------
+
+def test_only_the_holder_hr_the_chair_and_administrators_see_the_records(
+        assessment, leader, hr_north, chair, admin_user, cmo_office, outsider):
+    visible = FitAndProperAssessment.objects.visible_to
+    for user in (leader, hr_north, chair, admin_user):
+        assert list(visible(user)) == [assessment], user
+    for user in (cmo_office, outsider, UserFactory()):
+        assert not visible(user).exists(), user
