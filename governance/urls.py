@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import declaration_views, meeting_views, views
+from . import declaration_views, fppt_views, meeting_views, views
 
 app_name = "governance"
 urlpatterns = [
@@ -34,6 +34,13 @@ urlpatterns = [
          name="interest-edit"),
     path("declarations/interests/<int:pk>/end/", declaration_views.interest_end,
          name="interest-end"),
+    # The Fit and Proper Person Test: never on the published register.
+    path("fppt/", fppt_views.dashboard, name="fppt"),
+    path("fppt/<int:pk>/", fppt_views.assessment_detail, name="fppt-detail"),
+    path("fppt/<int:pk>/checks/<slug:item>/", fppt_views.check_record, name="fppt-check"),
+    path("fppt/<int:pk>/attest/", fppt_views.attest, name="fppt-attest"),
+    path("fppt/<int:pk>/sign-off/", fppt_views.sign_off, name="fppt-sign-off"),
+    path("fppt/<int:pk>/review/", fppt_views.review, name="fppt-review"),
     # The published register: no sign-in.
     path("register/", views.register_index, name="register-index"),
     path("register/<slug:short_name>/", views.register, name="register"),

@@ -17,6 +17,7 @@ from governance.models import (
     Action,
     Body,
     DeclarationReturn,
+    FitAndProperAssessment,
     Framework,
     Interest,
     Meeting,
@@ -160,6 +161,15 @@ RULES = {
     "governance:declaration-confirm": ("person", 405, DECLARES),
     "governance:interest-edit": ("interest", 200, DECLARES),
     "governance:interest-end": ("interest", 200, DECLARES),
+    # The Fit and Proper Person Test: the holder, HR who keep the appointment, the chair of a
+    # board the post sits on, administrators; each step only by whoever takes it. (The walk's
+    # leader holds the post that chairs the board: nobody signs off their own year.)
+    "governance:fppt": (None, 200, EVERYONE),
+    "governance:fppt-detail": ("fppt", 200, {"admin", "hr", "leader"}),
+    "governance:fppt-check": ("fppt_check", 200, {"admin", "hr"}),
+    "governance:fppt-attest": ("fppt", 200, {"leader"}),
+    "governance:fppt-sign-off": ("fppt", 200, {"admin"}),
+    "governance:fppt-review": ("fppt", 200, {"admin", "hr"}),
     # The published register needs no sign-in: everyone sees every system's.
     "governance:register-index": (None, 200, EVERYONE | {"anonymous"}),
     "governance:register": ("system", 200, EVERYONE | {"anonymous"}),
@@ -272,8 +282,12 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
             organisation=f"{side.title()} Health Ltd", from_date=D(2025, 1, 1),
             first_declared_on=D(2025, 1, 1), publish=True)
         meeting = Meeting.objects.create(body=body, held_on=D(2026, 10, 5), title="October")
+        post.is_significant_role = True
+        post.save()
+        fppt = FitAndProperAssessment.objects.create(appointment=appointment, kind="annual",
+                                                     due_on=D(2026, 4, 1))
         objects[side] = {"post": post, "person": person, "appointment": appointment,
-                         "interest": interest, "meeting": meeting,
+                         "interest": interest, "meeting": meeting, "fppt": fppt,
                          "honorary": honorary,
                          "decision": decision, "bulk_change": batch, "cycle": cycle,
                          "rater": rater, "response": response, "body": body, "seat": seat,
@@ -312,6 +326,8 @@ def _url(name, kind, target, user):
         return reverse(name, kwargs={"pk": target["system"].pk})
     if kind == "api_organisation":
         return reverse(name, kwargs={"pk": target["post"].host_organisation_id})
+    if kind == "fppt_check":
+        return reverse(name, kwargs={"pk": target["fppt"].pk, "item": "dbs"})
     if kind == "api_seat":
         return reverse(name, kwargs={"pk": target["seat"].pk})
     return reverse(name, kwargs={"pk": target[kind].pk})

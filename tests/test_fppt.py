@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from governance import fppt, fppt_services
 from governance.models import (
@@ -25,6 +26,7 @@ from .factories import (
     UserFactory,
     with_totp,
 )
+from .pages import as_user, date_fields, queries, shown
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -295,3 +297,143 @@ def test_only_the_holder_hr_the_chair_and_administrators_see_the_records(
         assert list(visible(user)) == [assessment], user
     for user in (cmo_office, outsider, UserFactory()):
         assert not visible(user).exists(), user
+
+
+# --- the pages --------------------------------------------------------------------------------
+
+def test_hr_record_a_check_on_its_page(client, assessment, hr_north):
+    as_user(client, hr_north)
+    url = reverse("governance:fppt-check", args=[assessment.pk, "insolvency"])
+    assert "Insolvency and bankruptcy register" in client.get(url).content.decode()
+    response = client.post(url, {"outcome": "satisfactory",
+                                 **date_fields("checked_on", D(2026, 11, 2)),
+                                 "evidence_reference": "IS-0042"})
+    assert response.status_code == 302
+    check = assessment.checks.get()
+    assert (check.item, check.evidence_reference, check.checked_by) == (
+        "insolvency", "IS-0042", hr_north)
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"outcome": "", **date_fields("checked_on", D(2026, 11, 2))},
+     "Select the outcome of the check."),
+    ({"outcome": "satisfactory"}, "Enter the date of the check."),
+    ({"outcome": "satisfactory", **date_fields("checked_on", D(2026, 12, 2))},
+     "The date of the check cannot be in the future."),
+    ({"outcome": "excellent", **date_fields("checked_on", D(2026, 11, 2))}, "Select a valid"),
+])
+def test_a_bad_check_on_the_page_is_explained_and_nothing_is_written(client, assessment,
+                                                                     hr_north, body, message):
+    as_user(client, hr_north)
+    response = client.post(reverse("governance:fppt-check", args=[assessment.pk, "tribunal"]),
+                           body)
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not FitAndProperCheck.objects.exists()
+
+
+def test_the_dbs_page_asks_for_the_outcome_and_certificate_date_only(client, assessment,
+                                                                     hr_north):
+    as_user(client, hr_north)
+    url = reverse("governance:fppt-check", args=[assessment.pk, "dbs"])
+    page = client.get(url).content.decode()
+    assert "Date of the DBS certificate" in page and "evidence_reference" not in page
+    client.post(url, {"outcome": "satisfactory", **date_fields("checked_on", D(2026, 9, 1)),
+                      "evidence_reference": "what the certificate said"})
+    check = assessment.checks.get()
+    assert (check.outcome, check.checked_on, check.evidence_reference) == (
+        "satisfactory", D(2026, 9, 1), "")
+
+
+def test_an_unknown_check_is_not_found(client, assessment, hr_north):
+    as_user(client, hr_north)
+    assert client.get(reverse("governance:fppt-check",
+                              args=[assessment.pk, "horoscope"])).status_code == 404
+
+
+def test_the_holder_attests_on_the_page_and_must_tick_the_statement(client, assessment,
+                                                                    leader):
+    as_user(client, leader)
+    url = reverse("governance:fppt-attest", args=[assessment.pk])
+    assert ATTESTATION in client.get(url).content.decode()
+    refused = client.post(url, {})
+    assert "Confirm the statement to attest." in refused.content.decode()
+    assessment.refresh_from_db()
+    assert assessment.attested_at is None
+    assert client.post(url, {"confirmed": "on"}).status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.attested_by == leader
+    detail = client.get(reverse("governance:fppt-detail", args=[assessment.pk])).content
+    assert "Signed by" in detail.decode()
+
+
+def test_the_chair_is_refused_with_a_reason_then_signs_off(client, assessment, chair, hr_north,
+                                                           leader):
+    as_user(client, chair)
+    detail = client.get(reverse("governance:fppt-detail", args=[assessment.pk])).content.decode()
+    assert "Sign off the year" in detail
+    url = reverse("governance:fppt-sign-off", args=[assessment.pk])
+    body = {"outcome": "fit", "reason": "Every check clear."}
+    refused = client.post(url, body).content.decode()
+    assert "Every check must be recorded" in refused
+    record_every_check(assessment, hr_north)
+    assert "not yet attested" in client.post(url, body).content.decode()
+    assessment.refresh_from_db()
+    assert assessment.signed_off_at is None
+    fppt_services.attest(assessment=assessment, confirmed=True, by=leader)
+    assert client.post(url, body).status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.signed_off_by == chair and assessment.outcome == "fit"
+
+
+def test_the_chair_sees_the_boards_members_and_nothing_else(client, assessment, chair,
+                                                            south_appointment):
+    south_appointment.post.is_significant_role = True
+    south_appointment.post.save()
+    fppt_services.open_due_assessments(D(2026, 11, 23))
+    other = FitAndProperAssessment.objects.get(appointment=south_appointment)
+    as_user(client, chair)
+    assert client.get(reverse("governance:fppt-detail", args=[assessment.pk])).status_code == 200
+    assert client.get(reverse("governance:fppt-detail", args=[other.pk])).status_code == 404
+
+
+# --- the dashboard ----------------------------------------------------------------------------
+
+def _holder_of_board_seat(board, north_trust, board_role, start):
+    post = PostFactory(role_type=board_role, host_organisation=north_trust)
+    Seat.objects.create(body=board, post=post, role=Seat.Role.MEMBER)
+    return AppointmentFactory(post=post, start_date=start, end_date=D(2029, 1, 1))
+
+
+def test_the_dashboard_shows_who_is_overdue_due_and_incomplete(client, chair, board,
+                                                               north_trust, board_role,
+                                                               hr_north):
+    overdue = _holder_of_board_seat(board, north_trust, board_role, D(2024, 10, 1))
+    due = _holder_of_board_seat(board, north_trust, board_role, D(2025, 11, 10))
+    ahead = _holder_of_board_seat(board, north_trust, board_role, D(2025, 12, 10))
+    fppt_services.open_due_assessments(D(2026, 11, 23))
+    FitAndProperAssessment.objects.filter(appointment=overdue).update(due_on=D(2026, 10, 1))
+    record_every_check(FitAndProperAssessment.objects.get(appointment=overdue), hr_north,
+                       but=["charity"])
+    as_user(client, chair)
+    page = client.get(reverse("governance:fppt")).content.decode()
+    overdue_part, rest = page.split("<h2>Due</h2>")
+    due_part, ahead_part = rest.split("<h2>Opened ahead of the due date</h2>")
+    assert shown(overdue.person) in overdue_part and "Charity trustee removal" in overdue_part
+    assert "9 of 10" in overdue_part
+    assert shown(due.person) in due_part and shown(ahead.person) in ahead_part
+
+
+def test_the_dashboard_costs_the_same_queries_however_many_are_open(
+        client, chair, board, north_trust, board_role, django_assert_num_queries):
+    as_user(client, chair)
+    url = reverse("governance:fppt")
+    _holder_of_board_seat(board, north_trust, board_role, D(2024, 10, 1))
+    fppt_services.open_due_assessments(D(2026, 11, 23))
+    few = queries(client, url)
+    assert few == 9  # session, user, grants, the counts, the rows and their checks
+    for start in (D(2024, 10, 1), D(2025, 11, 10), D(2025, 12, 10), D(2025, 12, 11)):
+        _holder_of_board_seat(board, north_trust, board_role, start)
+    fppt_services.open_due_assessments(D(2026, 11, 23))
+    with django_assert_num_queries(few):
+        page = client.get(url)
+    assert page.content.decode().count('href="/fppt/') == 5
