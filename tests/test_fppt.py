@@ -5,9 +5,12 @@ chair's sign-off that no role can take before every step is done, and the findin
 import datetime
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from ccpl import access, notifications
+from ccpl.models import Notification
 from governance import fppt, fppt_services
 from governance.models import (
     ATTESTATION,
@@ -24,6 +27,7 @@ from .factories import (
     PostFactory,
     RoleTypeFactory,
     UserFactory,
+    grant,
     with_totp,
 )
 from .pages import as_user, date_fields, queries, shown
@@ -437,3 +441,80 @@ def test_the_dashboard_costs_the_same_queries_however_many_are_open(
     with django_assert_num_queries(few):
         page = client.get(url)
     assert page.content.decode().count('href="/fppt/') == 5
+
+
+# --- reminders, by time travel ----------------------------------------------------------------
+
+@pytest.fixture
+def sweep_on(django_capture_on_commit_callbacks):
+    def run(day):
+        with time_machine.travel(datetime.datetime.combine(day, datetime.time(6, 30)),
+                                 tick=False), django_capture_on_commit_callbacks(execute=True):
+            notifications.sweep(today=day)
+    return run
+
+
+def sent(kind):
+    return sorted(Notification.objects.filter(kind=kind, status="sent")
+                  .values_list("milestone", "recipient_email"))
+
+
+@pytest.fixture
+def reminded(holding, chair, north_trust):
+    """The holder's work address, HR of the trust, and the chair (HR of the system is
+    hr_north, who chose nothing special)."""
+    holding.person.work_email = "cmo@nhs.example"
+    holding.person.save()
+    grant(UserFactory(email="hr.trust@example.org"), access.EDIT, north_trust)
+    return holding
+
+
+def test_due_to_the_holder_and_hr_then_overdue_escalating_to_the_chair_each_exactly_once(
+        sweep_on, reminded, hr_north):
+    sweep_on(D(2026, 11, 30))
+    assert not sent(Notification.Kind.FPPT_DUE)  # opened a month ahead, not yet due
+    assert FitAndProperAssessment.objects.get().due_on == D(2026, 12, 1)
+    sweep_on(D(2026, 12, 1))
+    sweep_on(D(2026, 12, 1))
+    sweep_on(D(2026, 12, 2))
+    assert sent(Notification.Kind.FPPT_DUE) == [
+        ("due@2026-12-01", "cmo@nhs.example"), ("due@2026-12-01", "hr.north@example.org"),
+        ("due@2026-12-01", "hr.trust@example.org")]
+    sweep_on(D(2026, 12, 30))
+    assert not sent(Notification.Kind.FPPT_OVERDUE)
+    sweep_on(D(2026, 12, 31))
+    sweep_on(D(2027, 1, 3))
+    assert sent(Notification.Kind.FPPT_OVERDUE) == [
+        ("overdue@2026-12-01", "chair@example.org"), ("overdue@2026-12-01", "cmo@nhs.example"),
+        ("overdue@2026-12-01", "hr.north@example.org"),
+        ("overdue@2026-12-01", "hr.trust@example.org")]
+    assert sent(Notification.Kind.FPPT_DUE) == [
+        ("due@2026-12-01", "cmo@nhs.example"), ("due@2026-12-01", "hr.north@example.org"),
+        ("due@2026-12-01", "hr.trust@example.org")]
+
+
+def test_a_year_signed_off_is_not_chased(sweep_on, reminded, hr_north, leader, chair):
+    sweep_on(D(2026, 11, 30))
+    assessment = FitAndProperAssessment.objects.get()
+    with time_machine.travel(datetime.datetime(2026, 12, 10, 9, 0)):
+        record_every_check(assessment, hr_north)
+        fppt_services.attest(assessment=assessment, confirmed=True, by=leader)
+        fppt_services.sign_off(assessment=assessment, outcome="fit", reason="Clear.", by=chair)
+    sweep_on(D(2026, 12, 31))
+    assert not sent(Notification.Kind.FPPT_OVERDUE)
+
+
+def test_a_missed_sweep_sends_only_the_latest_milestone(sweep_on, reminded, hr_north):
+    sweep_on(D(2026, 11, 30))
+    sweep_on(D(2027, 1, 5))
+    assert not sent(Notification.Kind.FPPT_DUE)
+    assert len(sent(Notification.Kind.FPPT_OVERDUE)) == 4
+
+
+def test_the_reminder_names_the_assessment_and_who_reads_it(sweep_on, reminded, outsider):
+    sweep_on(D(2026, 11, 30))
+    sweep_on(D(2026, 12, 1))
+    row = Notification.objects.filter(kind=Notification.Kind.FPPT_DUE).first()
+    assessment = FitAndProperAssessment.objects.get()
+    assert f"/fppt/{assessment.pk}/" in row.body_text
+    assert list(Notification.objects.visible_to(outsider)) == []
