@@ -5,6 +5,7 @@ from .models import (
     Action,
     ActionUpdate,
     Attendance,
+    BoardMemberReference,
     Body,
     DeclarationReturn,
     FitAndProperAssessment,
@@ -202,6 +203,22 @@ class FitAndProperAssessmentAdmin(admin.ModelAdmin):
     search_fields = ["appointment__person__family_name", "appointment__post__title"]
     date_hierarchy = "due_on"
     inlines = [FitAndProperCheckInline, FitnessDecisionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BoardMemberReference)
+class BoardMemberReferenceAdmin(admin.ModelAdmin):
+    """Given in the browser by HR once the holder has left, and recorded as sent; read here."""
+
+    list_display = ["appointment", "requested_by", "sent_to", "sent_on", "sent_by"]
+    list_select_related = ["appointment__person", "appointment__post", "sent_by"]
+    search_fields = ["appointment__person__family_name", "requested_by"]
+    date_hierarchy = "sent_on"
 
     def has_add_permission(self, request):
         return False

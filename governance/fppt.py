@@ -67,6 +67,12 @@ def year_due(appointment, today):
     return (Kind.ON_APPOINTMENT if years == 0 else Kind.ANNUAL), due
 
 
+def has_left(appointment, today):
+    """The holder no longer holds the post: ended early, ceased, or past the last day."""
+    return appointment.is_closed or (appointment.end_date is not None
+                                     and appointment.end_date < today)
+
+
 def to_open(today):
     """Appointments that may need an assessment opened on ``today``: live or in force (an
     offer starting within the month included), on a post in scope."""
@@ -147,3 +153,45 @@ def counts(user, today):
         due=Count("pk", filter=is_open & Q(due_on__gte=overdue_before, due_on__lte=today)),
         incomplete=Count("pk", filter=is_open & Q(due_on__gt=today)),
         signed_off=Count("pk", filter=Q(signed_off_at__year=today.year)))
+
+
+# --- the annual return -------------------------------------------------------------------------
+
+RETURN_HEADER = ["System", "Organisation", "Post", "Name", "Assessment", "Due on",
+                 "Checks recorded", "Attested on", "Signed off on", "Signed off as",
+                 "Fit and proper"]
+
+
+def return_year(value, today):
+    """The year asked for (``?year=``), or this year for anything that is not a plausible
+    year."""
+    text = str(value or "")
+    if text.isascii() and text.isdigit() and 2000 <= int(text) <= today.year + 1:
+        return int(text)
+    return today.year
+
+
+def annual_return(user, year):
+    """The assessments falling due in ``year`` that ``user`` may see, one row per holder's
+    year, in one query."""
+    return (FitAndProperAssessment.objects.visible_to(user).filter(due_on__year=year)
+            .select_related("appointment__person", "appointment__post__system",
+                            "appointment__post__host_organisation")
+            .annotate(recorded=Count("checks"))
+            .order_by("appointment__post__system__name", "appointment__person__family_name",
+                      "appointment__person__given_name", "due_on", "pk"))
+
+
+def return_rows(assessments):
+    """The rows of the annual return, the same in the CSV and the PDF."""
+    total = len(ITEMS.choices)
+    rows = []
+    for a in assessments:
+        post = a.appointment.post
+        rows.append([post.system.name, post.host_organisation.name, post.title,
+                     a.appointment.person.full_name, a.get_kind_display(), a.due_on,
+                     f"{a.recorded} of {total}" if a.needs_test else "Not required",
+                     a.attested_at.date() if a.attested_at else "",
+                     a.signed_off_at.date() if a.signed_off_at else "", a.signed_off_as,
+                     a.get_outcome_display() if a.needs_test else "Not required"])
+    return rows

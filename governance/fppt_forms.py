@@ -3,9 +3,9 @@ attestation, the chair's sign-off and putting a finding under review."""
 
 from django import forms
 
-from ccpl.forms import DateField, NHSForm
+from ccpl.forms import DateField, NHSForm, NHSModelForm
 
-from .models import FitAndProperCheck, FitnessOutcome
+from .models import BoardMemberReference, FitAndProperCheck, FitnessOutcome
 
 Outcome = FitAndProperCheck.Outcome
 
@@ -57,3 +57,25 @@ class ReviewForm(NHSForm):
         label="Why the finding is under review", max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say why the finding is under review."})
+
+
+class ReferenceForm(NHSModelForm):
+    class Meta:
+        model = BoardMemberReference
+        fields = ["requested_by", "requested_on", "sent_to", "roles_and_dates",
+                  "reason_for_leaving", "misconduct", "investigations", "disciplinary",
+                  "concerns", "other", "sent_on"]
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in (
+            "roles_and_dates", "reason_for_leaving", "misconduct", "investigations",
+            "disciplinary", "concerns", "other")}
+        error_messages = {
+            "requested_by": {"required": "Enter the NHS body that asked for the reference."},
+            "requested_on": {"required": "Enter the date of the request."},
+            "sent_to": {"required": "Enter who the reference was sent to."},
+            "roles_and_dates": {"required": "Enter the roles held and their dates."},
+            "misconduct": {"required": "Answer this heading, or write 'None'."},
+            "investigations": {"required": "Answer this heading, or write 'None'."},
+            "disciplinary": {"required": "Answer this heading, or write 'None'."},
+            "concerns": {"required": "Answer this heading, or write 'None'."},
+            "sent_on": {"required": "Enter the date the reference was sent."},
+        }

@@ -9,11 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from appointments.models import Appointment
 from ccpl.notifications import chunks
 
 from . import fppt
 from .models import (
     ATTESTATION,
+    BoardMemberReference,
     FitAndProperAssessment,
     FitAndProperCheck,
     FitnessDecision,
@@ -173,3 +175,43 @@ def place_under_review(*, assessment, reason, by):
     _decide(assessment, FitnessOutcome.UNDER_REVIEW, reason, authority, by)
     assessment.save(update_fields=["outcome"])
     return assessment
+
+
+REFERENCE_TEXTS = ("requested_by", "sent_to", "roles_and_dates", "reason_for_leaving",
+                   "misconduct", "investigations", "disciplinary", "concerns", "other")
+
+
+@transaction.atomic
+def issue_reference(*, appointment, by, **fields):
+    """Record a board member reference as sent to the NHS body that asked for it, once the
+    holder has left the post (HR who keep the appointment, or an administrator)."""
+    if not Appointment.objects.editable_by(by).filter(pk=appointment.pk).exists():
+        raise PermissionDenied("Only HR who keep this appointment give its reference.")
+    appointment = Appointment.objects.select_for_update().select_related("post").get(
+        pk=appointment.pk)
+    today = timezone.localdate()
+    if not fppt.in_scope(Appointment.objects.filter(pk=appointment.pk)).exists():
+        raise ValidationError("A board member reference is given for board posts and "
+                              "significant roles.")
+    if not fppt.has_left(appointment, today):
+        raise ValidationError("A board member reference is given once the holder has left the "
+                              "post.")
+    reference = BoardMemberReference(appointment=appointment, sent_by=by, **{
+        name: (value.strip() if name in REFERENCE_TEXTS else value)
+        for name, value in fields.items()})
+    errors = {}
+    if reference.sent_on and reference.sent_on > today:
+        errors["sent_on"] = "Record the reference once it has been sent: the date cannot be " \
+                            "in the future."
+    if reference.requested_on and reference.sent_on and \
+            reference.requested_on > reference.sent_on:
+        errors["requested_on"] = "The request comes before the reference is sent."
+    try:
+        reference.full_clean()
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, messages)
+    if errors:
+        raise ValidationError(errors)
+    reference.save()
+    return reference

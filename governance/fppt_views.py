@@ -6,14 +6,24 @@ the holder and the chair each use for their own step. Whoever may not see an ass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from appointments.models import Appointment
+from ccpl import audit, pdf
+from ccpl.exports import csv_response
 
 from . import fppt, fppt_services
-from .fppt_forms import AttestForm, CheckForm, ReviewForm, SignOffForm
-from .models import ATTESTATION, FitAndProperAssessment, FitAndProperCheck
+from .fppt_forms import AttestForm, CheckForm, ReferenceForm, ReviewForm, SignOffForm
+from .models import (
+    ATTESTATION,
+    BoardMemberReference,
+    FitAndProperAssessment,
+    FitAndProperCheck,
+)
 from .views import GOVERNANCE
 
 FPPT = ("Fit and proper person test", "/fppt/")
@@ -28,7 +38,8 @@ def dashboard(request):
         "summary": [("Overdue", counts["overdue"], "red"), ("Due", counts["due"], "yellow"),
                     ("Opened ahead", counts["incomplete"], "blue"),
                     (f"Signed off in {today.year}", counts["signed_off"], "green")],
-        "item_count": len(FitAndProperCheck.Item.choices), "breadcrumbs": [GOVERNANCE],
+        "item_count": len(FitAndProperCheck.Item.choices), "year": today.year,
+        "breadcrumbs": [GOVERNANCE],
     })
 
 
@@ -53,6 +64,9 @@ def assessment_detail(request, pk):
         "can_check": FitAndProperAssessment.objects.checkable_by(user)
         .filter(pk=assessment.pk).exists(),
         "authority": fppt.sign_off_authority(user, assessment, today),
+        "references": list(assessment.appointment.board_references.select_related("sent_by")),
+        "may_give_reference": fppt.has_left(assessment.appointment, today)
+        and Appointment.objects.editable_by(user).filter(pk=assessment.appointment_id).exists(),
         "breadcrumbs": [GOVERNANCE, FPPT],
     })
 
@@ -155,3 +169,65 @@ def review(request, pk):
             return _done(request, assessment, "The finding is now under review.")
     return _form_page(request, assessment, form, "Put the finding under review",
                       "Put under review")
+
+
+def _return(request):
+    today = timezone.localdate()
+    year = fppt.return_year(request.GET.get("year"), today)
+    return today, year, fppt.return_rows(fppt.annual_return(request.user, year))
+
+
+@login_required
+@require_safe
+def annual_return_csv(request):
+    today, year, rows = _return(request)
+    response = csv_response(f"fppt-annual-return-{year}", fppt.RETURN_HEADER, rows)
+    return audit.downloaded(request, response, obj=FitAndProperAssessment)
+
+
+@login_required
+@require_safe
+def annual_return_pdf(request):
+    today, year, rows = _return(request)
+    document = pdf.render_pdf("governance/fppt/return_pdf.html", {
+        "year": year, "today": today, "header": fppt.RETURN_HEADER, "rows": rows})
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="fppt-annual-return-{year}.pdf"'
+    return audit.downloaded(request, response, obj=FitAndProperAssessment)
+
+
+# --- board member references -------------------------------------------------------------------
+
+@login_required
+def reference_create(request, pk):
+    appointment = get_object_or_404(
+        fppt.in_scope(Appointment.objects.editable_by(request.user))
+        .select_related("person", "post"), pk=pk)
+    if not fppt.has_left(appointment, timezone.localdate()):
+        raise Http404
+    form = ReferenceForm(_posted(request), initial={
+        "roles_and_dates": f"{appointment.post}, {appointment.start_date:%-d %B %Y} to "
+                           f"{appointment.end_date:%-d %B %Y}" if appointment.end_date else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            reference = fppt_services.issue_reference(appointment=appointment, by=request.user,
+                                                      **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"The reference has been recorded as sent to "
+                                      f"{reference.requested_by}.")
+            return redirect("governance:fppt-reference", pk=reference.pk)
+    return render(request, "form_page.html", {
+        "form": form, "title": "Give a board member reference", "button": "Record as sent",
+        "caption": f"{appointment.person} — {appointment.post}",
+        "breadcrumbs": [GOVERNANCE, FPPT]})
+
+
+@login_required
+def reference_detail(request, pk):
+    reference = get_object_or_404(
+        BoardMemberReference.objects.visible_to(request.user)
+        .select_related("appointment__person", "appointment__post", "sent_by"), pk=pk)
+    return render(request, "governance/fppt/reference_detail.html", {
+        "reference": reference, "breadcrumbs": [GOVERNANCE, FPPT]})

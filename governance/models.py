@@ -841,3 +841,63 @@ class FitnessDecision(models.Model):
 
     def __str__(self):
         return f"{self.get_outcome_display()} ({self.at:%Y-%m-%d})"
+
+
+class ReferenceQuerySet(FPPTQuerySet):
+    pass
+
+
+class BoardMemberReference(models.Model):
+    """The board member reference the framework asks for when a director leaves a board post,
+    under its standard headings, issued on request to another NHS body. Recorded as sent: by
+    whom, to whom, when; once sent it is not changed (a correction is a new reference)."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT,
+                                    related_name="board_references")
+    requested_by = models.CharField("NHS body that asked", max_length=200)
+    requested_on = models.DateField("date of the request")
+    sent_to = models.CharField("sent to", max_length=200,
+                               help_text="The person or office at that body it was sent to.")
+    roles_and_dates = models.TextField(
+        "roles held and dates", help_text="Board roles held here, with the dates of each.")
+    reason_for_leaving = models.TextField("reason for leaving", blank=True)
+    misconduct = models.TextField(
+        "serious misconduct or mismanagement",
+        help_text="Any finding that they were responsible for, contributed to or facilitated "
+                  "serious misconduct or mismanagement, or 'None'.")
+    investigations = models.TextField(
+        "investigations open or unfinished on leaving",
+        help_text="Any investigation of their conduct that had not concluded, or 'None'.")
+    disciplinary = models.TextField(
+        "disciplinary findings and regulatory action",
+        help_text="Any formal disciplinary finding, or referral to a regulator, or 'None'.")
+    concerns = models.TextField(
+        "concerns raised about them",
+        help_text="Grievances or concerns raised about their conduct, and what came of them, "
+                  "or 'None'.")
+    other = models.TextField("anything else relevant to their fitness", blank=True)
+    sent_on = models.DateField("date sent")
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["appointment", "-sent_on", "-pk"]
+
+    def __str__(self):
+        return f"Board member reference to {self.requested_by}" if self.requested_by \
+            else "Board member reference"
+
+    def get_absolute_url(self):
+        return links.path("governance:fppt-reference", self.pk)
+
+    HEADINGS = ("roles_and_dates", "reason_for_leaving", "misconduct", "investigations",
+                "disciplinary", "concerns", "other")
+
+    @property
+    def headings(self):
+        """(heading, what was written) in the framework's order."""
+        return [(self._meta.get_field(name).verbose_name.capitalize(), getattr(self, name))
+                for name in self.HEADINGS]

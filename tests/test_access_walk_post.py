@@ -532,6 +532,13 @@ CHANGES = {
                                                                 "reason": "All clear."}),
     "governance:fppt-review": Change(by_pk("fppt_signed"), HR, FPPT,
                                      body=lambda objs, user: {"reason": "A new judgement."}),
+    "governance:fppt-reference-create": Change(
+        by_pk("left"), HR, frozenset({"governance_boardmemberreference"}),
+        body=lambda objs, user: {
+            "requested_by": "Another NHS Trust", **date_fields("requested_on", D(2026, 11, 2)),
+            "sent_to": "Head of People", "roles_and_dates": "Medical Director, 2021 to 2024",
+            "misconduct": "None", "investigations": "None", "disciplinary": "None",
+            "concerns": "None", **date_fields("sent_on", D(2026, 11, 3))}),
     # The action's page takes progress updates.
     "governance:action-detail": Change(
         by_pk("action"), GOVERNORS, frozenset({"governance_actionupdate"}),
@@ -558,6 +565,7 @@ READ_ONLY = {
     "governance:declarations", "governance:person-declarations",
     "governance:register-interests", "governance:register-interests-csv",
     "governance:meeting-detail", "governance:fppt", "governance:fppt-detail",
+    "governance:fppt-return-csv", "governance:fppt-return-pdf", "governance:fppt-reference",
     # The API's reads (its changes are walked with tokens in tests/test_access_walk_api.py).
     "api:schema", "api:docs", "api:register-list", "api:register-rows",
     *(f"api:{kind}-{view}" for kind in ("system", "organisation", "post", "person",

@@ -49,6 +49,7 @@ from ccpl.models import AccessTokenUse, AuditEvent, Notification
 from governance.models import (
     Action,
     ActionUpdate,
+    BoardMemberReference,
     Body,
     DeclarationReturn,
     FitAndProperAssessment,
@@ -108,6 +109,11 @@ def _assessed(appointment, by=None):
                                      checked_on=D(2026, 3, 1), checked_by=by)
     FitnessDecision.objects.create(assessment=assessment, outcome="under_review", reason="New",
                                    by=by, by_authority="HR")
+    BoardMemberReference.objects.create(
+        appointment=appointment, requested_by="Another NHS Trust", requested_on=D(2026, 4, 1),
+        sent_to="Head of HR", roles_and_dates="Board member", misconduct="None",
+        investigations="None", disciplinary="None", concerns="None", sent_on=D(2026, 4, 2),
+        sent_by=by)
 
 
 def _rows(n):

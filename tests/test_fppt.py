@@ -2,7 +2,10 @@
 weeks or more), the assessment per year with its ten checks, the holder's own attestation, the
 chair's sign-off that no role can take before every step is done, and the finding's history."""
 
+import csv
 import datetime
+import io
+import re
 
 import pytest
 import time_machine
@@ -10,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from ccpl import access, notifications
-from ccpl.models import Notification
+from ccpl.models import AuditEvent, Notification
 from governance import fppt, fppt_services
 from governance.models import (
     ATTESTATION,
@@ -440,7 +443,7 @@ def test_the_dashboard_costs_the_same_queries_however_many_are_open(
     fppt_services.open_due_assessments(D(2026, 11, 23))
     with django_assert_num_queries(few):
         page = client.get(url)
-    assert page.content.decode().count('href="/fppt/') == 5
+    assert len(re.findall(r'href="/fppt/\d+/"', page.content.decode())) == 5
 
 
 # --- reminders, by time travel ----------------------------------------------------------------
@@ -518,3 +521,98 @@ def test_the_reminder_names_the_assessment_and_who_reads_it(sweep_on, reminded, 
     assessment = FitAndProperAssessment.objects.get()
     assert f"/fppt/{assessment.pk}/" in row.body_text
     assert list(Notification.objects.visible_to(outsider)) == []
+
+
+# --- the annual return ------------------------------------------------------------------------
+
+def test_the_annual_return_lists_each_holders_year_as_csv_and_pdf(client, assessment, hr_north,
+                                                                  leader, chair,
+                                                                  south_appointment):
+    record_every_check(assessment, hr_north)
+    fppt_services.attest(assessment=assessment, confirmed=True, by=leader)
+    fppt_services.sign_off(assessment=assessment, outcome="fit", reason="Clear.", by=chair)
+    south_appointment.post.is_significant_role = True
+    south_appointment.post.save()
+    fppt_services.open_due_assessments(D(2026, 11, 23))
+    as_user(client, chair)
+    response = client.get(reverse("governance:fppt-return-csv") + "?year=2026")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["System", "Organisation", "Post", "Name"]
+    assert len(rows) == 2  # the chair's board only, not the south's holder
+    assert rows[1][3] == assessment.appointment.person.full_name
+    assert rows[1][6:] == ["10 of 10", "2026-11-23", "2026-11-23", "Chair, North Trust Board",
+                           "Fit and proper"]
+    assert AuditEvent.objects.filter(by=chair, action="exported").count() == 1
+    document = client.get(reverse("governance:fppt-return-pdf") + "?year=2026")
+    assert document["Content-Type"] == "application/pdf"
+    assert document.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("year", ["", "1999", "abc", "99999999999999999999", "２０２６"])
+def test_a_bad_year_gives_this_years_return(client, assessment, hr_north, year):
+    as_user(client, hr_north)
+    response = client.get(reverse("governance:fppt-return-csv"), {"year": year})
+    assert response.status_code == 200 and b"fppt-annual-return-2026" in response[
+        "Content-Disposition"].encode()
+
+
+# --- board member references ------------------------------------------------------------------
+
+REFERENCE = {"requested_by": "Another NHS Foundation Trust", "requested_on": D(2026, 11, 2),
+             "sent_to": "Director of People", "roles_and_dates": "Chief Medical Officer",
+             "reason_for_leaving": "Retired", "misconduct": "None", "investigations": "None",
+             "disciplinary": "None", "concerns": "None", "other": "",
+             "sent_on": D(2026, 11, 3)}
+
+
+@pytest.fixture
+def left(holding):
+    holding.end_date, holding.status = D(2026, 10, 31), "term_ended"
+    holding.save()
+    return holding
+
+
+def test_hr_record_a_reference_as_sent_when_the_holder_has_left(left, hr_north):
+    reference = fppt_services.issue_reference(appointment=left, by=hr_north, **REFERENCE)
+    assert (reference.sent_by, reference.sent_on, reference.requested_by) == (
+        hr_north, D(2026, 11, 3), "Another NHS Foundation Trust")
+    assert [label for label, _ in reference.headings][:3] == [
+        "Roles held and dates", "Reason for leaving", "Serious misconduct or mismanagement"]
+
+
+def test_no_reference_while_the_holder_is_in_post(holding, hr_north):
+    with pytest.raises(ValidationError, match="once the holder has left"):
+        fppt_services.issue_reference(appointment=holding, by=hr_north, **REFERENCE)
+
+
+@pytest.mark.parametrize("values, field", [
+    ({"misconduct": "  "}, "misconduct"), ({"sent_on": D(2026, 12, 1)}, "sent_on"),
+    ({"requested_on": D(2026, 11, 10)}, "requested_on")])
+def test_a_bad_reference_is_explained_and_nothing_is_written(left, hr_north, values, field):
+    with pytest.raises(ValidationError) as refused:
+        fppt_services.issue_reference(appointment=left, by=hr_north, **{**REFERENCE, **values})
+    assert field in refused.value.message_dict
+    assert not left.board_references.exists()
+
+
+@pytest.mark.parametrize("who", ["leader", "cmo_office", "chair", "outsider"])
+def test_only_hr_give_a_reference(left, who, request):
+    with pytest.raises(PermissionDenied):
+        fppt_services.issue_reference(appointment=left, by=request.getfixturevalue(who),
+                                      **REFERENCE)
+
+
+def test_the_reference_page_records_it_as_sent(client, left, hr_north):
+    as_user(client, hr_north)
+    url = reverse("governance:fppt-reference-create", args=[left.pk])
+    assert "Chief Medical Officer, 1 December 2024 to 31 October 2026" in client.get(
+        url).content.decode()
+    body = {**REFERENCE, **date_fields("requested_on", D(2026, 11, 2)),
+            **date_fields("sent_on", D(2026, 11, 3))}
+    del body["requested_on"], body["sent_on"]
+    refused = client.post(url, {**body, "misconduct": ""})
+    assert "Answer this heading, or write &#x27;None&#x27;." in refused.content.decode()
+    response = client.post(url, body)
+    reference = left.board_references.get()
+    assert response.url == reverse("governance:fppt-reference", args=[reference.pk])
+    assert "Director of People" in client.get(response.url).content.decode()
