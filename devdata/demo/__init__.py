@@ -10,7 +10,7 @@ from django.db import transaction
 from appointments import services
 from devdata import reference
 
-from . import accounts, approvals, gloucestershire, governance, khp, ncl, sel, trust_cmo
+from . import accounts, approvals, fppt, gloucestershire, governance, khp, ncl, sel, trust_cmo
 from .builder import Builder
 
 WORLDS = [khp, ncl, gloucestershire, sel, trust_cmo]
@@ -32,6 +32,7 @@ def load(stdout=None, with_accounts=False):
             say(f"{world.NAME}: loaded")
         governance.load(builder)
         approvals.load(builder)
+        fppt.load(builder)
         # A demo loaded on an earlier day catches up, as the daily sweep would have.
         services.end_lapsed_terms(builder.today)
         if with_accounts:
