@@ -128,6 +128,7 @@ def plan():
         ("appointment detail", f"/appointments/{appointment.pk}/"),
         ("post detail", f"/posts/{post.pk}/"),
         (f"body page ({body.n} seats)", f"/governance/bodies/{body.pk}/"),
+        ("fit and proper person dashboard", "/fppt/"),
     ]
     pages = [("bare page (sign-in, anonymous)", "/accounts/login/", None)]
     pages += [(f"HR: {name}", url, hr) for name, url in hr_pages]

@@ -103,6 +103,7 @@ def main():
         ("recruitment", "/recruitment/?state="),
         ("investment by function", f"/governance/investment/?system={system.pk}"),
         ("body page", f"/governance/bodies/{body.pk}/"),
+        ("fit and proper person dashboard", "/fppt/"),
     ]
     print(f"{Post.objects.count():,} posts, {Appointment.objects.count():,} appointments; "
           f"{RUNS} requests per page\n")
