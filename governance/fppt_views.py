@@ -6,6 +6,7 @@ the holder and the chair each use for their own step. Whoever may not see an ass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,19 +44,19 @@ def dashboard(request):
     })
 
 
-def _assessment(request, pk):
-    return get_object_or_404(
-        FitAndProperAssessment.objects.visible_to(request.user)
-        .select_related("appointment__person", "appointment__post__system", "attested_by",
-                        "signed_off_by"), pk=pk)
+def _assessment(request, pk, *, with_checks=False):
+    assessments = FitAndProperAssessment.objects.visible_to(request.user).select_related(
+        "appointment__person", "appointment__post__system", "attested_by", "signed_off_by")
+    if with_checks:
+        assessments = assessments.prefetch_related(Prefetch(
+            "checks", queryset=FitAndProperCheck.objects.select_related("checked_by")))
+    return get_object_or_404(assessments, pk=pk)
 
 
 @login_required
 def assessment_detail(request, pk):
-    assessment = _assessment(request, pk)
+    assessment = _assessment(request, pk, with_checks=True)
     user, today = request.user, timezone.localdate()
-    checks = list(assessment.checks.select_related("checked_by"))
-    assessment._prefetched_objects_cache = {"checks": checks}
     return render(request, "governance/fppt/assessment_detail.html", {
         "assessment": assessment, "status": assessment.status(today),
         "rows": fppt.check_rows(assessment), "missing": fppt.missing_items(assessment),
