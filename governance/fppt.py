@@ -119,10 +119,14 @@ def check_rows(assessment):
 
 # --- the dashboard -----------------------------------------------------------------------------
 
+DASHBOARD_ROWS = 100
+
+
 def dashboard(user, today):
     """The open assessments ``user`` may see, in three lists — overdue, due, incomplete (opened
-    ahead of the day they fall due) — each with its missing checks, in a constant number of
-    queries whatever their number."""
+    ahead of the day they fall due) — each with its missing checks (the first
+    ``DASHBOARD_ROWS`` of each: an administrator sees the whole country's), in a constant
+    number of queries whatever their number."""
     assessments = (FitAndProperAssessment.objects.visible_to(user).open()
                    .select_related("appointment__person", "appointment__post__system")
                    .annotate(recorded=Count("checks"))
@@ -133,14 +137,16 @@ def dashboard(user, today):
     overdue_before = today - datetime.timedelta(days=FPPT_GRACE_DAYS)
     lists = {"overdue": [], "due": [], "incomplete": []}
     for assessment in assessments:
-        assessment.missing = missing_items(assessment)
-        assessment.status_tag = assessment.status(today)
         if assessment.due_on < overdue_before:
-            lists["overdue"].append(assessment)
+            rows = lists["overdue"]
         elif assessment.due_on <= today:
-            lists["due"].append(assessment)
+            rows = lists["due"]
         else:
-            lists["incomplete"].append(assessment)
+            rows = lists["incomplete"]
+        if len(rows) < DASHBOARD_ROWS:
+            assessment.missing = missing_items(assessment)
+            assessment.status_tag = assessment.status(today)
+            rows.append(assessment)
     return lists
 
 

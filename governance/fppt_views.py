@@ -35,7 +35,7 @@ def dashboard(request):
     today = timezone.localdate()
     counts = fppt.counts(request.user, today)
     return render(request, "governance/fppt/dashboard.html", {
-        "lists": fppt.dashboard(request.user, today),
+        "lists": fppt.dashboard(request.user, today), "counts": counts,
         "summary": [("Overdue", counts["overdue"], "red"), ("Due", counts["due"], "yellow"),
                     ("Opened ahead", counts["incomplete"], "blue"),
                     (f"Signed off in {today.year}", counts["signed_off"], "green")],

@@ -616,3 +616,16 @@ def test_the_reference_page_records_it_as_sent(client, left, hr_north):
     reference = left.board_references.get()
     assert response.url == reverse("governance:fppt-reference", args=[reference.pk])
     assert "Director of People" in client.get(response.url).content.decode()
+
+
+def test_a_long_dashboard_shows_the_first_rows_and_says_how_many(client, chair, board,
+                                                                 north_trust, board_role,
+                                                                 monkeypatch):
+    monkeypatch.setattr(fppt, "DASHBOARD_ROWS", 2)
+    for _ in range(3):
+        _holder_of_board_seat(board, north_trust, board_role, D(2025, 11, 10))
+    fppt_services.open_due_assessments(D(2026, 11, 23))
+    as_user(client, chair)
+    page = client.get(reverse("governance:fppt")).content.decode()
+    assert len(re.findall(r'href="/fppt/\d+/"', page)) == 2
+    assert "The first 2 of 3, earliest due first" in page
