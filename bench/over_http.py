@@ -141,6 +141,7 @@ def plan():
         (f"body page ({body.n} seats)", f"/governance/bodies/{body.pk}/"),
         *([(f"meeting page ({meeting.n} members)", f"/governance/meetings/{meeting.pk}/")]
           if meeting else []),
+        ("fit and proper person dashboard", "/fppt/"),
     ]
     pages = [("bare page (sign-in, anonymous)", "/accounts/login/", None)]
     pages += [(f"HR: {name}", url, hr) for name, url in hr_pages]

@@ -117,6 +117,7 @@ def main():
         ("body page", f"/governance/bodies/{body.pk}/"),
         *([(f"meeting page ({meeting.n} members)", f"/governance/meetings/{meeting.pk}/")]
           if meeting else []),
+        ("fit and proper person dashboard", "/fppt/"),
     ]
     print(f"{Post.objects.count():,} posts, {Appointment.objects.count():,} appointments; "
           f"{RUNS} requests per page\n")

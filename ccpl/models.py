@@ -119,6 +119,8 @@ class Notification(models.Model):
         TOR_REVIEW = "tor_review", "Terms of reference review due"
         SURVEY_INVITATION = "survey_invitation", "Leadership survey invitation"
         SURVEY_CHASER = "survey_chaser", "Leadership survey reminder"
+        FPPT_DUE = "fppt_due", "Fit and proper person test due"
+        FPPT_OVERDUE = "fppt_overdue", "Fit and proper person test overdue"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -5,8 +5,12 @@ from .models import (
     Action,
     ActionUpdate,
     Attendance,
+    BoardMemberReference,
     Body,
     DeclarationReturn,
+    FitAndProperAssessment,
+    FitAndProperCheck,
+    FitnessDecision,
     Framework,
     Interest,
     Meeting,
@@ -155,6 +159,66 @@ class QuorumRuleAdmin(SimpleHistoryAdmin):
     list_display = ["body", "fraction", "minimum", "executives", "clinicians", "lay_members",
                     "deputies_count"]
     list_select_related = ["body"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class FitAndProperCheckInline(ReadOnlyInline):
+    model = FitAndProperCheck
+    fields = ["item", "outcome", "checked_on", "checked_by", "evidence_reference",
+              "recorded_at"]
+    readonly_fields = fields
+
+
+class FitnessDecisionInline(ReadOnlyInline):
+    model = FitnessDecision
+    fields = ["outcome", "reason", "by", "by_authority", "at"]
+    readonly_fields = fields
+
+
+@admin.register(FitAndProperAssessment)
+class FitAndProperAssessmentAdmin(admin.ModelAdmin):
+    """Assessments are opened by the daily sweep; HR record the checks, the holder attests and
+    the chair signs off in the browser, through the services that enforce the order (no role
+    skips a step, an administrator included). The admin reads them and their history."""
+
+    list_display = ["appointment", "kind", "due_on", "attested_at", "signed_off_at", "outcome"]
+    list_select_related = ["appointment__person", "appointment__post"]
+    list_filter = ["kind", "outcome", "appointment__post__system"]
+    search_fields = ["appointment__person__family_name", "appointment__post__title"]
+    date_hierarchy = "due_on"
+    inlines = [FitAndProperCheckInline, FitnessDecisionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BoardMemberReference)
+class BoardMemberReferenceAdmin(admin.ModelAdmin):
+    """Given in the browser by HR once the holder has left, and recorded as sent; read here."""
+
+    list_display = ["appointment", "requested_by", "sent_to", "sent_on", "sent_by"]
+    list_select_related = ["appointment__person", "appointment__post", "sent_by"]
+    search_fields = ["appointment__person__family_name", "requested_by"]
+    date_hierarchy = "sent_on"
 
     def has_add_permission(self, request):
         return False

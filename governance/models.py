@@ -642,3 +642,290 @@ class Attendance(models.Model):
         if self.status == self.Status.DEPUTY:
             return f"Sent a deputy: {self.deputy_name}"
         return self.get_status_display()
+
+
+# --- the Fit and Proper Person Test ------------------------------------------------------------
+# NHS England's FPPT Framework (in force since 30 September 2023): every board member, and every
+# holder of a post a system marks as a significant role, is assessed in full on appointment and
+# again every year; the holder attests that they are fit and proper; the chair signs off the
+# year. Reading rules are in ``governance.fppt``, writes in ``governance.fppt_services``.
+
+# An appointment shorter than this (interim cover of a few weeks) is recorded without the test.
+FPPT_FULL_TEST_FROM = datetime.timedelta(weeks=6)
+# An assessment is opened this long before it falls due, and overdue this long after.
+FPPT_NOTICE_DAYS = 30
+FPPT_GRACE_DAYS = 30
+
+ATTESTATION = (
+    "I confirm that I am a fit and proper person to hold this post: I am of good character, I "
+    "have the qualifications, competence, skills and experience the post needs, I am able by "
+    "reason of my health to do it after any reasonable adjustments, I have not been responsible "
+    "for, contributed to or facilitated serious misconduct or mismanagement, and none of the "
+    "grounds of unfitness in the regulations applies to me. I will tell the chair at once if "
+    "anything changes.")
+
+
+class FitnessOutcome(models.TextChoices):
+    UNDER_REVIEW = "under_review", "Under review"
+    FIT = "fit", "Fit and proper"
+    NOT_FIT = "not_fit", "Not fit and proper"
+
+
+class FPPTQuerySet(models.QuerySet):
+    """FPPT records are seen by the holder, HR who keep the holder's appointment, the chair of
+    a board the post sits on, and administrators: nobody else, and never the public."""
+
+    appointment_field = "appointment"
+
+    @access.scoped
+    def visible_to(self, user):
+        own = Q(**{f"{self.appointment_field}__person__user": user})
+        kept = Q(**{f"{self.appointment_field}__in":
+                    Appointment.objects.editable_by(user).values("pk")})
+        chaired = Q(**{f"{self.appointment_field}__post__in": posts_chaired_by(user)})
+        return self.filter(own | kept | chaired)
+
+    @access.scoped
+    def checkable_by(self, user):
+        """HR of the holder's appointment record the checks."""
+        return self.filter(**{f"{self.appointment_field}__in":
+                              Appointment.objects.editable_by(user).values("pk")})
+
+
+def posts_chaired_by(user, on=None):
+    """The posts with a seat on a board that ``user`` chairs or co-chairs today (through a post
+    they hold): the posts whose holders' years they sign off."""
+    held = Appointment.objects.in_force(on).filter(person__user=user).values("post")
+    boards = Seat.objects.filter(post__in=held, role__in=[Seat.Role.CHAIR, Seat.Role.CO_CHAIR],
+                                 body__kind=Body.Kind.BOARD).values("body")
+    return Seat.objects.filter(body__in=boards, post__isnull=False).values("post")
+
+
+class AssessmentQuerySet(FPPTQuerySet):
+    def open(self):
+        """Not yet signed off, and needing the test."""
+        return self.filter(signed_off_at__isnull=True).exclude(
+            kind=FitAndProperAssessment.Kind.NOT_REQUIRED)
+
+    def overdue(self, on=None):
+        on = on or timezone.localdate()
+        return self.open().filter(
+            due_on__lt=on - datetime.timedelta(days=FPPT_GRACE_DAYS))
+
+
+class FitAndProperAssessment(models.Model):
+    """One year's Fit and Proper Person Test of a holder's appointment: in full on appointment,
+    then every year on the anniversary of its start. Complete when every check is recorded, the
+    holder has attested and the chair has signed it off, in that order. An appointment of under
+    six weeks (interim cover) is recorded as not needing the test."""
+
+    class Kind(models.TextChoices):
+        ON_APPOINTMENT = "appointment", "On appointment"
+        ANNUAL = "annual", "Annual"
+        NOT_REQUIRED = "not_required", "Not required: interim under six weeks"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT,
+                                    related_name="fppt_assessments")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    due_on = models.DateField("due on")
+    opened_at = models.DateTimeField(default=timezone.now)
+    attested_at = models.DateTimeField(null=True, blank=True)
+    attested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    attestation = models.TextField("statement attested", blank=True)
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    signed_off_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                      null=True, blank=True, related_name="+")
+    signed_off_as = models.CharField(
+        "signed off as", max_length=200, blank=True,
+        help_text="The authority of who signed off: the chair of which board, or administrator.")
+    outcome = models.CharField("fit and proper", max_length=12, choices=FitnessOutcome.choices,
+                               default=FitnessOutcome.UNDER_REVIEW)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["appointment", "-due_on"]
+        verbose_name = "fit and proper person assessment"
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "due_on"],
+                                    name="fppt_one_assessment_per_year"),
+            models.CheckConstraint(
+                condition=Q(attested_at__isnull=True, attested_by__isnull=True)
+                | Q(attested_at__isnull=False, attested_by__isnull=False),
+                name="fppt_attested_by_whom_and_when"),
+            models.CheckConstraint(
+                condition=Q(signed_off_at__isnull=True, signed_off_by__isnull=True)
+                | Q(signed_off_at__isnull=False, signed_off_by__isnull=False,
+                    attested_at__isnull=False),
+                name="fppt_signed_off_after_attestation"),
+        ]
+        indexes = [models.Index(fields=["due_on"], name="fppt_due_on_idx")]
+
+    def __str__(self):
+        if not (self.appointment_id and self.due_on):
+            return "Fit and proper person assessment"
+        return f"FPPT {self.get_kind_display().lower()} {self.due_on:%Y}: {self.appointment}"
+
+    def get_absolute_url(self):
+        return links.path("governance:fppt-detail", self.pk)
+
+    @property
+    def needs_test(self):
+        return self.kind != self.Kind.NOT_REQUIRED
+
+    @property
+    def is_complete(self):
+        return not self.needs_test or self.signed_off_at is not None
+
+    @property
+    def overdue_from(self):
+        return self.due_on + datetime.timedelta(days=FPPT_GRACE_DAYS) if self.due_on else None
+
+    def status(self, today):
+        """(words, NHS tag colour) of where the assessment stands on ``today``."""
+        if not self.needs_test:
+            return ("Not required", "grey")
+        if self.signed_off_at:
+            return (f"Signed off {timezone.localdate(self.signed_off_at):%-d %B %Y}", "green")
+        if today >= self.overdue_from:
+            return (f"Overdue since {self.overdue_from:%-d %B %Y}", "red")
+        if today >= self.due_on:
+            return (f"Due since {self.due_on:%-d %B %Y}", "yellow")
+        return (f"Due {self.due_on:%-d %B %Y}", "blue")
+
+
+class CheckQuerySet(FPPTQuerySet):
+    appointment_field = "assessment__appointment"
+
+
+class FitAndProperCheck(models.Model):
+    """One check of the framework, as HR recorded it: the outcome, the date, who checked and
+    where the evidence is kept. The DBS check is recorded as its outcome and the date of the
+    certificate only: nothing of the certificate's content is ever kept here."""
+
+    class Item(models.TextChoices):
+        EMPLOYMENT = "employment", "Employment history and references"
+        QUALIFICATIONS = "qualifications", "Qualifications and professional registration"
+        DBS = "dbs", "DBS check"
+        INSOLVENCY = "insolvency", "Insolvency and bankruptcy register"
+        DIRECTORS = "directors", "Disqualified directors register"
+        CHARITY = "charity", "Charity trustee removal"
+        TRIBUNAL = "tribunal", "Employment tribunal judgements"
+        SOCIAL_MEDIA = "social_media", "Social media"
+        SETTLEMENTS = "settlements", "Settlement agreements"
+        DECLARATIONS = "declarations", "Health and conduct declarations"
+
+    class Outcome(models.TextChoices):
+        SATISFACTORY = "satisfactory", "Satisfactory"
+        CONCERN = "concern", "Concern found"
+        NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+    assessment = models.ForeignKey(FitAndProperAssessment, on_delete=models.CASCADE,
+                                   related_name="checks")
+    item = models.CharField("check", max_length=16, choices=Item.choices)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    checked_on = models.DateField("date checked",
+                                  help_text="For the DBS check: the date of the certificate.")
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    evidence_reference = models.CharField(
+        max_length=200, blank=True,
+        help_text="Where the evidence is kept, e.g. a file reference in the personnel record.")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    objects = CheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["assessment", "item"]
+        verbose_name = "fit and proper person check"
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "item"], name="fppt_check_once"),
+            models.CheckConstraint(condition=~Q(item="dbs") | Q(evidence_reference=""),
+                                   name="fppt_dbs_outcome_and_date_only",
+                                   violation_error_message="The DBS check is recorded as its "
+                                   "outcome and certificate date only."),
+        ]
+
+    def __str__(self):
+        return f"{self.get_item_display()}: {self.get_outcome_display()}"
+
+
+class FitnessDecision(models.Model):
+    """A change of the overall "fit and proper" finding of an assessment: who, when, why. The
+    assessment carries the latest; these rows are its history."""
+
+    assessment = models.ForeignKey(FitAndProperAssessment, on_delete=models.CASCADE,
+                                   related_name="decisions")
+    outcome = models.CharField(max_length=12, choices=FitnessOutcome.choices)
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    by_authority = models.CharField("as", max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["assessment", "-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} ({self.at:%Y-%m-%d})"
+
+
+class ReferenceQuerySet(FPPTQuerySet):
+    pass
+
+
+class BoardMemberReference(models.Model):
+    """The board member reference the framework asks for when a director leaves a board post,
+    under its standard headings, issued on request to another NHS body. Recorded as sent: by
+    whom, to whom, when; once sent it is not changed (a correction is a new reference)."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT,
+                                    related_name="board_references")
+    requested_by = models.CharField("NHS body that asked", max_length=200)
+    requested_on = models.DateField("date of the request")
+    sent_to = models.CharField("sent to", max_length=200,
+                               help_text="The person or office at that body it was sent to.")
+    roles_and_dates = models.TextField(
+        "roles held and dates", help_text="Board roles held here, with the dates of each.")
+    reason_for_leaving = models.TextField("reason for leaving", blank=True)
+    misconduct = models.TextField(
+        "serious misconduct or mismanagement",
+        help_text="Any finding that they were responsible for, contributed to or facilitated "
+                  "serious misconduct or mismanagement, or 'None'.")
+    investigations = models.TextField(
+        "investigations open or unfinished on leaving",
+        help_text="Any investigation of their conduct that had not concluded, or 'None'.")
+    disciplinary = models.TextField(
+        "disciplinary findings and regulatory action",
+        help_text="Any formal disciplinary finding, or referral to a regulator, or 'None'.")
+    concerns = models.TextField(
+        "concerns raised about them",
+        help_text="Grievances or concerns raised about their conduct, and what came of them, "
+                  "or 'None'.")
+    other = models.TextField("anything else relevant to their fitness", blank=True)
+    sent_on = models.DateField("date sent")
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["appointment", "-sent_on", "-pk"]
+
+    def __str__(self):
+        return f"Board member reference to {self.requested_by}" if self.requested_by \
+            else "Board member reference"
+
+    def get_absolute_url(self):
+        return links.path("governance:fppt-reference", self.pk)
+
+    HEADINGS = ("roles_and_dates", "reason_for_leaving", "misconduct", "investigations",
+                "disciplinary", "concerns", "other")
+
+    @property
+    def headings(self):
+        """(heading, what was written) in the framework's order."""
+        return [(self._meta.get_field(name).verbose_name.capitalize(), getattr(self, name))
+                for name in self.HEADINGS]

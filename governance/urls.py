@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import declaration_views, meeting_views, views
+from . import declaration_views, fppt_views, meeting_views, views
 
 app_name = "governance"
 urlpatterns = [
@@ -36,6 +36,18 @@ urlpatterns = [
          name="interest-edit"),
     path("declarations/interests/<int:pk>/end/", declaration_views.interest_end,
          name="interest-end"),
+    # The Fit and Proper Person Test: never on the published register.
+    path("fppt/", fppt_views.dashboard, name="fppt"),
+    path("fppt/annual-return.csv", fppt_views.annual_return_csv, name="fppt-return-csv"),
+    path("fppt/annual-return.pdf", fppt_views.annual_return_pdf, name="fppt-return-pdf"),
+    path("fppt/<int:pk>/", fppt_views.assessment_detail, name="fppt-detail"),
+    path("fppt/<int:pk>/checks/<slug:item>/", fppt_views.check_record, name="fppt-check"),
+    path("fppt/<int:pk>/attest/", fppt_views.attest, name="fppt-attest"),
+    path("fppt/<int:pk>/sign-off/", fppt_views.sign_off, name="fppt-sign-off"),
+    path("fppt/<int:pk>/review/", fppt_views.review, name="fppt-review"),
+    path("fppt/appointments/<int:pk>/reference/", fppt_views.reference_create,
+         name="fppt-reference-create"),
+    path("fppt/references/<int:pk>/", fppt_views.reference_detail, name="fppt-reference"),
     # The published register: no sign-in.
     path("register/", views.register_index, name="register-index"),
     path("register/<slug:short_name>/", views.register, name="register"),

@@ -179,7 +179,8 @@ class PostAdmin(SimpleHistoryAdmin):
                                       "default_term_months", "created_on",
                                       "disestablished_on"]}),
         ("Honorarium", {"fields": ["honorarium", "honorarium_is_pool"]}),
-        ("Duties and publication", {"fields": ["statutory_duties", "is_published"]}),
+        ("Duties and publication", {"fields": ["statutory_duties", "is_published",
+                                                "is_significant_role"]}),
     ]
 
     @admin.display(description="PAs")

@@ -20,12 +20,14 @@ class PostForm(NHSModelForm):
         fields = ["title", "reference", "role_type", "system", "host_organisation",
                   "responsible_to", "spatial_level", "functions", "wte", "budget",
                   "job_share_allowed", "honorarium", "honorarium_is_pool", "default_term_months",
-                  "statutory_duties", "is_published"]
+                  "statutory_duties", "is_published", "is_significant_role"]
         widgets = {"functions": forms.CheckboxSelectMultiple,
                    "statutory_duties": forms.CheckboxSelectMultiple}
         labels = {"wte": "Whole-time equivalent (WTE)", "honorarium": "Annual honorarium (£)",
                   "default_term_months": "Default term (months)",
-                  "is_published": "List this post on the public register"}
+                  "is_published": "List this post on the public register",
+                  "is_significant_role": "A significant role: its holders take the Fit and "
+                                         "Proper Person Test"}
         error_messages = {
             "title": {"required": "Enter the title of the post."},
             "role_type": {"required": "Select the role type."},

@@ -382,6 +382,11 @@ class PostQuerySet(models.QuerySet):
     def established(self):
         return self.filter(disestablished_on__isnull=True)
 
+    def fppt_in_scope(self):
+        """Posts whose holders take the Fit and Proper Person Test: board-level role types and
+        posts a system marked as a significant role."""
+        return self.filter(Q(role_type__is_board_level=True) | Q(is_significant_role=True))
+
     def vacant(self, on=None):
         """Established posts nobody holds on the day."""
         return self.established().exclude(self._held(on))
@@ -454,6 +459,11 @@ class Post(models.Model):
     is_published = models.BooleanField(
         default=True, help_text="Listed on the public transparency register."
     )
+    # NHS England's Fit and Proper Person Test applies to board members, and the framework lets
+    # a system extend it to other "significant roles" (deputy directors, clinical leaders).
+    is_significant_role = models.BooleanField(
+        "significant role", default=False,
+        help_text="The Fit and Proper Person Test applies to its holders, as to board members.")
     created_on = models.DateField(default=datetime.date.today)
     disestablished_on = models.DateField(null=True, blank=True)
     history = HistoricalRecords(m2m_fields=[functions, statutory_duties, also_accountable_to])

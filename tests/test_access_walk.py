@@ -16,8 +16,10 @@ from ccpl.models import AuditEvent
 from governance.models import (
     Action,
     Attendance,
+    BoardMemberReference,
     Body,
     DeclarationReturn,
+    FitAndProperAssessment,
     Framework,
     Interest,
     Meeting,
@@ -166,6 +168,21 @@ RULES = {
     "governance:declaration-confirm": ("person", 405, DECLARES),
     "governance:interest-edit": ("interest", 200, DECLARES),
     "governance:interest-end": ("interest", 200, DECLARES),
+    # The Fit and Proper Person Test: the holder, HR who keep the appointment, the chair of a
+    # board the post sits on, administrators; each step only by whoever takes it. (The walk's
+    # leader holds the post that chairs the board: nobody signs off their own year.)
+    "governance:fppt": (None, 200, EVERYONE),
+    "governance:fppt-detail": ("fppt", 200, {"admin", "hr", "leader"}),
+    # The annual return holds the rows the user may see (none, for most).
+    "governance:fppt-return-csv": (None, 200, EVERYONE),
+    "governance:fppt-return-pdf": (None, 200, EVERYONE),
+    "governance:fppt-check": ("fppt_check", 200, {"admin", "hr"}),
+    "governance:fppt-attest": ("fppt", 200, {"leader"}),
+    "governance:fppt-sign-off": ("fppt", 200, {"admin"}),
+    "governance:fppt-review": ("fppt", 200, {"admin", "hr"}),
+    # A board member reference: given by HR for a holder who has left; read like the records.
+    "governance:fppt-reference-create": ("left", 200, {"admin", "hr"}),
+    "governance:fppt-reference": ("reference", 200, {"admin", "hr", "leader"}),
     # The published register needs no sign-in: everyone sees every system's.
     "governance:register-index": (None, 200, EVERYONE | {"anonymous"}),
     "governance:register": ("system", 200, EVERYONE | {"anonymous"}),
@@ -220,7 +237,8 @@ OPEN = {name for name, (_, _, reach) in RULES.items() if "anonymous" in reach}
 # Pages whose every opening is an audit event (docs/adr/0005): one, naming who opened it; no
 # other page, and no refused opening, writes one. (Exports are the list pages with ?export=,
 # walked in test_every_export_is_recorded_once_and_a_refused_one_not_at_all.)
-AUDITED = {"governance:action-plan-pdf", "appraisals:report", "appraisals:report-pdf"}
+AUDITED = {"governance:action-plan-pdf", "appraisals:report", "appraisals:report-pdf",
+           "governance:fppt-return-csv", "governance:fppt-return-pdf"}
 # The list pages that export, with the kind of object their address names (as in RULES).
 EXPORTS = {"appointments:post-list": ["csv", "xlsx"],
            "appointments:appointment-list": ["csv", "xlsx"],
@@ -293,8 +311,20 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
         survey, _ = surveys.open_survey(framework=framework, year=2025,
                                         closes_on=D(2026, 12, 21), by=admin_user)
         surveys.close_survey(survey=survey, by=admin_user)
+        post.is_significant_role = True
+        post.save()
+        fppt = FitAndProperAssessment.objects.create(appointment=appointment, kind="annual",
+                                                     due_on=D(2026, 4, 1))
+        left = AppointmentFactory(post=post, person=person, start_date=D(2021, 4, 1),
+                                  end_date=D(2024, 3, 31))
+        reference = BoardMemberReference.objects.create(
+            appointment=left, requested_by="Another NHS Trust", requested_on=D(2026, 4, 1),
+            sent_to="Head of HR", roles_and_dates="Board member", misconduct="None",
+            investigations="None", disciplinary="None", concerns="None",
+            sent_on=D(2026, 4, 2), sent_by=admin_user)
         objects[side] = {"post": post, "person": person, "appointment": appointment,
-                         "interest": interest, "meeting": meeting,
+                         "interest": interest, "meeting": meeting, "fppt": fppt,
+                         "left": left, "reference": reference,
                          "honorary": honorary, "survey": survey,
                          "decision": decision, "bulk_change": batch, "cycle": cycle,
                          "rater": rater, "response": response, "body": body, "seat": seat,
@@ -340,6 +370,8 @@ def _url(name, kind, target, user):
         return reverse(name, kwargs={"pk": target["system"].pk})
     if kind == "api_organisation":
         return reverse(name, kwargs={"pk": target["post"].host_organisation_id})
+    if kind == "fppt_check":
+        return reverse(name, kwargs={"pk": target["fppt"].pk, "item": "dbs"})
     if kind == "api_seat":
         return reverse(name, kwargs={"pk": target["seat"].pk})
     return reverse(name, kwargs={"pk": target[kind].pk})

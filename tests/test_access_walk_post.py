@@ -30,6 +30,7 @@ from appraisals import services as appraisals
 from appraisals.models import Cycle, Rater, Statement, hash_token
 from ccpl import access
 from ccpl import services as ccpl_services
+from governance.models import FitAndProperAssessment, FitAndProperCheck
 from surveys import services as surveys
 from surveys.models import Invitation
 
@@ -231,6 +232,31 @@ def interest_body():
     return {"kind": "professional", "organisation": "Royal College of Examples",
             "description": "Council member", **date_fields("from_date", D(2025, 6, 1)),
             "action_taken": "Leaves any item about the college", "publish": "on"}
+
+
+FPPT = frozenset({"governance_fitandproperassessment", "governance_fitnessdecision"})
+
+
+def fppt_check(name, objs, user, in_reach):
+    return reverse(name, kwargs={"pk": objs["fppt"].pk, "item": "tribunal"})
+
+
+def _assessed(appointment, due_on, *, signed_off_by=None):
+    """An assessment with every check recorded and the holder's attestation (and, if
+    ``signed_off_by``, the chair's sign-off): ready for the next step."""
+    holder = appointment.person.user
+    assessment = FitAndProperAssessment.objects.create(
+        appointment=appointment, kind="annual", due_on=due_on, attested_by=holder,
+        attested_at=datetime.datetime(2026, 11, 2, tzinfo=datetime.UTC))
+    for item in FitAndProperCheck.Item.values:
+        FitAndProperCheck.objects.create(assessment=assessment, item=item,
+                                         outcome="satisfactory", checked_on=D(2026, 11, 1),
+                                         checked_by=holder)
+    if signed_off_by:
+        assessment.signed_off_by, assessment.outcome = signed_off_by, "fit"
+        assessment.signed_off_at = datetime.datetime(2026, 11, 3, tzinfo=datetime.UTC)
+        assessment.save()
+    return assessment
 
 
 def nothing(objs, user):
@@ -524,6 +550,29 @@ CHANGES = {
         body=lambda objs, user: date_fields("to_date", D(2026, 11, 1))),
     "governance:declaration-confirm": Change(by_pk("person"), HR | {"leader"},
                                              frozenset({"governance_declarationreturn"})),
+    # The Fit and Proper Person Test: HR record the checks, the holder attests (nobody for
+    # another, an administrator included), the chair or an administrator signs off a complete
+    # year, HR or the chair put a finding under review.
+    "governance:fppt-check": Change(
+        fppt_check, HR, frozenset({"governance_fitandpropercheck"}),
+        body=lambda objs, user: {"outcome": "satisfactory",
+                                 **date_fields("checked_on", D(2026, 11, 2)),
+                                 "evidence_reference": "HR/FPPT/7"}),
+    "governance:fppt-attest": Change(by_pk("fppt"), frozenset({"leader"}),
+                                     frozenset({"governance_fitandproperassessment"}),
+                                     body=lambda objs, user: {"confirmed": "on"}),
+    "governance:fppt-sign-off": Change(by_pk("fppt_ready"), frozenset({"admin"}), FPPT,
+                                       body=lambda objs, user: {"outcome": "fit",
+                                                                "reason": "All clear."}),
+    "governance:fppt-review": Change(by_pk("fppt_signed"), HR, FPPT,
+                                     body=lambda objs, user: {"reason": "A new judgement."}),
+    "governance:fppt-reference-create": Change(
+        by_pk("left"), HR, frozenset({"governance_boardmemberreference"}),
+        body=lambda objs, user: {
+            "requested_by": "Another NHS Trust", **date_fields("requested_on", D(2026, 11, 2)),
+            "sent_to": "Head of People", "roles_and_dates": "Medical Director, 2021 to 2024",
+            "misconduct": "None", "investigations": "None", "disciplinary": "None",
+            "concerns": "None", **date_fields("sent_on", D(2026, 11, 3))}),
     # The action's page takes progress updates.
     "governance:action-detail": Change(
         by_pk("action"), GOVERNORS, frozenset({"governance_actionupdate"}),
@@ -549,7 +598,8 @@ READ_ONLY = {
     "governance:diversity", "governance:diversity-csv", "governance:diversity-pdf",
     "governance:declarations", "governance:person-declarations",
     "governance:register-interests", "governance:register-interests-csv",
-    "governance:meeting-detail",
+    "governance:meeting-detail", "governance:fppt", "governance:fppt-detail",
+    "governance:fppt-return-csv", "governance:fppt-return-pdf", "governance:fppt-reference",
     "surveys:survey-list", "surveys:survey-detail", "surveys:results",
     # The API's reads (its changes are walked with tokens in tests/test_access_walk_api.py).
     "api:schema", "api:docs", "api:register-list", "api:register-rows",
@@ -679,6 +729,8 @@ def walk_world(world, admin_user):
             approving=_cycle_at(Cycle.Stage.APPROVING, held(post()), label=f"{side}-a",
                                 **cycles),
             collecting=collecting, invited=invited[0], link=link, closed=closed,
+            fppt_ready=_assessed(objs["appointment"], D(2025, 4, 1)),
+            fppt_signed=_assessed(objs["appointment"], D(2024, 4, 1), signed_off_by=admin_user),
             comment=closed.responses.filter(is_self=False).order_by("pk").first(),
             released=_cycle_at(Cycle.Stage.RELEASED, free, label=f"{side}-r", **cycles),
             # Offers go to a candidate: the leader already holds all the time they may.

@@ -49,8 +49,12 @@ from ccpl.models import AccessTokenUse, AuditEvent, Notification
 from governance.models import (
     Action,
     ActionUpdate,
+    BoardMemberReference,
     Body,
     DeclarationReturn,
+    FitAndProperAssessment,
+    FitAndProperCheck,
+    FitnessDecision,
     Framework,
     Interest,
     Meeting,
@@ -98,6 +102,22 @@ def _declared(person, by=None):
                             first_declared_on=D(2025, 1, 1))
 
 
+def _assessed(appointment, by=None):
+    by = by or UserFactory()
+    assessment = FitAndProperAssessment.objects.create(
+        appointment=appointment, kind="annual", due_on=D(2026, 4, 1),
+        attested_at=datetime.datetime(2026, 4, 2, tzinfo=datetime.UTC), attested_by=by)
+    FitAndProperCheck.objects.create(assessment=assessment, item="dbs", outcome="satisfactory",
+                                     checked_on=D(2026, 3, 1), checked_by=by)
+    FitnessDecision.objects.create(assessment=assessment, outcome="under_review", reason="New",
+                                   by=by, by_authority="HR")
+    BoardMemberReference.objects.create(
+        appointment=appointment, requested_by="Another NHS Trust", requested_on=D(2026, 4, 1),
+        sent_to="Head of HR", roles_and_dates="Board member", misconduct="None",
+        investigations="None", disciplinary="None", concerns="None", sent_on=D(2026, 4, 2),
+        sent_by=by)
+
+
 def _rows(n):
     """n of everything, with the relations a change list shows."""
     system = SystemFactory()
@@ -115,6 +135,7 @@ def _rows(n):
         Seat.objects.create(body=body, post=post)
         _declared(appointment.person)
         _met(body)
+        _assessed(appointment)
         framework = Framework.objects.create(system=system, name=f"Framework {post.pk}",
                                              overseen_by=body)
         priority = Priority.objects.create(framework=framework, number=1, title="Voice")
@@ -234,6 +255,7 @@ def _world(by):
     survey_services.open_survey(framework=framework, year=2026, closes_on=D(2026, 12, 21), by=by)
     _declared(leader, by=by)
     _met(board, by=by)
+    _assessed(appointment, by=by)
 
     HonoraryContract.objects.create(person=leader, organisation=trust, start_date=D(2024, 4, 1),
                                     reference="HC-1", purpose="Clinical work at the trust")

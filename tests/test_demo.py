@@ -410,3 +410,22 @@ def test_seed_002s_survey_has_two_years_of_results_with_a_trend(demo, client):
     client.force_login(User.objects.get(email="admin@example.org"))
     page = client.get(reverse("surveys:results", args=[this.pk])).content.decode()
     assert "Up 10 points" in page and "The practitioner forum has helped" in page
+
+
+@pytest.mark.parametrize("system, title", [("HW", "Chief Medical Officer"),
+                                           ("SEL", "Chief Medical Officer"),
+                                           ("SEL", "Chief Nursing Officer")])
+def test_chief_officers_have_a_complete_fppt_year_and_one_overdue_check(demo, client, system,
+                                                                         title):
+    """Seeds 003 and 004: last year signed off by the chair of the board; this year overdue with
+    one check still to record, on the dashboard."""
+    holder = Appointment.objects.in_force().get(post__system__short_name=system,
+                                                post__title=title)
+    last, this = holder.fppt_assessments.order_by("due_on")
+    assert last.is_complete and last.outcome == "fit" and last.checks.count() == 10
+    assert last.signed_off_as.startswith("Chair, ") and last.attested_by.person == holder.person
+    assert this.signed_off_at is None and this.checks.count() == 9
+    client.force_login(User.objects.get(email="admin@example.org"))
+    page = client.get(reverse("governance:fppt")).content.decode()
+    overdue = page.split("<h2>Due</h2>")[0]
+    assert f'href="/fppt/{this.pk}/"' in overdue and "Social media" in overdue

@@ -21,7 +21,7 @@ from appointments.models import (
     Vacancy,
 )
 from devdata import generator
-from governance.models import Attendance, Body, DeclarationReturn, Meeting
+from governance.models import Attendance, Body, DeclarationReturn, FitAndProperAssessment, Meeting
 from roles.models import EstablishmentBudget, Organisation, Post, System
 
 from .factories import AppointmentFactory
@@ -246,3 +246,14 @@ def test_flushing_removes_meetings_and_declarations_too():
     assert not DeclarationReturn.objects.exists()
     assert not Meeting.objects.exists() and not Attendance.objects.exists()
     assert not Attendance.history.exists() and not Meeting.history.exists()
+
+
+def test_every_board_post_holder_has_fppt_records(output):
+    holders = Appointment.objects.in_force(TODAY).filter(post__role_type__is_board_level=True)
+    assert holders.exists()
+    assessed = set(FitAndProperAssessment.objects.values_list("appointment", flat=True))
+    assert set(holders.values_list("pk", flat=True)) <= assessed
+    assert FitAndProperAssessment.objects.filter(signed_off_at__isnull=False).exists()
+    assert FitAndProperAssessment.objects.open().exists()
+    reported = {line[:34].strip() for line in output.splitlines() if line.startswith("  ")}
+    assert {"FPPT assessments", "fit and proper person checks"} <= reported

@@ -15,6 +15,7 @@ from devdata import reference
 from . import (
     accounts,
     approvals,
+    fppt,
     gloucestershire,
     governance,
     khp,
@@ -45,6 +46,7 @@ def load(stdout=None, with_accounts=False):
         governance.load(builder)
         approvals.load(builder)
         surveys.load(builder)
+        fppt.load(builder)
         # A demo loaded on an earlier day catches up, as the daily sweep would have.
         services.end_lapsed_terms(builder.today)
         if with_accounts:

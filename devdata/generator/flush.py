@@ -11,6 +11,8 @@ from governance.models import (
     Attendance,
     Body,
     DeclarationReturn,
+    FitAndProperAssessment,
+    FitAndProperCheck,
     Framework,
     Meeting,
     QuorumRule,
@@ -38,6 +40,7 @@ def flush(*, say=print):
     # rows would cost a query each, and their history goes below anyway.
     with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
         removed = _delete_reminders(ids[Appointment], targets[Post], ids[Person])
+        removed += _delete_fppt(ids[Appointment])
         removed += _delete_register(ids)
         removed += _delete_history(ids)
     say(f"Removed {removed:,} generated rows (history included).")
@@ -79,6 +82,21 @@ def _delete_reminders(appointment_ids, posts, person_ids):
         for chunk in _chunks(pks):
             removed += Notification.objects.filter(
                 object_type=model._meta.label_lower, object_id__in=chunk).delete()[0]
+    return removed
+
+
+def _delete_fppt(appointment_ids):
+    """The Fit and Proper Person Test of generated appointments, with the history of its checks
+    and the reminders about it."""
+    removed = 0
+    for chunk in _chunks(appointment_ids):
+        assessments = list(FitAndProperAssessment.objects.filter(appointment__in=chunk)
+                           .values_list("pk", flat=True))
+        removed += Notification.objects.filter(
+            object_type=FitAndProperAssessment._meta.label_lower,
+            object_id__in=assessments).delete()[0]
+        removed += FitAndProperCheck.history.filter(assessment_id__in=assessments).delete()[0]
+        removed += FitAndProperAssessment.objects.filter(pk__in=assessments).delete()[0]
     return removed
 
 

@@ -7,16 +7,23 @@ import random
 from collections import defaultdict
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.db import models
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from appointments.models import Appointment, BulkChange, EqualityProfile, Extension, Person
 from devdata import reference
+from governance import fppt
 from governance.models import (
+    ATTESTATION,
     Attendance,
     Body,
     DeclarationReturn,
+    FitAndProperAssessment,
+    FitAndProperCheck,
+    FitnessDecision,
+    FitnessOutcome,
     Interest,
     Meeting,
     QuorumRule,
@@ -101,7 +108,53 @@ def write(plan, by):
     _connect_responsible_officers()
     _write_meetings(recorder, systems, plan.today)
     _write_declarations(recorder, systems, plan.today)
+    _write_fppt(recorder, plan.today)
     return recorder
+
+
+def _write_fppt(recorder, today):
+    """For every holder of a board post: last year's Fit and Proper Person Test complete
+    (signed off by the generator, standing in for the chair) and this year's open, every third
+    one with a check still to record. The generated people have no accounts, so the generator
+    user also stands in for the holder's attestation."""
+    holders = list(Appointment.objects.in_force(today)
+                   .filter(post__role_type__is_board_level=True,
+                           post__system__short_name__startswith=SHORT_NAME_PREFIX)
+                   .order_by("pk"))
+    by, at = recorder.by, timezone.now()
+    assessments, complete = [], set()
+    for appointment in holders:
+        kind, due = fppt.year_due(appointment, today)
+        if kind == FitAndProperAssessment.Kind.NOT_REQUIRED:
+            continue
+        last = due - relativedelta(years=1)
+        if last >= appointment.start_date:
+            complete.add((appointment.pk, last))
+            assessments.append(FitAndProperAssessment(
+                appointment=appointment, kind=FitAndProperAssessment.Kind.ANNUAL, due_on=last,
+                attested_at=at, attested_by=by, attestation=ATTESTATION, signed_off_at=at,
+                signed_off_by=by, signed_off_as="Administrator", outcome=FitnessOutcome.FIT))
+        assessments.append(FitAndProperAssessment(appointment=appointment, kind=kind,
+                                                  due_on=due))
+    assessments = FitAndProperAssessment.objects.bulk_create(assessments, batch_size=BATCH)
+    recorder.counts["FPPT assessments"] = len(assessments)
+    checks = []
+    for index, assessment in enumerate(assessments):
+        done = (assessment.appointment_id, assessment.due_on) in complete
+        for item in FitAndProperCheck.Item.values:
+            if done or index % 3 or item != FitAndProperCheck.Item.SOCIAL_MEDIA:
+                checks.append(FitAndProperCheck(
+                    assessment=assessment, item=item, checked_by=by,
+                    outcome=FitAndProperCheck.Outcome.SATISFACTORY,
+                    checked_on=assessment.due_on - datetime.timedelta(days=20),
+                    evidence_reference="" if item == FitAndProperCheck.Item.DBS
+                    else f"GEN/{assessment.pk}/{item}"))
+    recorder.create(FitAndProperCheck, checks)
+    decisions = FitnessDecision.objects.bulk_create([
+        FitnessDecision(assessment=a, outcome=FitnessOutcome.FIT, reason="Generated",
+                        by=by, by_authority="Administrator", at=at)
+        for a in assessments if a.signed_off_at], batch_size=BATCH)
+    recorder.counts["FPPT decisions"] = len(decisions)
 
 
 def _connect_responsible_officers():
