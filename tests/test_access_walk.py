@@ -169,20 +169,20 @@ RULES = {
     "governance:interest-edit": ("interest", 200, DECLARES),
     "governance:interest-end": ("interest", 200, DECLARES),
     # The Fit and Proper Person Test: the holder, HR who keep the appointment, the chair of a
-    # board the post sits on, administrators; each step only by whoever takes it. (The walk's
-    # leader holds the post that chairs the board: nobody signs off their own year.)
+    # board the post sits on (the walk's chair persona), administrators; each step only by
+    # whoever takes it. The holder (the walk's leader) never signs off their own year.
     "governance:fppt": (None, 200, EVERYONE),
-    "governance:fppt-detail": ("fppt", 200, {"admin", "hr", "leader"}),
+    "governance:fppt-detail": ("fppt", 200, {"admin", "hr", "leader", "chair"}),
     # The annual return holds the rows the user may see (none, for most).
     "governance:fppt-return-csv": (None, 200, EVERYONE),
     "governance:fppt-return-pdf": (None, 200, EVERYONE),
     "governance:fppt-check": ("fppt_check", 200, {"admin", "hr"}),
     "governance:fppt-attest": ("fppt", 200, {"leader"}),
-    "governance:fppt-sign-off": ("fppt", 200, {"admin"}),
-    "governance:fppt-review": ("fppt", 200, {"admin", "hr"}),
+    "governance:fppt-sign-off": ("fppt", 200, {"admin", "chair"}),
+    "governance:fppt-review": ("fppt", 200, {"admin", "hr", "chair"}),
     # A board member reference: given by HR for a holder who has left; read like the records.
     "governance:fppt-reference-create": ("left", 200, {"admin", "hr"}),
-    "governance:fppt-reference": ("reference", 200, {"admin", "hr", "leader"}),
+    "governance:fppt-reference": ("reference", 200, {"admin", "hr", "leader", "chair"}),
     # The published register needs no sign-in: everyone sees every system's.
     "governance:register-index": (None, 200, EVERYONE | {"anonymous"}),
     "governance:register": ("system", 200, EVERYONE | {"anonymous"}),

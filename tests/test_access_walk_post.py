@@ -552,7 +552,8 @@ CHANGES = {
                                              frozenset({"governance_declarationreturn"})),
     # The Fit and Proper Person Test: HR record the checks, the holder attests (nobody for
     # another, an administrator included), the chair or an administrator signs off a complete
-    # year, HR or the chair put a finding under review.
+    # year, HR or the chair put a finding under review. The chair is whoever chairs a board the
+    # post has a seat on (the walk's chair persona chairs the north board).
     "governance:fppt-check": Change(
         fppt_check, HR, frozenset({"governance_fitandpropercheck"}),
         body=lambda objs, user: {"outcome": "satisfactory",
@@ -561,10 +562,10 @@ CHANGES = {
     "governance:fppt-attest": Change(by_pk("fppt"), frozenset({"leader"}),
                                      frozenset({"governance_fitandproperassessment"}),
                                      body=lambda objs, user: {"confirmed": "on"}),
-    "governance:fppt-sign-off": Change(by_pk("fppt_ready"), frozenset({"admin"}), FPPT,
+    "governance:fppt-sign-off": Change(by_pk("fppt_ready"), frozenset({"admin", "chair"}), FPPT,
                                        body=lambda objs, user: {"outcome": "fit",
                                                                 "reason": "All clear."}),
-    "governance:fppt-review": Change(by_pk("fppt_signed"), HR, FPPT,
+    "governance:fppt-review": Change(by_pk("fppt_signed"), HR | {"chair"}, FPPT,
                                      body=lambda objs, user: {"reason": "A new judgement."}),
     "governance:fppt-reference-create": Change(
         by_pk("left"), HR, frozenset({"governance_boardmemberreference"}),
