@@ -107,6 +107,27 @@ API_LISTS = [("systems", ""), ("organisations", ""), ("posts", "&system={system}
              ("seats", "&system={system}")]
 
 
+def chair_signed_in(system):
+    """A session of whoever chairs (or co-chairs) a board of the system today through the post
+    they hold, as the Fit and Proper Person Test's chair; None if no board has one."""
+    from appointments.models import Appointment
+    from governance.models import Seat
+
+    seat = (Seat.objects.filter(body__system=system, body__kind="board", role__in=Seat.CHAIRS,
+                                post__isnull=False).order_by("pk").first())
+    holder = seat and (Appointment.objects.in_force().filter(post=seat.post)
+                       .select_related("person").order_by("pk").first())
+    if not holder:
+        return None
+    cookie = signed_in("bench.chair@example.org")
+    if holder.person.user_id is None:
+        from ccpl.models import User
+
+        holder.person.user = User.objects.get(email="bench.chair@example.org")
+        holder.person.save(update_fields=["user"])
+    return cookie
+
+
 def plan():
     """Who asks for what: the pages of the largest generated system."""
     from django.db.models import Count
@@ -129,6 +150,7 @@ def plan():
     hr = signed_in("bench.hr@example.org", **{access.EDIT: system})
     cmo = signed_in("bench.cmo@example.org", **{access.VIEW: system, access.APPROVE: system})
     admin = signed_in("bench.admin@example.org", superuser=True)
+    chair = chair_signed_in(system)
     hr_pages = [
         ("dashboard", "/"),
         ("post list", "/posts/"),
@@ -147,6 +169,8 @@ def plan():
     pages += [(f"HR: {name}", url, hr) for name, url in hr_pages]
     pages += [("CMO: dashboard", "/", cmo), ("CMO: appointment detail",
                                              f"/appointments/{appointment.pk}/", cmo)]
+    if chair:
+        pages += [("chair: fit and proper person dashboard", "/fppt/", chair)]
     pages += [("public register, anonymous", f"/register/{system.short_name}/", None)]
     # The API: every list endpoint's page of 100 rows with an HR token (a page costs the same
     # at any depth), those of the pages filtered to the system as a BI extract would be.
