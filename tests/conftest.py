@@ -149,3 +149,19 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         install(apps)
+
+
+@pytest.fixture
+def sweep_on(django_capture_on_commit_callbacks):
+    """Run the daily sweep as if it were 06:30 on the day, and deliver what it queues; returns
+    the sweep's result."""
+    from ccpl import notifications
+
+    def run(day):
+        moment = datetime.datetime.combine(day, datetime.time(6, 30))
+        with time_machine.travel(moment, tick=False), \
+                django_capture_on_commit_callbacks(execute=True):
+            result, _ = notifications.sweep(today=day)
+        return result
+
+    return run

@@ -9,7 +9,6 @@ import importlib
 import threading
 
 import pytest
-import time_machine
 from django.apps import apps
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,7 +29,7 @@ from appointments.models import (
     Vacancy,
 )
 from appraisals.models import Cycle, TemplateVersion
-from ccpl import access, notifications
+from ccpl import access
 from ccpl.models import AuditEvent, Notification
 
 from .factories import (
@@ -563,15 +562,6 @@ class TestBulkExtension:
 
 
 # --- telling the approvers -------------------------------------------------------------------
-
-@pytest.fixture
-def sweep_on(django_capture_on_commit_callbacks):
-    def run(day):
-        moment = datetime.datetime.combine(day, datetime.time(6, 30))
-        with time_machine.travel(moment, tick=False), \
-                django_capture_on_commit_callbacks(execute=True):
-            notifications.sweep(today=day)
-    return run
 
 
 def awaited(kind=Notification.Kind.APPROVAL_AWAITED):

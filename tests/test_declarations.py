@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from appointments import services as appointments
-from ccpl import access, notifications
+from ccpl import access
 from ccpl.models import Notification
 from governance import reminders, services
 from governance.models import Body, DeclarationReturn, Interest, Seat
@@ -28,6 +28,7 @@ from .factories import (
     grant,
     with_totp,
 )
+from .ledger import sent
 from .pages import as_user, date_fields, queries
 
 pytestmark = pytest.mark.django_db
@@ -205,18 +206,6 @@ def test_the_chair_and_hr_see_members_unpublished_interests_and_others_do_not(
 
 # --- reminders -----------------------------------------------------------------------------------
 
-@pytest.fixture
-def sweep_on(django_capture_on_commit_callbacks):
-    def run(day):
-        with time_machine.travel(datetime.datetime.combine(day, datetime.time(6, 30)),
-                                 tick=False), django_capture_on_commit_callbacks(execute=True):
-            notifications.sweep(today=day)
-    return run
-
-
-def sent(kind):
-    return sorted(Notification.objects.filter(kind=kind, status="sent")
-                  .values_list("milestone", "recipient_email"))
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from ccpl import access, notifications
+from ccpl import access
 from ccpl.models import AuditEvent, Notification
 from governance import fppt, fppt_services
 from governance.models import (
@@ -33,6 +33,7 @@ from .factories import (
     grant,
     with_totp,
 )
+from .ledger import sent
 from .pages import as_user, date_fields, queries, shown
 
 pytestmark = pytest.mark.django_db
@@ -448,18 +449,6 @@ def test_the_dashboard_costs_the_same_queries_however_many_are_open(
 
 # --- reminders, by time travel ----------------------------------------------------------------
 
-@pytest.fixture
-def sweep_on(django_capture_on_commit_callbacks):
-    def run(day):
-        with time_machine.travel(datetime.datetime.combine(day, datetime.time(6, 30)),
-                                 tick=False), django_capture_on_commit_callbacks(execute=True):
-            notifications.sweep(today=day)
-    return run
-
-
-def sent(kind):
-    return sorted(Notification.objects.filter(kind=kind, status="sent")
-                  .values_list("milestone", "recipient_email"))
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from governance.models import DeclarationReturn
 from roles.models import JobDescription
 
 from .factories import AppointmentFactory, PersonFactory, PostFactory, UserFactory, grant
+from .ledger import sent
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -48,29 +49,10 @@ def term(north_trust, north):
                               end_date=D(2027, 3, 31))
 
 
-@pytest.fixture
-def sweep_on(django_capture_on_commit_callbacks):
-    """Run the sweep as if it were 06:30 on the day, and deliver what it queues."""
-
-    def run(day):
-        moment = datetime.datetime.combine(day, datetime.time(6, 30))
-        with time_machine.travel(moment, tick=False), \
-                django_capture_on_commit_callbacks(execute=True):
-            result, _ = notifications.sweep(today=day)
-        return result
-
-    return run
-
 
 def term_mail():
     return [m for m in mail.outbox if m.subject.startswith("Term ending")]
 
-
-def sent(kind=None):
-    rows = Notification.objects.filter(status="sent")
-    if kind:
-        rows = rows.filter(kind=kind)
-    return sorted(rows.values_list("milestone", "recipient_email"))
 
 
 class TestTermEnding:

@@ -6,7 +6,6 @@ import datetime
 import re
 
 import pytest
-import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -14,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from appointments.models import Appointment
-from ccpl import notifications
 from ccpl.models import Notification
 from governance.models import Framework, Priority
 from surveys import results, services
@@ -218,15 +216,6 @@ def survey_mail():
 
 
 class TestClosingAndReminders:
-    @pytest.fixture
-    def sweep_on(self, django_capture_on_commit_callbacks):
-        def run(day):
-            moment = datetime.datetime.combine(day, datetime.time(6, 30))
-            with time_machine.travel(moment, tick=False), \
-                    django_capture_on_commit_callbacks(execute=True):
-                notifications.sweep(today=day)
-        return run
-
     def test_leaders_who_have_not_answered_are_reminded_each_week_once(self, client, opened,
                                                                        sweep_on):
         survey, links = opened
