@@ -153,3 +153,14 @@ def grant_holders(model_name, codename, object_ids):
         if user_id in users_by_id:
             holders[object_id].append(users_by_id[user_id])
     return holders
+
+
+def hr_of_posts(posts):
+    """{post id: [HR users]}: whoever may edit the post's host organisation, then whoever may
+    edit its system, each once (four queries, however many posts)."""
+    posts = list(posts)
+    by_org = grant_holders("Organisation", EDIT, {p.host_organisation_id for p in posts})
+    by_system = grant_holders("System", EDIT, {p.system_id for p in posts})
+    return {p.pk: list({u.pk: u for u in [*by_org[p.host_organisation_id],
+                                           *by_system[p.system_id]]}.values())
+            for p in posts}

@@ -17,7 +17,7 @@ from ccpl.models import Notification
 from ccpl.notifications import Due, chunks
 
 from .models import FPPT_GRACE_DAYS, Body, FitAndProperAssessment, Seat
-from .reminders import _hr
+from .reminders import hr_of_appointments
 
 Kind = Notification.Kind
 WINDOW_DAYS = 14
@@ -71,7 +71,7 @@ def fppt_assessments(today, digest_users):
         chunk = [a for a in chunk if _milestone(a, today)]
         if not chunk:
             continue
-        hr = _hr([a.appointment for a in chunk], digest_users)
+        hr = hr_of_appointments([a.appointment for a in chunk], digest_users)
         chairs = _chairs({a.appointment.post_id for a in chunk}, today)
         for assessment in chunk:
             kind, label = _milestone(assessment, today)

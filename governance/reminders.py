@@ -43,16 +43,11 @@ def returns_visible_to(user):
     return DeclarationReturn.objects.visible_to(user).values("pk")
 
 
-def _hr(appointments, digest_users):
+def hr_of_appointments(appointments, digest_users):
     """{appointment id: [HR users]}: HR of the post's host organisation and of its system, less
     those who chose the weekly summary."""
-    by_org = access.grant_holders("Organisation", access.EDIT,
-                                  {a.post.host_organisation_id for a in appointments})
-    by_system = access.grant_holders("System", access.EDIT,
-                                     {a.post.system_id for a in appointments})
-    return {a.pk: [u for u in [*by_org[a.post.host_organisation_id],
-                               *by_system[a.post.system_id]] if u.pk not in digest_users]
-            for a in appointments}
+    hr = access.hr_of_posts({a.post_id: a.post for a in appointments}.values())
+    return {a.pk: [u for u in hr[a.post_id] if u.pk not in digest_users] for a in appointments}
 
 
 def _recipients(person, hr, *, escalate):
@@ -131,7 +126,7 @@ def declarations_due(today, digest_users):
             held[appointment.person_id].append(appointment)
         returns = DeclarationReturn.objects.in_bulk(
             [owed[p.pk][3] for p in due + overdue if owed[p.pk][2] == RETURN])
-        hr = _hr([a for p in overdue for a in held[p.pk]], digest_users)
+        hr = hr_of_appointments([a for p in overdue for a in held[p.pk]], digest_users)
         for person, kind in [*((p, Kind.DECLARATION_DUE) for p in due),
                              *((p, Kind.DECLARATION_OVERDUE) for p in overdue)]:
             reason, due_on, object_type, object_id = owed[person.pk]
