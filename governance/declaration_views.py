@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,8 +16,8 @@ from ccpl.exports import csv_response
 
 from . import declarations, services
 from .forms import EndInterestForm, InterestForm
-from .models import Interest, declarants
-from .views import GOVERNANCE, _published_system
+from .models import Body, Interest, declarants
+from .views import BODY_CRUMBS, GOVERNANCE, _published_system
 
 DECLARATIONS = ("Declarations of interest", "/declarations/")
 PAGE_SIZE = 50
@@ -35,6 +36,21 @@ def index(request):
         "page_obj": page,
         "people": declarations.with_status(list(page.object_list), today) if page else None,
         "breadcrumbs": [GOVERNANCE],
+    })
+
+
+@login_required
+def body_interests(request, pk):
+    """Every interest the members of a body declared in their latest return, published or not:
+    for its chair, HR of its system and administrators; 404 for anyone else. On its own page,
+    not the body's, which a large board's hundreds of returns would make slow to read."""
+    today = timezone.localdate()
+    body = get_object_or_404(Body.objects.visible_to(request.user), pk=pk)
+    if not declarations.may_read_members_interests(request.user, body, today):
+        raise Http404
+    return render(request, "governance/body_interests.html", {
+        "body": body, "members_interests": declarations.members_interests(body, today),
+        "breadcrumbs": [*BODY_CRUMBS, (body.name, body.get_absolute_url())],
     })
 
 

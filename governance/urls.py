@@ -10,6 +10,8 @@ urlpatterns = [
     path("governance/bodies/<int:pk>/seats/", views.seat_add, name="seat-add"),
     path("governance/bodies/<int:pk>/seats/<int:seat_pk>/remove/", views.seat_remove,
          name="seat-remove"),
+    path("governance/bodies/<int:pk>/interests/", declaration_views.body_interests,
+         name="body-interests"),
     path("governance/bodies/<int:pk>/terms/", meeting_views.body_terms, name="body-terms"),
     path("governance/bodies/<int:pk>/meetings/new/", meeting_views.meeting_create,
          name="meeting-create"),

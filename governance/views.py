@@ -72,12 +72,11 @@ def body_detail(request, pk):
                  .prefetch_related(_holders_prefetch(timezone.localdate()))
                  .order_by("role", "post__title"))
     today = timezone.localdate()
-    interests = (declarations.members_interests(seats, today)
-                 if declarations.may_read_members_interests(request.user, body, today) else None)
     return render(request, "governance/body_detail.html", {
         "body": body, "seats": seats, "seat_rows": presenters.seat_rows(seats),
         "can_edit": body.can_edit,
-        "members_interests": interests, **meetings.body_meetings(body),
+        "reads_interests": declarations.may_read_members_interests(request.user, body, today),
+        **meetings.body_meetings(body),
         "sub_bodies": body.sub_bodies.all(),
         "actions": body.actions.select_related("priority"),
         "breadcrumbs": BODY_CRUMBS,

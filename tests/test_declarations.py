@@ -198,9 +198,14 @@ def test_the_chair_and_hr_see_members_unpublished_interests_and_others_do_not(
                        start_date=D(2025, 1, 1))
     Seat.objects.create(body=board, post=chair_post, role="chair", voting=True)
     with_totp(grant(chair_user, access.VIEW, north))
+    interests = reverse("governance:body-interests", args=[board.pk])
     for user, sees in ((chair_user, True), (hr_north, True), (cmo_office, False)):
-        page = as_user(client, user).get(board.get_absolute_url()).content.decode()
-        assert ("Riverside Hospice" in page) is sees, user
+        as_user(client, user)
+        body_page = client.get(board.get_absolute_url()).content.decode()
+        assert (interests in body_page) is sees, user
+        page = client.get(interests)
+        assert page.status_code == (200 if sees else 404), user
+        assert ("Riverside Hospice" in page.content.decode()) is sees, user
         client.logout()
 
 

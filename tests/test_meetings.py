@@ -171,6 +171,23 @@ def test_the_meeting_page_costs_the_same_queries_for_5_members_as_for_50(
     assert "Minutes approved" in page.content.decode()
 
 
+def test_a_body_page_and_its_members_interests_cost_the_same_queries_for_5_members_as_for_50(
+        client, north, north_trust, hr_north, django_assert_num_queries):
+    small = _board_of(5, north, north_trust, hr_north).body
+    big = _board_of(50, north, north_trust, hr_north).body
+    as_user(client, hr_north)
+    for page in ("governance:body-detail", "governance:body-interests"):
+        expected = queries(client, reverse(page, args=[small.pk]))
+        with django_assert_num_queries(expected):
+            response = client.get(reverse(page, args=[big.pk]))
+        assert response.status_code == 200
+    # The interests are on their own page, not the body's.
+    assert "Company 49" in response.content.decode()
+    body_page = client.get(big.get_absolute_url()).content.decode()
+    assert "Company 49" not in body_page
+    assert reverse("governance:body-interests", args=[big.pk]) in body_page
+
+
 def test_the_body_page_shows_attendance_rates_per_member_per_year(client, group, hr_north):
     body, seats = group
     record(body, hr_north, held_on=D(2025, 12, 1), **{str(seats["lead1"].pk): "present"})
@@ -242,12 +259,15 @@ def test_a_chair_without_a_grant_reads_their_body_its_meetings_and_members_inter
     page = client.get(body.get_absolute_url())
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Riverside Hospice" in text and meeting.get_absolute_url() in text
+    assert meeting.get_absolute_url() in text
+    assert "Riverside Hospice" in client.get(
+        reverse("governance:body-interests", args=[body.pk])).content.decode()
     assert reverse("governance:meeting-create", args=[body.pk]) not in text  # read-only
     assert client.get(meeting.get_absolute_url()).status_code == 200
     assert body in Body.objects.visible_to(chair)
     # No other body of the system, nor a page that changes the chair's own body.
     for url in (other.get_absolute_url(), other_meeting.get_absolute_url(),
+                reverse("governance:body-interests", args=[other.pk]),
                 reverse("governance:meeting-create", args=[body.pk]),
                 reverse("governance:body-terms", args=[body.pk])):
         assert client.get(url).status_code == 404, url

@@ -88,6 +88,13 @@ def test_hr_records_a_board_meeting_and_sees_it_inquorate(journey, north, north_
     journey.submit(page.get_by_role("link", name="Governance", exact=True))
     journey.submit(page.get_by_role("link", name="Boards, committees and networks"))
     journey.submit(page.get_by_role("link", name="North Trust Board"))
+    # The members' declared interests are a page of their own, for HR and the chair.
+    journey.submit(page.get_by_role("link", name="Every interest the members of North Trust "
+                                                 "Board declared"))
+    assert page.get_by_role("heading", name="Members' declared interests", level=1).is_visible()
+    assert page.get_by_role("heading", name="Mo Member").is_visible()
+    assert page.get_by_text("No declaration made").count() == 4
+    journey.open(board.get_absolute_url())
     journey.submit(page.get_by_role("link", name="Record a meeting"))
 
     journey.type_into(page.locator("#id_title"), "Board meeting in public")
