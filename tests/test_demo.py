@@ -175,7 +175,8 @@ def test_chief_officers_have_declared_interests_and_some_are_published(demo, cli
     assert "royal college" in page and "Riverside Hospice" not in page
     client.force_login(User.objects.get(email="admin@example.org"))
     hw_board = Body.objects.get(system__short_name="HW", kind="board")
-    assert "Meridian Medical Supplies" in client.get(hw_board.get_absolute_url()).content.decode()
+    interests = reverse("governance:body-interests", args=[hw_board.pk])
+    assert "Meridian Medical Supplies" in client.get(interests).content.decode()
 
 
 def test_the_trust_board_has_met_twice_and_once_without_a_quorum(demo, client):
