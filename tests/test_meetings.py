@@ -160,12 +160,11 @@ def test_the_meeting_page_costs_the_same_queries_for_5_members_as_for_50(
     small = _board_of(5, north, north_trust, hr_north)
     big = _board_of(50, north, north_trust, hr_north)
     as_user(client, hr_north)
-    # Session, user, system grants (2), the meeting with its body, rule and whether they may
+    # Session, user, grants (1), the meeting with its body, rule and whether they may
     # correct it, the attendance with its people, the members' latest returns and their
-    # interests, the history of the meeting and of its attendance; organisation grants (2)
-    # and the menu.
-    assert queries(client, small.get_absolute_url()) == 13
-    with django_assert_num_queries(13):
+    # interests, the history of the meeting and of its attendance, and the menu.
+    assert queries(client, small.get_absolute_url()) == 10
+    with django_assert_num_queries(10):
         page = client.get(big.get_absolute_url())
     assert page.status_code == 200 and "Company 49" in page.content.decode()
     assert "Minutes approved" in page.content.decode()
