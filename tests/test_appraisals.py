@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from appraisals import report, services
 from appraisals.models import Answer, Cycle, Rater, Redaction, Response, Statement
-from ccpl import pdf
+from ccpl import pdf, pdf_fetcher
 from ccpl.models import Notification
 from ccpl.notifications import sweep
 
@@ -352,7 +352,7 @@ class TestReportAndSignOff:
                    'href="http://169.254.169.254/latest"> @import url(http://169.254.169.254/);'
                    ' <style>@import url("file:///etc/shadow")</style>')
         respond(closed, "peer", 3, keep=hostile)
-        fetcher = pdf.StaticOnlyURLFetcher()
+        fetcher = pdf_fetcher.StaticOnlyURLFetcher()
         document = pdf.render_pdf("appraisals/report_pdf.html",
                                   {"cycle": closed, "report": report.build(closed)},
                                   fetcher=fetcher)
@@ -362,11 +362,11 @@ class TestReportAndSignOff:
         assert "root:x:0:0" not in text
 
     def test_the_fetcher_refuses_files_and_the_network(self):
-        fetcher = pdf.StaticOnlyURLFetcher()
+        fetcher = pdf_fetcher.StaticOnlyURLFetcher()
         for url in ("file:///etc/passwd", "http://169.254.169.254/", "https://example.org/x.css",
                     "http://127.0.0.1:8000/static/../../etc/passwd",
                     "http://127.0.0.1:8000/admin/"):
-            with pytest.raises((pdf.RefusedURL, ValueError)):
+            with pytest.raises((pdf_fetcher.RefusedURL, ValueError)):
                 fetcher.fetch(url)
         served = fetcher.fetch("http://127.0.0.1:8000/static/css/report-pdf.css")
         assert b"@page" in served.read()

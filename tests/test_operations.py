@@ -513,3 +513,16 @@ def test_a_web_worker_keeps_what_it_loaded_at_start_out_of_the_garbage_collector
     frozen, young_threshold = map(int, out.stdout.split()[-2:])
     assert frozen > 50_000
     assert young_threshold == 50_000
+
+
+def test_loading_every_url_leaves_weasyprint_unloaded_until_a_pdf_is_made():
+    """WeasyPrint takes most of a second to import: a process that builds links (the reminder
+    sweep, a worker, a web worker at start-up) loads every view, and pays it only when it makes
+    a PDF."""
+    probe = ("import sys, django; django.setup(); "
+             "from django.urls import get_resolver; get_resolver().url_patterns; "
+             "print('weasyprint' in sys.modules)")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ccpl.settings", "DEBUG": "1"}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                         text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.split()[-1] == "False"
