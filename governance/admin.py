@@ -23,7 +23,7 @@ from .models import (
 class SeatInline(admin.TabularInline):
     model = Seat
     extra = 1
-    autocomplete_fields = ["post"]
+    autocomplete_fields = ["post", "holder_account"]
 
 
 @admin.register(Body)
@@ -42,7 +42,7 @@ class SeatAdmin(SimpleHistoryAdmin):
     list_select_related = ["body", "post"]
     list_filter = ["role", "voting", "body__system"]
     search_fields = ["body__name", "post__title", "capability"]
-    autocomplete_fields = ["body", "post"]
+    autocomplete_fields = ["body", "post", "holder_account"]
 
 
 class PriorityInline(admin.StackedInline):

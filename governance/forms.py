@@ -1,6 +1,7 @@
 """Forms for governance: actions and their updates, seats on bodies, and the filters."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
@@ -109,12 +110,19 @@ class UpdateForm(NHSForm):
 
 class SeatForm(NHSModelForm):
     """A seat filled by a post, or held by a named person (an expert by experience, a partner's
-    representative)."""
+    representative); a named holder's seat may be linked to their account, found by its
+    e-mail, so that a named chair signs in as the body's chair."""
+
+    holder_email = forms.EmailField(
+        label="Their account's e-mail", required=False,
+        help_text="Optional, for a seat held by a named person who has an account: a named "
+                  "chair then reads the body and signs off the Fit and Proper Person Test of "
+                  "its members.")
 
     class Meta:
         model = Seat
-        fields = ["post", "holder_name", "holder_description", "role", "capability", "voting",
-                  "executive", "clinical", "lay"]
+        fields = ["post", "holder_name", "holder_description", "holder_email", "role",
+                  "capability", "voting", "executive", "clinical", "lay"]
         widgets = {"role": forms.RadioSelect}
         labels = {"post": "Post that fills the seat",
                   "holder_name": "Or, for a seat not filled by a post, who holds it",
@@ -142,6 +150,17 @@ class SeatForm(NHSModelForm):
         elif not post and not name and "post" not in self.errors:
             self.add_error("post", "Select the post that fills the seat, or enter the name of "
                                    "the person who holds it.")
+        email = data.get("holder_email")
+        if email and post:
+            self.add_error("holder_email", "A seat filled by a post follows whoever holds the "
+                                           "post: leave their account's e-mail empty.")
+        elif email:
+            account = get_user_model().objects.filter(email__iexact=email,
+                                                      is_active=True).first()
+            if account is None:
+                self.add_error("holder_email", "No one has an account with that e-mail: check "
+                                               "it, or ask an administrator to invite them.")
+            self.instance.holder_account = account
         return data
 
     def validate_unique(self):

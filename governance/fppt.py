@@ -10,7 +10,8 @@ The rules, from NHS England's FPPT Framework (writes are in ``fppt_services``):
   anniversary of it; it is opened a month ahead and overdue a month after;
 - HR who keep the appointment record the ten checks; the holder attests from their own signed-in
   session (nobody can attest for another); the chair of a board the post sits on, or an
-  administrator, signs off the year once every check is recorded and the holder has attested.
+  administrator, signs off the year once every check is recorded and the holder has attested
+  (a named chair, who holds no post, signs off once their seat is linked to their account).
   Nobody signs off their own year;
 - only the holder, HR who keep the appointment, that chair and administrators read the records
   (``FPPTQuerySet.visible_to``); nothing of them reaches the public register."""
@@ -83,14 +84,12 @@ def to_open(today):
 
 def chair_of(user, assessment, today):
     """The board that ``user`` chairs (or co-chairs) today and the assessed post sits on, or
-    None. The holder never chairs their own sign-off."""
+    None: through a post they hold, or as its named chair (``SeatQuerySet.chaired_by``). The
+    holder never chairs their own sign-off."""
     if not access.is_signed_in(user) or assessment.appointment.person.user_id == user.pk:
         return None
-    held = Appointment.objects.in_force(today).filter(person__user=user).values("post")
     return (Body.objects.filter(kind=Body.Kind.BOARD, seats__post=assessment.appointment.post_id)
-            .filter(seats__in=Seat.objects.filter(post__in=held,
-                                                  role__in=[Seat.Role.CHAIR,
-                                                            Seat.Role.CO_CHAIR]))
+            .filter(pk__in=Seat.objects.chaired_by(user, today).values("body"))
             .order_by("name", "pk").first())
 
 

@@ -12,7 +12,6 @@ to ``WINDOW_DAYS`` still sends the milestone passed (only the latest)."""
 import datetime
 from collections import defaultdict
 
-from appointments.models import Appointment
 from ccpl.models import Notification
 from ccpl.notifications import Due, chunks
 
@@ -40,24 +39,17 @@ def _milestone(assessment, today):
 
 
 def _chairs(post_ids, today):
-    """{post id: [users who chair, today, a board the post sits on]} in three queries."""
+    """{post id: [users who chair, today, a board the post sits on]} in three queries: the
+    holders of the chairs' posts and the named chairs linked to their accounts
+    (``SeatQuerySet.chairs_by_body``)."""
     boards = defaultdict(set)
     for post_id, body_id in Seat.objects.filter(
             post__in=post_ids, body__kind=Body.Kind.BOARD).values_list("post_id", "body_id"):
         boards[post_id].add(body_id)
-    chair_posts = defaultdict(set)
-    for body_id, post_id in Seat.objects.filter(
-            body__in={b for bodies in boards.values() for b in bodies},
-            role__in=[Seat.Role.CHAIR, Seat.Role.CO_CHAIR],
-            post__isnull=False).values_list("body_id", "post_id"):
-        chair_posts[body_id].add(post_id)
-    holders = defaultdict(list)
-    for appointment in Appointment.objects.in_force(today).filter(
-            post__in={p for posts in chair_posts.values() for p in posts},
-            person__user__is_active=True).select_related("person__user"):
-        holders[appointment.post_id].append(appointment.person.user)
-    return {post_id: [user for body in boards[post_id] for chair_post in chair_posts[body]
-                      for user in holders[chair_post]] for post_id in post_ids}
+    chairs = Seat.objects.filter(
+        body__in={b for bodies in boards.values() for b in bodies}).chairs_by_body(today)
+    return {post_id: [user for body in boards[post_id] for user in chairs[body]]
+            for post_id in post_ids}
 
 
 def fppt_assessments(today, digest_users):

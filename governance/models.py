@@ -2,6 +2,7 @@
 priorities with its action plan that the CMO/CNO office reports on."""
 
 import datetime
+from collections import defaultdict
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -36,8 +37,9 @@ class SystemScopedQuerySet(models.QuerySet):
 
 
 class BodyQuerySet(SystemScopedQuerySet):
-    """A body is seen with its system's register, and by its chair: whoever holds, today, a
-    post with a chair or co-chair seat on it sees the body (its page, its meetings and its
+    """A body is seen with its system's register, and by its chair: whoever chairs or
+    co-chairs it today (``SeatQuerySet.chaired_by``: through a post they hold, or as the named
+    holder of a seat linked to their account) sees the body (its page, its meetings and its
     members' declared interests) read-only, even without a grant on the system."""
 
     @access.scoped
@@ -46,13 +48,43 @@ class BodyQuerySet(SystemScopedQuerySet):
                            | Q(pk__in=self.model.objects.chaired_by(user).values("pk")))
 
     def chaired_by(self, user, on=None):
-        """The bodies ``user`` chairs or co-chairs on the day (today): they hold a post, in
-        force that day, with a chair or co-chair seat on the body."""
+        """The bodies ``user`` chairs or co-chairs on the day (today)."""
+        return self.filter(pk__in=Seat.objects.chaired_by(user, on).values("body"))
+
+
+class SeatQuerySet(models.QuerySet):
+    """The one rule of who chairs a body on a day: whoever holds, in force that day, a post
+    with a chair or co-chair seat on it, and the named holder of a chair or co-chair seat not
+    filled by a post (a trust's non-executive chair) whose seat is linked to their account."""
+
+    def chairing(self):
+        return self.filter(role__in=Seat.CHAIRS)
+
+    def chaired_by(self, user, on=None):
+        """The chair and co-chair seats ``user`` holds on the day (today)."""
         if not access.is_signed_in(user):
             return self.none()
         held = Appointment.objects.in_force(on).filter(person__user=user).values("post")
-        return self.filter(pk__in=Seat.objects.filter(role__in=Seat.CHAIRS, post__in=held)
-                           .values("body"))
+        return self.chairing().filter(Q(post__in=held) | Q(holder_account=user))
+
+    def chairs_by_body(self, on=None):
+        """{body id: [active users who chair it on the day]} over the chair and co-chair seats
+        of this queryset, in two queries: the holders of the chairs' posts in force that day,
+        and the accounts linked to named chairs."""
+        seats = list(self.chairing().select_related("holder_account")
+                     .only("body_id", "post_id", "holder_account"))
+        holders = defaultdict(list)
+        for appointment in Appointment.objects.in_force(on).filter(
+                post__in={s.post_id for s in seats if s.post_id},
+                person__user__is_active=True).select_related("person__user").order_by("pk"):
+            holders[appointment.post_id].append(appointment.person.user)
+        chairs = defaultdict(list)
+        for seat in seats:
+            if seat.post_id:
+                chairs[seat.body_id] += holders[seat.post_id]
+            elif seat.holder_account is not None and seat.holder_account.is_active:
+                chairs[seat.body_id].append(seat.holder_account)
+        return chairs
 
 
 class Body(models.Model):
@@ -134,6 +166,16 @@ class Seat(models.Model):
     holder_description = models.CharField(
         "who they are", max_length=200, blank=True,
         help_text="e.g. expert by experience in dentistry, representative of the care sector.")
+    # A named holder with an account (a trust's non-executive chair) signs in as what the seat
+    # makes them: a named chair reads the body and signs off its members' Fit and Proper
+    # Person Test. SET_NULL, not PROTECT: removing an account takes the powers away with it,
+    # which is the safe direction, and must not be blocked by the seats it held; the seat and
+    # its named holder stay, and the seat's history keeps the link it had.
+    holder_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="named_seats", verbose_name="their account",
+        help_text="For a seat not filled by a post: the account of the person who holds it, "
+                  "so that a named chair reads the body and signs off as its chair.")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     capability = models.CharField(
         max_length=200, blank=True,
@@ -150,6 +192,8 @@ class Seat(models.Model):
     lay = models.BooleanField("counts as a lay member or expert by experience", default=False)
     history = HistoricalRecords()
 
+    objects = SeatQuerySet.as_manager()
+
     class Meta:
         ordering = ["body", "role", "post__title"]
         constraints = [
@@ -164,6 +208,12 @@ class Seat(models.Model):
                 name="seat_post_or_named_holder",
                 violation_error_message="A seat is filled by a post or held by a named person, "
                                         "not both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(holder_account__isnull=True) | Q(post__isnull=True),
+                name="seat_account_only_for_named_holder",
+                violation_error_message="Only a seat held by a named person is linked to an "
+                                        "account: a seat filled by a post follows its holder.",
             ),
         ]
 
@@ -203,6 +253,10 @@ class Seat(models.Model):
         if self.post_id and self.holder_name:
             raise ValidationError({"holder_name": "A seat filled by a post is held by whoever "
                                                   "holds the post: leave the name empty."})
+        if self.post_id and self.holder_account_id:
+            raise ValidationError({"holder_account": "Only a seat held by a named person is "
+                                                     "linked to an account: a seat filled by a "
+                                                     "post follows whoever holds the post."})
         if not self.post_id and not self.holder_name:
             raise ValidationError({"post": "Select the post that fills the seat, or enter the "
                                            "name of the person who holds it."})
@@ -703,10 +757,8 @@ def _posts_kept_by(user):
 
 def posts_chaired_by(user, on=None):
     """The posts with a seat on a board that ``user`` chairs or co-chairs today (through a post
-    they hold): the posts whose holders' years they sign off."""
-    held = Appointment.objects.in_force(on).filter(person__user=user).values("post")
-    boards = Seat.objects.filter(post__in=held, role__in=[Seat.Role.CHAIR, Seat.Role.CO_CHAIR],
-                                 body__kind=Body.Kind.BOARD).values("body")
+    they hold, or as its named chair): the posts whose holders' years they sign off."""
+    boards = Seat.objects.chaired_by(user, on).filter(body__kind=Body.Kind.BOARD).values("body")
     return Seat.objects.filter(body__in=boards, post__isnull=False).values("post")
 
 

@@ -39,6 +39,7 @@ class SeatRow:
     organisation: str
     holder_name: str
     holder_description: str
+    has_account: bool  # a named holder who signs in (a named chair)
     holders: list  # [(name, address of their page)]
     capability: str
     quorum: str
@@ -56,6 +57,7 @@ def seat_rows(seats):
         post_url=seat.post.get_absolute_url() if seat.post_id else None,
         organisation=str(seat.post.host_organisation) if seat.post_id else "",
         holder_name=seat.holder_name, holder_description=seat.holder_description,
+        has_account=seat.holder_account_id is not None,
         holders=[(str(a.person), a.person.get_absolute_url()) for a in seat.post.holders]
         if seat.post_id else [],
         capability=seat.capability or "—", quorum=", ".join(seat.categories),

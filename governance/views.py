@@ -30,7 +30,8 @@ PLAN_CRUMBS = [GOVERNANCE, ("Frameworks and action plans", "/governance/plans/")
 
 # What the members table shows: a body of a national system has hundreds of seats, and every
 # column read is a field set on each of a thousand model instances.
-SEAT_COLUMNS = ["body_id", "post_id", "holder_name", "holder_description", "role", "capability",
+SEAT_COLUMNS = ["body_id", "post_id", "holder_name", "holder_description", "holder_account_id",
+                "role", "capability",
                 "voting", "executive", "clinical", "lay", "post__title",
                 "post__host_organisation__name"]
 

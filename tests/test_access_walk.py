@@ -56,11 +56,12 @@ def app_url_names(patterns=None, namespace=""):
 
 # Who may see what, by kind of URL. "reach" is the set of personas who may open it for objects
 # in the north system; in the south, only the administrator and the south's own HR (outsider).
-EVERYONE = {"admin", "hr", "cmo", "leader", "appraiser", "outsider", "chair"}
+EVERYONE = {"admin", "hr", "cmo", "leader", "appraiser", "outsider", "chair", "named_chair"}
 SEES_NORTH = {"admin", "hr", "cmo"}
 # The chair of the north board holds no grant: they see the board, its meetings and its seats
-# (read-only), and nothing else of the north's.
-CHAIRS_NORTH = SEES_NORTH | {"chair"}
+# (read-only), and nothing else of the north's; so does its named co-chair, who holds no post
+# (a seat held by name, linked to their account).
+CHAIRS_NORTH = SEES_NORTH | {"chair", "named_chair"}
 EDITS_SOMEWHERE = {"admin", "hr", "outsider"}
 DECLARES = {"admin", "hr", "leader"}
 
@@ -174,17 +175,18 @@ RULES = {
     # board the post sits on (the walk's chair persona), administrators; each step only by
     # whoever takes it. The holder (the walk's leader) never signs off their own year.
     "governance:fppt": (None, 200, EVERYONE),
-    "governance:fppt-detail": ("fppt", 200, {"admin", "hr", "leader", "chair"}),
+    "governance:fppt-detail": ("fppt", 200, {"admin", "hr", "leader", "chair", "named_chair"}),
     # The annual return holds the rows the user may see (none, for most).
     "governance:fppt-return-csv": (None, 200, EVERYONE),
     "governance:fppt-return-pdf": (None, 200, EVERYONE),
     "governance:fppt-check": ("fppt_check", 200, {"admin", "hr"}),
     "governance:fppt-attest": ("fppt", 200, {"leader"}),
-    "governance:fppt-sign-off": ("fppt", 200, {"admin", "chair"}),
-    "governance:fppt-review": ("fppt", 200, {"admin", "hr", "chair"}),
+    "governance:fppt-sign-off": ("fppt", 200, {"admin", "chair", "named_chair"}),
+    "governance:fppt-review": ("fppt", 200, {"admin", "hr", "chair", "named_chair"}),
     # A board member reference: given by HR for a holder who has left; read like the records.
     "governance:fppt-reference-create": ("left", 200, {"admin", "hr"}),
-    "governance:fppt-reference": ("reference", 200, {"admin", "hr", "leader", "chair"}),
+    "governance:fppt-reference": ("reference", 200, {"admin", "hr", "leader", "chair",
+                                                     "named_chair"}),
     # The published register needs no sign-in: everyone sees every system's.
     "governance:register-index": (None, 200, EVERYONE | {"anonymous"}),
     "governance:register": ("system", 200, EVERYONE | {"anonymous"}),
@@ -340,8 +342,14 @@ def world(north, south, north_trust, south_trust, hr_north, cmo_office, outsider
                        person=PersonFactory(user=chair, substantive_employer=north_trust))
     Seat.objects.create(body=objects["north"]["body"], post=chair_post, role="chair",
                         voting=True)
+    # Its named co-chair: no post, no grant, no person; the seat held by name is linked to
+    # their account.
+    named_chair = UserFactory(email="walk.named.chair@example.org")
+    Seat.objects.create(body=objects["north"]["body"], holder_name="Nell Named",
+                        holder_account=named_chair, role="co_chair", voting=True)
     users = {"admin": admin_user, "hr": hr_north, "cmo": cmo_office, "leader": leader,
-             "appraiser": appraiser, "outsider": outsider, "chair": chair, "anonymous": None}
+             "appraiser": appraiser, "outsider": outsider, "chair": chair,
+             "named_chair": named_chair, "anonymous": None}
     return users, objects
 
 
@@ -386,7 +394,7 @@ def test_every_url_of_the_app_is_described():
 
 
 @pytest.mark.parametrize("persona", ["admin", "hr", "cmo", "leader", "appraiser", "outsider",
-                                     "chair", "anonymous"])
+                                     "chair", "named_chair", "anonymous"])
 def test_every_url_answers_each_kind_of_user_as_it_should(client, world, persona):
     users, objects = world
     user = users[persona]

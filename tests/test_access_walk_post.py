@@ -50,7 +50,8 @@ pytestmark = pytest.mark.django_db
 D = datetime.date
 world = get_walk.world  # the GET walk's world, which walk_world extends
 
-PERSONAS = ["admin", "hr", "cmo", "leader", "appraiser", "outsider", "chair", "anonymous"]
+PERSONAS = ["admin", "hr", "cmo", "leader", "appraiser", "outsider", "chair", "named_chair",
+            "anonymous"]
 HR = frozenset({"admin", "hr"})
 # The CMO/CNO office agrees and approves (the default route's one party); HR asks; an
 # administrator is no party to a route and overrides it instead, with a reason.
@@ -553,7 +554,8 @@ CHANGES = {
     # The Fit and Proper Person Test: HR record the checks, the holder attests (nobody for
     # another, an administrator included), the chair or an administrator signs off a complete
     # year, HR or the chair put a finding under review. The chair is whoever chairs a board the
-    # post has a seat on (the walk's chair persona chairs the north board).
+    # post has a seat on (the walk's chair persona chairs the north board through a post, its
+    # named_chair persona co-chairs it from a seat held by name, linked to their account).
     "governance:fppt-check": Change(
         fppt_check, HR, frozenset({"governance_fitandpropercheck"}),
         body=lambda objs, user: {"outcome": "satisfactory",
@@ -562,10 +564,11 @@ CHANGES = {
     "governance:fppt-attest": Change(by_pk("fppt"), frozenset({"leader"}),
                                      frozenset({"governance_fitandproperassessment"}),
                                      body=lambda objs, user: {"confirmed": "on"}),
-    "governance:fppt-sign-off": Change(by_pk("fppt_ready"), frozenset({"admin", "chair"}), FPPT,
+    "governance:fppt-sign-off": Change(by_pk("fppt_ready"),
+                                       frozenset({"admin", "chair", "named_chair"}), FPPT,
                                        body=lambda objs, user: {"outcome": "fit",
                                                                 "reason": "All clear."}),
-    "governance:fppt-review": Change(by_pk("fppt_signed"), HR | {"chair"}, FPPT,
+    "governance:fppt-review": Change(by_pk("fppt_signed"), HR | {"chair", "named_chair"}, FPPT,
                                      body=lambda objs, user: {"reason": "A new judgement."}),
     "governance:fppt-reference-create": Change(
         by_pk("left"), HR, frozenset({"governance_boardmemberreference"}),

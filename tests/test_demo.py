@@ -263,7 +263,7 @@ def test_demo_people_use_example_addresses_only(demo):
 def test_one_account_per_kind_of_user(demo):
     assert set(User.objects.filter(is_active=True).values_list("email", flat=True)) == {
         "admin@example.org", "hr@example.org", "cmo@example.org", "cno@example.org",
-        "leader@example.org", "appraiser@example.org"}
+        "leader@example.org", "appraiser@example.org", "chair@example.org"}
     leader = User.objects.get(email="leader@example.org")
     assert leader.person.appointments.exists()
 
@@ -333,7 +333,7 @@ def test_every_front_page_link_opens_for_every_demo_account(demo, client):
     sees them: every link opens."""
     failures = []
     for email in ["admin@example.org", "hr@example.org", "cmo@example.org", "cno@example.org",
-                  "leader@example.org", "appraiser@example.org"]:
+                  "leader@example.org", "appraiser@example.org", "chair@example.org"]:
         client.force_login(User.objects.get(email=email))
         followed = set()
         for start in (reverse("appointments:dashboard"), reverse("governance:index")):
@@ -430,3 +430,22 @@ def test_chief_officers_have_a_complete_fppt_year_and_one_overdue_check(demo, cl
     page = client.get(reverse("governance:fppt")).content.decode()
     overdue = page.split("<h2>Due</h2>")[0]
     assert f'href="/fppt/{this.pk}/"' in overdue and "Social media" in overdue
+
+
+def test_the_demo_trusts_named_chair_reads_the_board_and_signs_off_its_members(demo, client):
+    """Seed 004: the trust's non-executive chair holds no post; their seat, held by name, is
+    linked to chair@example.org, the account that signed off last year's test, who reads the
+    board and may sign off this year's once it is complete."""
+    chair = User.objects.get(email="chair@example.org")
+    seat = Seat.objects.get(holder_account=chair)
+    assert seat.post is None and seat.role == "chair" and seat.body.system.short_name == "HW"
+    holder = Appointment.objects.in_force().get(post__system__short_name="HW",
+                                                post__title="Chief Medical Officer")
+    last, this = holder.fppt_assessments.order_by("due_on")
+    assert last.signed_off_by == chair and last.signed_off_as == f"Chair, {seat.body}"
+    client.force_login(chair)
+    assert client.get(seat.body.get_absolute_url()).status_code == 200
+    detail = client.get(reverse("governance:fppt-detail", args=[this.pk]))
+    assert detail.status_code == 200
+    other = Body.objects.filter(system__short_name="SEL", kind="board").first()
+    assert client.get(other.get_absolute_url()).status_code == 404

@@ -18,6 +18,7 @@ from appraisals import services
 from appraisals.models import Cycle, Rater, Statement
 from ccpl import access
 from ccpl.models import Notification, User
+from governance.models import Body, Seat
 from roles.models import System
 
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -29,6 +30,7 @@ ACCOUNTS = [
     ("cno@example.org", "Nuala Office", "cno"),
     ("leader@example.org", None, "leader"),
     ("appraiser@example.org", None, "appraiser"),
+    ("chair@example.org", None, "chair"),
 ]
 
 
@@ -46,8 +48,11 @@ def load(builder):
     for email, full_name, kind in ACCOUNTS:
         person = {"leader": leader_appointment.person,
                   "appraiser": appraiser_appointment.person}.get(kind)
-        user, created = User.objects.get_or_create(
-            email=email, defaults={"full_name": full_name or person.full_name})
+        if kind == "chair":
+            user, created = _named_chair(builder, email)
+        else:
+            user, created = User.objects.get_or_create(
+                email=email, defaults={"full_name": full_name or person.full_name})
         if not created:
             lines.append(f"{email}: already there")
             continue
@@ -79,6 +84,26 @@ def load(builder):
         lines.append("last year's 360° appraisal, signed off, and this year's in progress for "
                      "leader@example.org")
     return lines
+
+
+def _named_chair(builder, email):
+    """The non-executive chair of the Wye Valley trust's board (seed 004), who holds no post:
+    their seat is held by name and linked to their account, so they read the board and sign
+    off its members' Fit and Proper Person Test. The account the demo recorded last year's
+    sign-off under (devdata/demo/fppt.py) becomes the one they sign in with."""
+    existing = User.objects.filter(email=email).first()
+    if existing is not None:
+        return existing, False
+    seat = (Seat.objects.filter(body__system__short_name="HW", body__kind=Body.Kind.BOARD,
+                                role=Seat.Role.CHAIR, post__isnull=True)
+            .select_related("holder_account").order_by("pk").first())
+    user = seat.holder_account or User(full_name=seat.holder_name)
+    user.email, user.is_active = email, True
+    user.save()
+    if seat.holder_account_id != user.pk:
+        seat.holder_account = user
+        builder._save(seat)
+    return user, True
 
 
 def _decides_for(builder, ncl, user, kind):

@@ -6,7 +6,8 @@ other board post holder gets this year's assessment opened, as the daily sweep w
 
 Written as the services would have written them on those days (checks recorded by the loader,
 standing in for HR); the holders and chairs are fictional people whose accounts record who
-attested and who signed off, and are not for signing in."""
+attested and who signed off, and are not for signing in (but for the trust's named chair of
+seed 004, whose account becomes chair@example.org in the embedded demo: ``accounts.py``)."""
 
 import datetime
 
@@ -50,10 +51,11 @@ def load(b):
 
 def _chair(b, board):
     """An account for whoever chairs ``board``: the holder of its chair's post, or the person
-    named on its chair's seat (a non-executive chair holds no post of the register, so the
-    register itself would ask an administrator to sign off); a named chair is seated if the
-    board has none."""
-    seat = board.seats.filter(role=Seat.Role.CHAIR).select_related("post").first()
+    named on its chair's seat (a non-executive chair holds no post of the register), linked to
+    the seat as its holder's account, so the register knows them as the chair; a named chair
+    is seated if the board has none."""
+    seat = board.seats.filter(role=Seat.Role.CHAIR).select_related(
+        "post", "holder_account").first()
     if seat is None:
         given, family = b._new_name()
         seat = b._save(Seat(body=board, holder_name=f"{given} {family}", role=Seat.Role.CHAIR,
@@ -63,10 +65,12 @@ def _chair(b, board):
         holder = Appointment.objects.in_force(b.today).filter(post=seat.post).select_related(
             "person").first()
         return _account(holder.person)
-    email = ".".join(seat.holder_name.lower().replace("'", "").split()) + "@nhs.example"
-    user, _ = User.objects.get_or_create(email=email, defaults={
-        "full_name": seat.holder_name, "is_active": False})
-    return user
+    if seat.holder_account is None:
+        email = ".".join(seat.holder_name.lower().replace("'", "").split()) + "@nhs.example"
+        seat.holder_account, _ = User.objects.get_or_create(email=email, defaults={
+            "full_name": seat.holder_name, "is_active": False})
+        b._save(seat)
+    return seat.holder_account
 
 
 def _account(person):
