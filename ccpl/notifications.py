@@ -29,6 +29,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 CHUNK = 2000
+RECORD_BATCH = 1000  # dues looked up and written together: one query to read, one to write
 SEND_BATCH = 200  # rows per message on the queue when a sweep queues many
 REQUEUE_AFTER = datetime.timedelta(hours=6)  # a row queued this long ago and still unsent...
 REQUEUE_LIMIT = 500  # ...is queued again, this many at most per sweep
@@ -117,20 +119,11 @@ def _bodies(template, context):
 
 def record(dues):
     """Write the ledger rows for ``dues`` that are not there yet; returns how many were new.
-    Safe to run twice at once: the unique constraint lets only one row per key exist."""
+    Safe to run twice at once: the unique constraint lets only one row per key exist. A due
+    already in the ledger costs a set lookup: its e-mail is not written again."""
     new = 0
-    for batch in _batches(dues, 1000):
-        by_type = defaultdict(set)
-        for d in batch:
-            by_type[d.key[1]].add(d.obj.pk)
-        existing = set()
-        for object_type, ids in by_type.items():
-            existing |= {
-                (kind, object_type, object_id, milestone, email.lower())
-                for kind, object_id, milestone, email in Notification.objects.filter(
-                    object_type=object_type, object_id__in=ids
-                ).values_list("kind", "object_id", "milestone", "recipient_email")
-            }
+    for batch in _batches(dues, RECORD_BATCH):
+        existing = _recorded(batch)
         rows, seen, written = [], set(), {}
         for d in batch:
             if d.key in existing or d.key in seen:
@@ -147,11 +140,33 @@ def record(dues):
                 recipient_email=d.email, recipient=d.user, subject=subject, body_text=text,
                 body_html=html,
             ))
-        with transaction.atomic():
-            Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        _count_on_commit("recorded", [row.kind for row in rows])
+        if rows:
+            with transaction.atomic():
+                Notification.objects.bulk_create(rows, ignore_conflicts=True)
+            _count_on_commit("recorded", [row.kind for row in rows])
         new += len(rows)
     return new
+
+
+def _recorded(dues):
+    """The keys of ``dues`` already in the ledger, in one query that reads the unique index for
+    today's milestones only (not every row ever written about these objects, which grows with
+    each year of reminders)."""
+    groups = defaultdict(lambda: (set(), set()))
+    for d in dues:
+        ids, milestones = groups[(d.kind, d.key[1])]
+        ids.add(d.obj.pk)
+        milestones.add(d.milestone)
+    if not groups:
+        return set()
+    about = Q()
+    for (kind, object_type), (ids, milestones) in groups.items():
+        about |= Q(kind=kind, object_type=object_type, object_id__in=ids,
+                   milestone__in=milestones)
+    return {(kind, object_type, object_id, milestone, email.lower())
+            for kind, object_type, object_id, milestone, email in Notification.objects
+            .filter(about).order_by()
+            .values_list("kind", "object_type", "object_id", "milestone", "recipient_email")}
 
 
 def _batches(iterable, size):
