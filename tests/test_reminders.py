@@ -283,6 +283,21 @@ class TestQueue:
         assert sorted(pk for m in queue.messages for pk in m) == sorted(
             Notification.objects.values_list("pk", flat=True))
 
+    def test_a_sweep_that_fails_half_way_has_queued_what_it_recorded(self, queue, term,
+                                                                      monkeypatch):
+        def broken(today, digest_users):
+            raise RuntimeError("a finder with a bug")
+
+        monkeypatch.setattr(notifications, "RECORD_BATCH", 2)
+        monkeypatch.setattr(notifications.REGISTRY, "finders",
+                            [*notifications.REGISTRY.finders, broken])
+        with pytest.raises(RuntimeError):
+            queue(D(2027, 3, 1))
+        assert Notification.objects.count() > 2
+        assert not Notification.objects.filter(queued_at__isnull=True).exists()
+        assert sorted(pk for m in queue.messages for pk in m) == sorted(
+            Notification.objects.values_list("pk", flat=True))
+
     @pytest.fixture
     def failing_for_one(self, term):
         notifications.sweep(today=D(2027, 3, 1), queue=False)
