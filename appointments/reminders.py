@@ -55,8 +55,8 @@ def term_endings(today, digest_users):
                                    end_date__gte=today,
                                    end_date__lte=today + datetime.timedelta(days=longest))
         .undecided()
-        .select_related("person__user", "post__role_type", "post__host_organisation",
-                        "post__system")
+        # The host organisation and system are looked up by id (their staff): not read here.
+        .select_related("person__user", "post__role_type")
         .order_by("pk")
     )
     for chunk in chunks(candidates):

@@ -29,6 +29,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 CHUNK = 2000
+RECORD_BATCH = 1000  # dues looked up and written together: one query to read, one to write
 SEND_BATCH = 200  # rows per message on the queue when a sweep queues many
 REQUEUE_AFTER = datetime.timedelta(hours=6)  # a row queued this long ago and still unsent...
 REQUEUE_LIMIT = 500  # ...is queued again, this many at most per sweep
@@ -115,22 +117,18 @@ def _bodies(template, context):
             render_to_string(f"ccpl/email/{template}.html", context))
 
 
-def record(dues):
+def record(dues, *, queue=False):
     """Write the ledger rows for ``dues`` that are not there yet; returns how many were new.
-    Safe to run twice at once: the unique constraint lets only one row per key exist."""
+    Safe to run twice at once: the unique constraint lets only one row per key exist. A due
+    already in the ledger costs a set lookup: its e-mail is not written again.
+
+    With ``queue`` (the sweep), each batch's new rows are written marked as queued and put on
+    the queue once the batch commits: a row is written once, not inserted and then rewritten,
+    body and all, to say a message stands for it; and a sweep that fails half-way has queued
+    what it recorded."""
     new = 0
-    for batch in _batches(dues, 1000):
-        by_type = defaultdict(set)
-        for d in batch:
-            by_type[d.key[1]].add(d.obj.pk)
-        existing = set()
-        for object_type, ids in by_type.items():
-            existing |= {
-                (kind, object_type, object_id, milestone, email.lower())
-                for kind, object_id, milestone, email in Notification.objects.filter(
-                    object_type=object_type, object_id__in=ids
-                ).values_list("kind", "object_id", "milestone", "recipient_email")
-            }
+    for batch in _batches(dues, RECORD_BATCH):
+        existing = _in_ledger({d.key for d in batch})
         rows, seen, written = [], set(), {}
         for d in batch:
             if d.key in existing or d.key in seen:
@@ -147,11 +145,49 @@ def record(dues):
                 recipient_email=d.email, recipient=d.user, subject=subject, body_text=text,
                 body_html=html,
             ))
-        with transaction.atomic():
-            Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        _count_on_commit("recorded", [row.kind for row in rows])
+        if rows:
+            with transaction.atomic():
+                queued_at = timezone.now() if queue else None
+                for row in rows:
+                    row.queued_at = queued_at
+                Notification.objects.bulk_create(rows, ignore_conflicts=True)
+                if queue:
+                    # The rows this batch wrote: a sweep running at the same moment may have
+                    # written some of these keys first, marked with its own time.
+                    _queue_on_commit(sorted(_in_ledger({_row_key(row) for row in rows},
+                                                       queued_at=queued_at).values()))
+            _count_on_commit("recorded", [row.kind for row in rows])
         new += len(rows)
     return new
+
+
+def _row_key(row):
+    """The key of a ledger row, as ``Due.key`` gives it."""
+    return (row.kind, row.object_type, row.object_id, row.milestone, row.recipient_email.lower())
+
+
+def _in_ledger(keys, **also):
+    """{key: row id} for those of ``keys`` in the ledger (and matching ``also``), in one query
+    that reads the unique index for these milestones only, not every row ever written about
+    these objects (which grows with each year of reminders)."""
+    groups = defaultdict(lambda: (set(), set()))
+    for kind, object_type, object_id, milestone, _ in keys:
+        ids, milestones = groups[(kind, object_type)]
+        ids.add(object_id)
+        milestones.add(milestone)
+    if not groups:
+        return {}
+    about = Q()
+    for (kind, object_type), (ids, milestones) in groups.items():
+        about |= Q(kind=kind, object_type=object_type, object_id__in=ids,
+                   milestone__in=milestones)
+    found = {}
+    for pk, *key, email in (Notification.objects.filter(about, **also).order_by().values_list(
+            "pk", "kind", "object_type", "object_id", "milestone", "recipient_email")):
+        key = (*key, email.lower())
+        if key in keys:
+            found[key] = pk
+    return found
 
 
 def _batches(iterable, size):
@@ -174,7 +210,8 @@ class SweepResult:
 
 def sweep(*, today=None, dry_run=False, queue=True):
     """Run each app's daily steps, find what is due today, record it in the ledger and queue
-    what is unsent (new, or left over from a failed delivery) for sending."""
+    what is unsent (new, as each batch is recorded, or left over from a failed delivery) for
+    sending."""
     today = today or timezone.localdate()
     if dry_run:
         dues = list(find_due(today))
@@ -182,8 +219,8 @@ def sweep(*, today=None, dry_run=False, queue=True):
     for step in REGISTRY.daily_steps:
         step(today)
     counter = _Counter()
-    recorded = record(counter.count(find_due(today)))
-    queued = queue_unsent() if queue else 0
+    recorded = record(counter.count(find_due(today)), queue=queue)
+    queued = recorded + queue_unsent() if queue else 0
     metrics.observe_sweep(due=counter.n, recorded=recorded)
     return SweepResult(due=counter.n, recorded=recorded, queued=queued), None
 
@@ -255,6 +292,13 @@ def _send_on_commit(ids, now=None):
     now = now or timezone.now()
     for batch in _batches(ids, CHUNK):
         Notification.objects.filter(pk__in=batch).update(queued_at=now)
+    _queue_on_commit(ids)
+
+
+def _queue_on_commit(ids):
+    """Once the caller's transaction commits, put ``ids`` (marked queued) on the queue."""
+    if not ids:
+        return
     if len(ids) == 1:
         send_notification.delay_on_commit(ids[0])
         return

@@ -9,6 +9,8 @@ import time_machine
 from celery.exceptions import Retry
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -281,6 +283,21 @@ class TestQueue:
         assert sorted(pk for m in queue.messages for pk in m) == sorted(
             Notification.objects.values_list("pk", flat=True))
 
+    def test_a_sweep_that_fails_half_way_has_queued_what_it_recorded(self, queue, term,
+                                                                      monkeypatch):
+        def broken(today, digest_users):
+            raise RuntimeError("a finder with a bug")
+
+        monkeypatch.setattr(notifications, "RECORD_BATCH", 2)
+        monkeypatch.setattr(notifications.REGISTRY, "finders",
+                            [*notifications.REGISTRY.finders, broken])
+        with pytest.raises(RuntimeError):
+            queue(D(2027, 3, 1))
+        assert Notification.objects.count() > 2
+        assert not Notification.objects.filter(queued_at__isnull=True).exists()
+        assert sorted(pk for m in queue.messages for pk in m) == sorted(
+            Notification.objects.values_list("pk", flat=True))
+
     @pytest.fixture
     def failing_for_one(self, term):
         notifications.sweep(today=D(2027, 3, 1), queue=False)
@@ -314,6 +331,46 @@ class TestQueue:
         retry.assert_not_called()
         assert list(Notification.objects.filter(queued_at__isnull=True)
                     .values_list("pk", flat=True)) == [ids[0]]
+
+
+class TestRecordingInBatches:
+    """The sweep writes the ledger a batch at a time: in each batch one query finds what is
+    recorded already and one writes what is new, however many reminders the batch holds, and a
+    reminder recorded already is neither written nor rendered again."""
+
+    @staticmethod
+    def dues(appointments, recipients):
+        return [notifications.Due(Kind.TERM_ENDING, f"90@{a.end_date}", a, f"r{n}@nhs.example",
+                                  None, {"appointment": a, "days_left": 90,
+                                         "subject": f"Term ending in 90 days: {a}"})
+                for a in appointments for n in range(recipients)]
+
+    def test_the_queries_of_a_batch_do_not_grow_with_the_reminders_in_it(self):
+        appointments = AppointmentFactory.create_batch(4)
+        with CaptureQueriesContext(connection) as one:
+            assert notifications.record(self.dues(appointments[:1], 1)) == 1
+        with CaptureQueriesContext(connection) as sixty:
+            assert notifications.record(self.dues(appointments[1:], 20)) == 60
+        assert len(sixty) == len(one)
+
+    def test_what_is_recorded_already_costs_one_query_a_batch_and_no_rendering(
+            self, monkeypatch):
+        monkeypatch.setattr(notifications, "RECORD_BATCH", 4)
+        appointments = AppointmentFactory.create_batch(2)
+        notifications.record(self.dues(appointments, 5))
+        with CaptureQueriesContext(connection) as again, \
+                mock.patch.object(notifications, "render") as render:
+            assert notifications.record(self.dues(appointments, 5)) == 0
+        assert len(again) == 3  # ten reminders in batches of four
+        render.assert_not_called()
+        assert Notification.objects.count() == 10
+
+    def test_a_new_recipient_of_a_recorded_milestone_is_still_recorded(self):
+        appointment = AppointmentFactory()
+        notifications.record(self.dues([appointment], 2))
+        assert notifications.record(self.dues([appointment], 3)) == 1
+        assert sorted(Notification.objects.values_list("recipient_email", flat=True)) == [
+            "r0@nhs.example", "r1@nhs.example", "r2@nhs.example"]
 
 
 class TestCommand:
