@@ -149,7 +149,7 @@ RULES = {
     "governance:body-detail": ("body", 200, CHAIRS_NORTH),
     "governance:seat-add": ("body", 200, {"admin", "hr", "cmo"}),
     # Members' unpublished interests: the chair, HR of the system and administrators only.
-    "governance:body-interests": ("body", 200, {"admin", "hr", "chair"}),
+    "governance:body-interests": ("body", 200, {"admin", "hr", "chair", "named_chair"}),
     "governance:seat-remove": ("seat", 405, {"admin", "hr", "cmo"}),
     # Meetings: seen with the body; recorded, like the terms and quorum, by who keeps it.
     "governance:body-terms": ("body", 200, {"admin", "hr", "cmo"}),
