@@ -19,7 +19,8 @@ The rules, from NHS England's FPPT Framework (writes are in ``fppt_services``):
 import datetime
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Case, Count, F, Prefetch, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 
 from appointments.models import Appointment
 from ccpl import access
@@ -123,29 +124,28 @@ DASHBOARD_ROWS = 100
 
 def dashboard(user, today):
     """The open assessments ``user`` may see, in three lists — overdue, due, incomplete (opened
-    ahead of the day they fall due) — each with its missing checks (the first
-    ``DASHBOARD_ROWS`` of each: an administrator sees the whole country's), in a constant
-    number of queries whatever their number."""
+    ahead of the day they fall due) — each with its missing checks: the first ``DASHBOARD_ROWS``
+    of each list, numbered in the query (an administrator's country-wide lists are cut there, not
+    after reading every open assessment), in a constant number of queries."""
+    overdue_before = today - datetime.timedelta(days=FPPT_GRACE_DAYS)
+    order = [F("due_on").asc(), F("appointment__person__family_name").asc(), F("pk").asc()]
+    which = Case(When(due_on__lt=overdue_before, then=Value("overdue")),
+                 When(due_on__lte=today, then=Value("due")), default=Value("incomplete"))
     assessments = (FitAndProperAssessment.objects.visible_to(user).open()
+                   .annotate(list_name=which,
+                             place=Window(RowNumber(), partition_by=which, order_by=order))
+                   .filter(place__lte=DASHBOARD_ROWS)
                    .select_related("appointment__person", "appointment__post__system")
-                   .annotate(recorded=Count("checks"))
                    .prefetch_related(Prefetch("checks",
                                               queryset=FitAndProperCheck.objects.only(
                                                   "pk", "assessment_id", "item")))
-                   .order_by("due_on", "appointment__person__family_name", "pk"))
-    overdue_before = today - datetime.timedelta(days=FPPT_GRACE_DAYS)
+                   .order_by(*order))
     lists = {"overdue": [], "due": [], "incomplete": []}
     for assessment in assessments:
-        if assessment.due_on < overdue_before:
-            rows = lists["overdue"]
-        elif assessment.due_on <= today:
-            rows = lists["due"]
-        else:
-            rows = lists["incomplete"]
-        if len(rows) < DASHBOARD_ROWS:
-            assessment.missing = missing_items(assessment)
-            assessment.status_tag = assessment.status(today)
-            rows.append(assessment)
+        assessment.recorded = len(assessment.checks.all())
+        assessment.missing = missing_items(assessment)
+        assessment.status_tag = assessment.status(today)
+        lists[assessment.list_name].append(assessment)
     return lists
 
 
