@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -74,7 +75,9 @@ def body_detail(request, pk):
                  .order_by("role", "post__title"))
     today = timezone.localdate()
     return render(request, "governance/body_detail.html", {
-        "body": body, "seats": seats, "seat_rows": presenters.seat_rows(seats),
+        "body": body, "seats": seats,
+        "member_rows": presenters.member_rows(seats, can_edit=body.can_edit,
+                                              csrf_token=get_token(request)),
         "can_edit": body.can_edit,
         "reads_interests": declarations.may_read_members_interests(request.user, body, today),
         **meetings.body_meetings(body),

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -17,8 +18,8 @@ from governance import services as governance
 from governance.models import Action, ActionUpdate, Body, Framework, Priority, Seat, Status
 from roles.models import Function, Post
 
-from .factories import AppointmentFactory, PersonFactory, PostFactory
-from .pages import as_user, date_fields, queries
+from .factories import AppointmentFactory, PersonFactory, PostFactory, UserFactory
+from .pages import Client, as_user, date_fields, queries, shown
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -74,6 +75,45 @@ class TestSeats:
         Seat.objects.create(body=board, post=north_post)
         page = as_user(client, hr_north).get(board.get_absolute_url()).content.decode()
         assert "Vacant" in page
+
+    def test_the_members_table_escapes_what_users_typed(self, client, hr_north, board,
+                                                        north_post):
+        Seat.objects.create(body=board, post=north_post, role="chair", capability="<i>Q</i>",
+                            executive=True, clinical=True)
+        Seat.objects.create(body=board, holder_name="<b>Nia</b> & Co", role="member",
+                            holder_description="<script>alert(1)</script>",
+                            holder_account=UserFactory(), lay=True)
+        page = as_user(client, hr_north).get(board.get_absolute_url()).content.decode()
+        assert "<b>Nia</b>" not in page and "<script>alert" not in page and "<i>Q" not in page
+        assert "&lt;b&gt;Nia&lt;/b&gt; &amp; Co" in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert "&lt;i&gt;Q&lt;/i&gt;<br><span class=\"nhsuk-body-s\">Quorum: executive, " \
+               "clinician</span>" in page
+        assert '<strong class="nhsuk-tag nhsuk-tag--blue">Chair</strong>' in page
+        assert "Not a post<br>" in page and "Signs in to the register" in page
+        assert f'href="{north_post.get_absolute_url()}">{shown(north_post.title)}</a>' in page
+
+    def test_each_remove_button_carries_a_token_the_csrf_check_accepts(self, hr_north, board,
+                                                                       north_post):
+        seat = Seat.objects.create(body=board, post=north_post)
+        browser = as_user(Client(enforce_csrf_checks=True), hr_north)
+        page = browser.get(board.get_absolute_url()).content.decode()
+        action = reverse("governance:seat-remove", args=[board.pk, seat.pk])
+        form = re.search(rf'<form method="post" action="{action}"><input type="hidden" '
+                         r'name="csrfmiddlewaretoken" value="([^"]+)">', page)
+        assert form, "the seat has no remove button"
+        assert browser.post(action).status_code == 403  # without the token
+        assert Seat.objects.filter(pk=seat.pk).exists()
+        response = browser.post(action, {"csrfmiddlewaretoken": form.group(1)})
+        assert response.status_code == 302 and not Seat.objects.filter(pk=seat.pk).exists()
+
+    def test_a_chair_reads_the_members_but_is_offered_no_remove_button(self, client, board,
+                                                                       north_appointment):
+        Seat.objects.create(body=board, post=north_appointment.post, role="chair")
+        page = as_user(client, north_appointment.person.user).get(board.get_absolute_url())
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert shown(north_appointment.person) in text and "Remove" not in text
 
     def test_a_person_page_shows_the_bodies_they_sit_on(self, client, hr_north, board,
                                                         north_appointment):
