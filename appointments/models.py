@@ -785,10 +785,12 @@ def _peak(appointment, others, amount):
 
 
 def _individual_appointments(user):
-    ids = set(Appointment.objects.filter(person__user=user).values_list("pk", flat=True))
-    ids |= set(AppointmentUserObjectPermission.objects.filter(user=user)
-               .values_list("content_object_id", flat=True))
-    return sorted(ids)
+    """The ids of the user's own appointments and of those granted to them one by one, in one
+    query (every page that reads appointments asks it first)."""
+    own = Appointment.objects.filter(person__user=user).order_by().values_list("pk")
+    granted = (AppointmentUserObjectPermission.objects.filter(user=user).order_by()
+               .values_list("content_object_id"))
+    return sorted({pk for (pk,) in own.union(granted)})
 
 
 class AppointmentUserObjectPermission(UserObjectPermissionBase):

@@ -105,6 +105,14 @@ class OrganisationQuerySet(GrantableQuerySet):
         ).distinct()
 
 
+def edits_an_organisation(user):
+    """Whether ``user`` may change the register of some organisation (HR, administrators): the
+    header asks it to offer invitations and list pages to offer "Add", so it is asked once a
+    request and remembered with the user's grants."""
+    return access.remembered(user, "edits_an_organisation",
+                             lambda: Organisation.objects.editable_by(user).exists())
+
+
 class Organisation(models.Model):
     """A partner organisation. It may belong to more than one system (a trust can be a partner in
     its ICS and in an academic health partnership at the same time)."""

@@ -14,7 +14,7 @@ from ccpl import access
 
 from . import services
 from .forms import JobDescriptionForm, PostForm
-from .models import Organisation, Post, wte_text
+from .models import Post, edits_an_organisation, wte_text
 
 
 def post_for(user, pk):
@@ -27,7 +27,7 @@ def post_for(user, pk):
 
 @login_required
 def post_create(request):
-    if not Organisation.objects.editable_by(request.user).exists():
+    if not edits_an_organisation(request.user):
         raise Http404
     return _edit(request, Post(), "Add a post")
 

@@ -216,8 +216,8 @@ def _rows(client, user, url, queries):
 # and organisations (1), the page, and what its rows show; the filter form's own where it
 # reads what the user may see (the posts' host organisations, the appointments the user holds).
 LISTS = {
-    "/api/v1/systems/": 5, "/api/v1/organisations/": 6, "/api/v1/posts/": 8,
-    "/api/v1/people/": 7, "/api/v1/appointments/": 8, "/api/v1/vacancies/": 7,
+    "/api/v1/systems/": 5, "/api/v1/organisations/": 6, "/api/v1/posts/": 7,
+    "/api/v1/people/": 6, "/api/v1/appointments/": 7, "/api/v1/vacancies/": 6,
     "/api/v1/bodies/": 5, "/api/v1/seats/": 5,
 }
 

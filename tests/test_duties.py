@@ -227,10 +227,10 @@ class TestDutyRegister:
 
         add(1)
         client.get(url)
-        # Session, user, grants (1), appointments in reach (2), the posts with their duties
+        # Session, user, grants (1), appointments in reach (1), the posts with their duties
         # and holders (3), the navigation (1).
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(8):
             client.get(url)
         add(5)
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(8):
             client.get(url)

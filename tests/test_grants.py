@@ -5,9 +5,11 @@ import pytest
 from django.contrib.auth.models import Group
 from guardian.shortcuts import assign_perm
 
+from appointments.models import Appointment, _individual_appointments
 from ccpl import access
+from roles.models import edits_an_organisation
 
-from .factories import UserFactory, grant
+from .factories import AppointmentFactory, UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +49,35 @@ def test_grants_changed_during_a_request_are_read_again_once_forgotten(north):
     assert access.granted_systems(user) == []  # remembered for the request
     access.forget_grants(user)
     assert access.granted_systems(user) == [north.pk]
+
+
+def test_a_leaders_own_appointments_and_those_granted_one_by_one_are_read_in_one_query(
+        north_appointment, south_appointment, leader, django_assert_num_queries):
+    AppointmentFactory(person=north_appointment.person)  # another of the leader's own
+    appraiser = UserFactory()
+    assign_perm("appointments.view_appointment", appraiser, south_appointment)
+    own = sorted(Appointment.objects.filter(person__user=leader).values_list("pk", flat=True))
+    assert len(own) == 2
+    with django_assert_num_queries(1):
+        assert _individual_appointments(leader) == own
+    with django_assert_num_queries(1):
+        assert _individual_appointments(appraiser) == [south_appointment.pk]
+    # Both kinds at once, each id once.
+    assign_perm("appointments.view_appointment", leader, south_appointment)
+    assign_perm("appointments.view_appointment", leader, north_appointment)
+    assert _individual_appointments(leader) == sorted([*own, south_appointment.pk])
+    assert _individual_appointments(UserFactory()) == []
+
+
+def test_whether_the_user_edits_an_organisation_is_asked_once_a_request(
+        north, north_trust, django_assert_num_queries):
+    hr = grant(UserFactory(), access.EDIT, north)
+    viewer = grant(UserFactory(), access.VIEW, north)
+    with django_assert_num_queries(2):  # the grants, then the organisations
+        assert edits_an_organisation(hr) and edits_an_organisation(hr)
+    with django_assert_num_queries(0):
+        assert edits_an_organisation(hr)
+    assert not edits_an_organisation(viewer)
+    access.forget_grants(hr)
+    with django_assert_num_queries(2):
+        assert edits_an_organisation(hr)

@@ -7,7 +7,7 @@ from guardian.shortcuts import assign_perm
 
 from ccpl import access
 from ccpl.services import create_account
-from roles.models import Organisation, System
+from roles.models import Organisation, System, edits_an_organisation
 
 from .. import duties
 from ..models import Appointment, AppointmentUserObjectPermission, EqualityProfile, Person
@@ -59,7 +59,7 @@ class Invitation:
 
 def may_invite(user):
     """Administrators and HR invite users."""
-    return access.is_admin(user) or Organisation.objects.editable_by(user).exists()
+    return access.is_admin(user) or edits_an_organisation(user)
 
 
 @transaction.atomic

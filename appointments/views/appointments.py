@@ -16,7 +16,7 @@ from ccpl.exports import csv_response, xlsx_response
 from ccpl.history import with_changes
 from ccpl.lists import list_links
 from ccpl.models import Notification
-from roles.models import Organisation, Post
+from roles.models import Post, edits_an_organisation
 
 from .. import hooks, services
 from ..filters import AppointmentListFilter
@@ -57,7 +57,7 @@ def appointment_list(request):
         "appointments": page.object_list,
         "today": today,
         "can_appoint": Post.objects.editable_by(request.user).exists(),
-        "can_import": Organisation.objects.editable_by(request.user).exists(),
+        "can_import": edits_an_organisation(request.user),
         "can_bulk": Appointment.objects.extendable_by(request.user).exists(),
         **list_links(request, filters.chosen("sort", default="end"), ["end", "person", "post"]),
     })

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from ccpl import access
 from ccpl.history import with_changes
-from roles.models import Organisation
+from roles.models import edits_an_organisation
 
 from .. import services
 from ..forms import HonoraryContractForm
@@ -17,7 +17,7 @@ from ..models import HonoraryContract, Person
 
 
 def _records_honorary(user):
-    return Organisation.objects.editable_by(user).exists() or bool(
+    return edits_an_organisation(user) or bool(
         access.granted_systems(user, access.EDIT))
 
 

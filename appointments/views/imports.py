@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from ccpl.exports import csv_response
 from ccpl.forms import NHSForm
-from roles.models import Organisation
+from roles.models import edits_an_organisation
 
 from .. import imports
 
@@ -55,7 +55,7 @@ class UploadSizeCap(FileUploadHandler):
 
 
 def _require_importer(user):
-    if not Organisation.objects.editable_by(user).exists():
+    if not edits_an_organisation(user):
         raise Http404
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from ccpl import access
 from ccpl.history import with_changes
 from ccpl.lists import list_links
-from roles.models import Organisation
+from roles.models import edits_an_organisation
 
 from .. import commitments, hooks, services
 from ..filters import PersonListFilter
@@ -32,7 +32,7 @@ def person_list(request):
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "appointments/person_list.html", {
         "form": filters.form, "page_obj": page, "people": page.object_list,
-        "can_create": Organisation.objects.editable_by(request.user).exists(),
+        "can_create": edits_an_organisation(request.user),
         **list_links(request, filters.chosen("sort", default="name"), ["name", "profession"]),
     })
 
@@ -57,7 +57,7 @@ def person_detail(request, pk):
         "appointments": appointments,
         "commitments": _commitments(appointments, today) if appointments else None,
         "honorary": honorary,
-        "can_add_honorary": Organisation.objects.editable_by(user).exists()
+        "can_add_honorary": edits_an_organisation(user)
         or bool(access.granted_systems(user, access.EDIT)),
         "sections": hooks.sections("person", person, user=user, today=today),
         "can_edit": person.can_edit or is_self,
@@ -80,7 +80,7 @@ def _commitments(appointments, today):
 
 @login_required
 def person_create(request):
-    if not Organisation.objects.editable_by(request.user).exists():
+    if not edits_an_organisation(request.user):
         raise Http404
     return _edit(request, Person(), "Add a person")
 

@@ -12,7 +12,7 @@ from ccpl.exports import csv_response, xlsx_response
 from ccpl.history import with_changes
 from ccpl.lists import list_links
 from roles.filters import PostListFilter
-from roles.models import Organisation, Post, wte_text
+from roles.models import Post, edits_an_organisation, wte_text
 
 from .. import duties, timeline
 from ..models import Appointment
@@ -47,7 +47,7 @@ def post_list(request):
     return render(request, "appointments/post_list.html", {
         "form": filters.form, "downloads": True, "page_obj": page, "posts": page.object_list,
         **list_links(request, sort, ["title", "organisation", "wte"]),
-        "can_create": Organisation.objects.editable_by(request.user).exists(),
+        "can_create": edits_an_organisation(request.user),
     })
 
 
