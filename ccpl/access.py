@@ -83,25 +83,33 @@ def _fetch_granted(user):
 def _grants_sql():
     """The statement ``_fetch_granted`` runs, written once from the permission models' tables:
     for each of System and Organisation, the user's own grants, then their groups'. Values are
-    parameters (the user's id, the codenames); the names are the models', never input."""
+    parameters (the user's id, the codenames); every name is read from the models, never
+    input."""
     quote = connection.ops.quote_name
+
+    def column(model, field):
+        return quote(model._meta.get_field(field).column)
+
     permission = quote(Permission._meta.db_table)
-    membership = get_user_model().groups.through._meta
+    membership = get_user_model().groups.through
     codenames = ", ".join(["%s"] * len(IMPLIES_VIEW))
     selects = []
     for model_name in GRANTED_ON:
-        direct = quote(apps.get_model("roles", f"{model_name}UserObjectPermission")._meta.db_table)
-        grouped = quote(apps.get_model("roles",
-                                       f"{model_name}GroupObjectPermission")._meta.db_table)
-        columns = f"SELECT '{model_name}', g.content_object_id, p.codename"
-        picked = (columns + " FROM {} g "
-                  f"JOIN {permission} p ON p.id = g.permission_id {{}}"
-                  f"AND p.codename IN ({codenames})")
-        selects.append(picked.format(direct, "WHERE g.user_id = %s "))
-        selects.append(picked.format(
-            grouped, f"JOIN {quote(membership.db_table)} m "
-                     f"ON m.{quote(membership.get_field('group').column)} = g.group_id "
-                     f"WHERE m.{quote(membership.get_field('user').column)} = %s "))
+        for kind, holder in (("User", "user"), ("Group", "group")):
+            grants = apps.get_model("roles", f"{model_name}{kind}ObjectPermission")
+            # Names from the models' _meta and the fixed GRANTED_ON, never input: not injectable.
+            select = (f"SELECT '{model_name}', g.{column(grants, 'content_object')}, "  # noqa: S608
+                      f"p.{column(Permission, 'codename')} "
+                      f"FROM {quote(grants._meta.db_table)} g "
+                      f"JOIN {permission} p ON p.{column(Permission, 'id')} = "
+                      f"g.{column(grants, 'permission')} ")
+            if holder == "user":
+                select += f"WHERE g.{column(grants, 'user')} = %s "
+            else:
+                select += (f"JOIN {quote(membership._meta.db_table)} m "
+                           f"ON m.{column(membership, 'group')} = g.{column(grants, 'group')} "
+                           f"WHERE m.{column(membership, 'user')} = %s ")
+            selects.append(select + f"AND p.{column(Permission, 'codename')} IN ({codenames})")
     return " UNION ALL ".join(selects)
 
 
