@@ -28,12 +28,13 @@ from roles.models import Post
 
 from .models import (
     FPPT_FULL_TEST_FROM,
-    FPPT_GRACE_DAYS,
     FPPT_NOTICE_DAYS,
     Body,
     FitAndProperAssessment,
     FitAndProperCheck,
     Seat,
+    is_open,
+    standing,
 )
 
 Kind = FitAndProperAssessment.Kind
@@ -127,10 +128,9 @@ def dashboard(user, today):
     ahead of the day they fall due) — each with its missing checks: the first ``DASHBOARD_ROWS``
     of each list, numbered in the query (an administrator's country-wide lists are cut there, not
     after reading every open assessment), in a constant number of queries."""
-    overdue_before = today - datetime.timedelta(days=FPPT_GRACE_DAYS)
     order = [F("due_on").asc(), F("appointment__person__family_name").asc(), F("pk").asc()]
-    which = Case(When(due_on__lt=overdue_before, then=Value("overdue")),
-                 When(due_on__lte=today, then=Value("due")), default=Value("incomplete"))
+    which = Case(*(When(condition, then=Value(name))
+                   for name, condition in standing(today).items()))
     assessments = (FitAndProperAssessment.objects.visible_to(user).open()
                    .annotate(list_name=which,
                              place=Window(RowNumber(), partition_by=which, order_by=order))
@@ -140,7 +140,7 @@ def dashboard(user, today):
                                               queryset=FitAndProperCheck.objects.only(
                                                   "pk", "assessment_id", "item")))
                    .order_by(*order))
-    lists = {"overdue": [], "due": [], "incomplete": []}
+    lists = {name: [] for name in standing(today)}
     for assessment in assessments:
         assessment.recorded = len(assessment.checks.all())
         assessment.missing = missing_items(assessment)
@@ -151,12 +151,9 @@ def dashboard(user, today):
 
 def counts(user, today):
     """{overdue, due, incomplete, signed off this year} for the summary, in one query."""
-    overdue_before = today - datetime.timedelta(days=FPPT_GRACE_DAYS)
-    is_open = Q(signed_off_at__isnull=True) & ~Q(kind=Kind.NOT_REQUIRED)
     return FitAndProperAssessment.objects.visible_to(user).aggregate(
-        overdue=Count("pk", filter=is_open & Q(due_on__lt=overdue_before)),
-        due=Count("pk", filter=is_open & Q(due_on__gte=overdue_before, due_on__lte=today)),
-        incomplete=Count("pk", filter=is_open & Q(due_on__gt=today)),
+        **{name: Count("pk", filter=is_open() & condition)
+           for name, condition in standing(today).items()},
         signed_off=Count("pk", filter=Q(signed_off_at__year=today.year)))
 
 

@@ -762,16 +762,25 @@ def posts_chaired_by(user, on=None):
     return Seat.objects.filter(body__in=boards, post__isnull=False).values("post")
 
 
+def is_open():
+    """An assessment not yet signed off that needs the test."""
+    return Q(signed_off_at__isnull=True) & ~Q(kind=FitAndProperAssessment.Kind.NOT_REQUIRED)
+
+
+def standing(on):
+    """{list: condition} of where an open assessment stands on the day ``on``, by when it fell
+    due: overdue (more than FPPT_GRACE_DAYS ago), due, or incomplete (opened ahead of the day it
+    falls due). The dashboard's lists and the summary's counts both read these."""
+    overdue_before = on - datetime.timedelta(days=FPPT_GRACE_DAYS)
+    return {"overdue": Q(due_on__lt=overdue_before),
+            "due": Q(due_on__gte=overdue_before, due_on__lte=on),
+            "incomplete": Q(due_on__gt=on)}
+
+
 class AssessmentQuerySet(FPPTQuerySet):
     def open(self):
         """Not yet signed off, and needing the test."""
-        return self.filter(signed_off_at__isnull=True).exclude(
-            kind=FitAndProperAssessment.Kind.NOT_REQUIRED)
-
-    def overdue(self, on=None):
-        on = on or timezone.localdate()
-        return self.open().filter(
-            due_on__lt=on - datetime.timedelta(days=FPPT_GRACE_DAYS))
+        return self.filter(is_open())
 
 
 class FitAndProperAssessment(models.Model):

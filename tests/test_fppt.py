@@ -431,6 +431,23 @@ def test_the_dashboard_shows_who_is_overdue_due_and_incomplete(client, chair, bo
     assert shown(due.person) in due_part and shown(ahead.person) in ahead_part
 
 
+def test_the_lists_and_the_summary_counts_agree_on_each_side_of_the_grace_days(
+        chair, board, north_trust, board_role):
+    today = D(2026, 11, 23)
+    holders = [_holder_of_board_seat(board, north_trust, board_role, D(2024, 10, 1))
+               for _ in range(4)]
+    fppt_services.open_due_assessments(today)
+    # Due 31 and 30 days ago (FPPT_GRACE_DAYS is 30), today, and tomorrow.
+    for holder, due_on in zip(holders, (D(2026, 10, 23), D(2026, 10, 24), today,
+                                        D(2026, 11, 24)), strict=True):
+        FitAndProperAssessment.objects.filter(appointment=holder).update(due_on=due_on)
+    lists = fppt.dashboard(chair, today)
+    assert {name: [a.appointment for a in rows] for name, rows in lists.items()} == {
+        "overdue": [holders[0]], "due": [holders[1], holders[2]], "incomplete": [holders[3]]}
+    assert fppt.counts(chair, today) == {"overdue": 1, "due": 2, "incomplete": 1,
+                                         "signed_off": 0}
+
+
 def test_the_dashboard_costs_the_same_queries_however_many_are_open(
         client, chair, board, north_trust, board_role, django_assert_num_queries):
     as_user(client, chair)
