@@ -480,7 +480,13 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["title", "pk"]
-        indexes = [models.Index(fields=["title", "id"], name="post_title_idx")]
+        indexes = [
+            models.Index(fields=["title", "id"], name="post_title_idx"),
+            # A system's posts in their order, for the post list and the dashboard's vacant
+            # posts: by title alone, PostgreSQL walked every post of the country's titles and
+            # kept the system's (a system's vacant posts 10 -> 5 ms).
+            models.Index(fields=["system", "title", "id"], name="post_system_title_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(wte__gt=0) & Q(wte__lte=1), name="post_wte_range"
