@@ -39,7 +39,7 @@ from .models import Notification, User
 from .notification_registry import REGISTRY
 
 __all__ = ["REGISTRY", "Due", "chunks", "deliver", "notify_now", "queue_unsent", "record",
-           "record_and_send", "sweep"]
+           "record_and_send", "sweep", "unrecorded"]
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +159,14 @@ def record(dues, *, queue=False):
             _count_on_commit("recorded", [row.kind for row in rows])
         new += len(rows)
     return new
+
+
+def unrecorded(keys):
+    """Those of ``keys`` (each as ``Due.key`` gives it) not in the ledger yet, in one query. A
+    finder asks before it reads what its e-mails show, so that what was recorded on an earlier
+    day costs a key, not the objects and names of an e-mail that will not be written."""
+    keys = set(keys)
+    return keys - _in_ledger(keys).keys()
 
 
 def _row_key(row):

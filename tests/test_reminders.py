@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from appointments import services
 from appointments.models import TermEndDecision
-from appraisals.reminders import _next_or_current_anniversary, days_of_the_year_near
+from appointments.reminders import term_endings
+from appraisals.reminders import _next_or_current_anniversary, appraisals_due, days_of_the_year_near
 from ccpl import access, notifications
 from ccpl.models import Notification, User
 from ccpl.tasks import send_notification
@@ -371,6 +372,39 @@ class TestRecordingInBatches:
         assert notifications.record(self.dues([appointment], 3)) == 1
         assert sorted(Notification.objects.values_list("recipient_email", flat=True)) == [
             "r0@nhs.example", "r1@nhs.example", "r2@nhs.example"]
+
+
+class TestWhatWasRemindedAlready:
+    """The finders work out who is to be told from a few columns and ask the ledger before they
+    read what the e-mails show: a reminder sent on an earlier day costs its key, not the
+    appointment, person and post behind it; someone new to tell is still told."""
+
+    @staticmethod
+    def names_read(queries):
+        return [q["sql"] for q in queries if '"appointments_person"."family_name"' in q["sql"]]
+
+    def test_a_term_reminded_already_is_not_read_again(self, sweep_on, term):
+        sweep_on(D(2026, 12, 31))
+        with CaptureQueriesContext(connection) as queries:
+            assert list(term_endings(D(2027, 1, 1), set())) == []
+        assert self.names_read(queries) == []
+
+    def test_an_appraisal_reminded_already_is_not_read_again(self, sweep_on, term):
+        sweep_on(D(2026, 3, 2))
+        with CaptureQueriesContext(connection) as queries:
+            assert list(appraisals_due(D(2026, 3, 3), set())) == []
+        assert self.names_read(queries) == []
+
+    def test_someone_new_to_tell_is_told_of_a_milestone_reminded_already(
+            self, sweep_on, term, north_trust):
+        sweep_on(D(2026, 12, 31))
+        grant(UserFactory(email="new.hr@example.org"), access.EDIT, north_trust)
+        mail.outbox.clear()
+        sweep_on(D(2027, 1, 1))
+        assert [(m.to, m.subject) for m in term_mail()] == [
+            (["new.hr@example.org"], f"Term ending in 89 days: {term.person} — {term.post}")]
+        assert Notification.objects.get(recipient_email="new.hr@example.org").recipient.email \
+            == "new.hr@example.org"
 
 
 class TestCommand:
