@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 import time_machine
 from celery.exceptions import Retry
+from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -17,7 +18,13 @@ from hypothesis import strategies as st
 from appointments import services
 from appointments.models import TermEndDecision
 from appointments.reminders import term_endings
-from appraisals.reminders import _next_or_current_anniversary, appraisals_due, days_of_the_year_near
+from appraisals.reminders import (
+    APPRAISAL_NOTICE_DAYS,
+    APPRAISAL_OVERDUE_WINDOW_DAYS,
+    _next_or_current_anniversary,
+    appraisals_due,
+    days_of_the_year_near,
+)
 from ccpl import access, notifications
 from ccpl.models import Notification, User
 from ccpl.tasks import send_notification
@@ -462,3 +469,18 @@ class TestAnniversaryWindow:
         if _next_or_current_anniversary(appointment, today) is None:
             return
         assert start.day in days_of_the_year_near(today).get(start.month, ())
+
+    @given(start=st.dates(datetime.date(2000, 1, 1), datetime.date(2030, 12, 31)),
+           today=st.dates(datetime.date(2024, 1, 1), datetime.date(2032, 12, 31)))
+    @example(start=datetime.date(2000, 2, 29), today=datetime.date(2025, 2, 28))
+    @example(start=datetime.date(2000, 2, 29), today=datetime.date(2024, 12, 30))
+    @settings(max_examples=3000, deadline=None)
+    def test_the_anniversary_found_is_the_one_in_the_window(self, start, today):
+        """Whole years after the start as ``relativedelta`` counts them (29 February falls on
+        the 28th in a common year), the one in the window if any."""
+        in_window = [start + relativedelta(years=n) for n in range(1, 34)
+                     if -APPRAISAL_OVERDUE_WINDOW_DAYS
+                     <= (start + relativedelta(years=n) - today).days <= APPRAISAL_NOTICE_DAYS]
+        found = _next_or_current_anniversary(mock.Mock(start_date=start, end_date=None), today)
+        assert ([found] if found else []) == in_window
+
