@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from ccpl import access
 from ccpl.models import Notification, User
-from ccpl.notifications import Due, chunks, unrecorded
+from ccpl.notifications import Due, chunks, new_dues
 from roles.models import RoleType
 
 from .models import Appointment
@@ -44,26 +44,6 @@ def recipients(appointee, *, managers=(), staff=()):
     for user in staff:
         found.setdefault(user.email.lower(), user.pk)
     return list(found.items())
-
-
-def dues_to_write(kind, objects, told, context_of):
-    """The dues of ``told`` ({object id: (milestone, [(email, user id)])}, worked out from a
-    few columns) that are not in the ledger yet. Only for those are the objects read (from the
-    queryset ``objects``, with what the e-mail shows), each given its context by
-    ``context_of(object)``, and the users they go to."""
-    label = objects.model._meta.label_lower
-    keys = {(kind, label, pk, milestone, email)
-            for pk, (milestone, to) in told.items() for email, _ in to}
-    new = {key[2] for key in unrecorded(keys)}
-    if not new:
-        return
-    users = User.objects.in_bulk({user_id for pk in new for _, user_id in told[pk][1]
-                                  if user_id is not None})
-    for obj in objects.filter(pk__in=new):
-        milestone, to = told[obj.pk]
-        context = context_of(obj)
-        for email, user_id in to:
-            yield Due(kind, milestone, obj, email, users.get(user_id), context)
 
 
 def term_endings(today, digest_users):
@@ -105,8 +85,8 @@ def term_endings(today, digest_users):
             told[a.pk] = (f"{min(passed)}@{a.end_date}", recipients(
                 (a.person__work_email, a.person__user),
                 managers=managers.get(a.post__responsible_to, []), staff=staff))
-        yield from dues_to_write(Kind.TERM_ENDING, candidates.select_related("person", "post"),
-                                 told, functools.partial(_term_ending_context, today=today))
+        yield from new_dues(Kind.TERM_ENDING, candidates.select_related("person", "post"),
+                            told, functools.partial(_term_ending_context, today=today))
 
 
 def _term_ending_context(appointment, *, today):

@@ -12,9 +12,9 @@ from django.db.models import Q
 from django.urls import reverse
 
 from appointments.models import Appointment
-from appointments.reminders import dues_to_write, people_holding, recipients
+from appointments.reminders import people_holding, recipients
 from ccpl.models import Notification
-from ccpl.notifications import Due, chunks
+from ccpl.notifications import Due, chunks, new_dues
 
 from .models import Cycle, Rater
 from .services import open_cycles, rater_context
@@ -61,9 +61,8 @@ def appraisals_due(today, digest_users):
                 (appointment.person__work_email, appointment.person__user),
                 managers=managers.get(appointment.post__responsible_to, [])))
         for kind, told_of_kind in told.items():
-            yield from dues_to_write(kind, in_force.select_related("person", "post"),
-                                     told_of_kind,
-                                     functools.partial(_appraisal_context, today=today))
+            yield from new_dues(kind, in_force.select_related("person", "post"), told_of_kind,
+                                functools.partial(_appraisal_context, today=today))
 
 
 def _appraisal_context(appointment, *, today):
