@@ -2,7 +2,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from . import changes, views
+# ``schema`` registers the token's security scheme with drf-spectacular, which makes the schema
+# from these URLs: imported with them, not on every start (0.09 s of each command and worker).
+from . import changes, schema, views  # noqa: F401
 
 app_name = "api"
 

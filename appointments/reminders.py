@@ -2,11 +2,12 @@
 decision, and the weekly summary. Registered with the ledger in ``AppointmentsConfig.ready()``."""
 
 import datetime
+import functools
 from collections import defaultdict
 
 from ccpl import access
 from ccpl.models import Notification, User
-from ccpl.notifications import Due, chunks
+from ccpl.notifications import Due, chunks, new_dues
 from roles.models import RoleType
 
 from .models import Appointment
@@ -22,66 +23,77 @@ def ids_visible_to(user):
 
 
 def people_holding(post_ids, on):
-    """{post id: [people in force on the day]} for the "responsible to" posts."""
+    """{post id: [(work e-mail, user id) of each person in force on the day]} for the
+    "responsible to" posts: what it takes to tell them, not the people."""
     holders = defaultdict(list)
     rows = (Appointment.objects.in_force(on).filter(post_id__in=post_ids)
-            .select_related("person__user"))
-    for appointment in rows:
-        holders[appointment.post_id].append(appointment.person)
+            .values_list("post_id", "person__work_email", "person__user"))
+    for post_id, email, user_id in rows:
+        holders[post_id].append((email, user_id))
     return holders
 
 
-def recipients(appointment, *, appointee=True, managers=(), staff=()):
-    """Unique (email, user) pairs for an appointment: the appointee, the holders of the post
-    it is responsible to, and staff users (HR or CMO office)."""
+def recipients(appointee, *, managers=(), staff=()):
+    """Unique (email, user id) pairs to tell about an appointment: the appointee and the holders
+    of the post it is responsible to (each a (work e-mail, user id) pair, the e-mail perhaps
+    blank), and staff users (HR or CMO office)."""
     found = {}
-    people = ([appointment.person] if appointee else []) + list(managers)
-    for person in people:
-        if person.work_email:
-            found.setdefault(person.work_email.lower(), person.user)
+    for email, user_id in [appointee, *managers]:
+        if email:
+            found.setdefault(email.lower(), user_id)
     for user in staff:
-        found.setdefault(user.email.lower(), user)
-    return found.items()
+        found.setdefault(user.email.lower(), user.pk)
+    return list(found.items())
 
 
 def term_endings(today, digest_users):
     """180, 90 and 30 days (per role type) before the end of a term that has no decision yet,
     to the appointee, their "responsible to", the HR contacts of the host organisation and the
     CMO/CNO office of the system.
-    Only the latest milestone passed is sent, so a late sweep sends it once, not a backlog."""
-    longest = max([d for rt in RoleType.objects.all() for d in rt.reminder_days] or [180])
+    Only the latest milestone passed is sent, so a late sweep sends it once, not a backlog.
+
+    Who is told is worked out from the few columns that decide it and checked against the
+    ledger; the appointments, people and posts the e-mail shows are read only for those with
+    someone still to tell. On most days that is none: each term in its reminder window was
+    reminded on an earlier day (building them all took a second of a sweep with nothing new)."""
+    reminder_days = {rt.pk: rt.reminder_days for rt in RoleType.objects.all()}
+    longest = max([d for days in reminder_days.values() for d in days] or [180])
     candidates = (
         Appointment.objects.filter(status=Appointment.Status.ACTIVE, start_date__lte=today,
                                    end_date__gte=today,
                                    end_date__lte=today + datetime.timedelta(days=longest))
         .undecided()
-        # The host organisation and system are looked up by id (their staff): not read here.
-        .select_related("person__user", "post__role_type")
         .order_by("pk")
     )
-    for chunk in chunks(candidates):
-        managers = people_holding({a.post.responsible_to_id for a in chunk}, today)
+    rows = candidates.values_list(
+        "pk", "end_date", "post__role_type", "post__responsible_to", "post__host_organisation",
+        "post__system", "person__work_email", "person__user", named=True)
+    for chunk in chunks(rows):
+        managers = people_holding({a.post__responsible_to for a in chunk}, today)
         hr = access.grant_holders("Organisation", access.EDIT,
-                                  {a.post.host_organisation_id for a in chunk})
-        offices = access.grant_holders("System", access.APPROVE, {a.post.system_id for a in chunk})
-        for appointment in chunk:
-            days_left = (appointment.end_date - today).days
-            passed = [d for d in appointment.post.role_type.reminder_days if days_left <= d]
+                                  {a.post__host_organisation for a in chunk})
+        offices = access.grant_holders("System", access.APPROVE,
+                                       {a.post__system for a in chunk})
+        told = {}
+        for a in chunk:
+            days_left = (a.end_date - today).days
+            passed = [d for d in reminder_days[a.post__role_type] if days_left <= d]
             if not passed:
                 continue
-            milestone = min(passed)
-            staff = [u for u in [*hr[appointment.post.host_organisation_id],
-                                 *offices[appointment.post.system_id]]
+            staff = [u for u in [*hr[a.post__host_organisation], *offices[a.post__system]]
                      if u.pk not in digest_users]
-            context = {"appointment": appointment, "days_left": days_left,
-                       "subject": f"Term ending in {days_left} days: {appointment.person} — "
-                                  f"{appointment.post}"}
-            for email, user in recipients(
-                appointment, managers=managers.get(appointment.post.responsible_to_id, []),
-                staff=staff,
-            ):
-                yield Due(Kind.TERM_ENDING, f"{milestone}@{appointment.end_date}", appointment,
-                          email, user, context)
+            told[a.pk] = (f"{min(passed)}@{a.end_date}", recipients(
+                (a.person__work_email, a.person__user),
+                managers=managers.get(a.post__responsible_to, []), staff=staff))
+        yield from new_dues(Kind.TERM_ENDING, candidates.select_related("person", "post"),
+                            told, functools.partial(_term_ending_context, today=today))
+
+
+def _term_ending_context(appointment, *, today):
+    days_left = (appointment.end_date - today).days
+    return {"appointment": appointment, "days_left": days_left,
+            "subject": f"Term ending in {days_left} days: {appointment.person} — "
+                       f"{appointment.post}"}
 
 
 def terms_ended_without_decision(today, digest_users):

@@ -4,6 +4,7 @@ raters to chase, and makes a rater's private link when their e-mail is sent. Reg
 ledger in ``AppraisalsConfig.ready()``."""
 
 import datetime
+import functools
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.urls import reverse
 from appointments.models import Appointment
 from appointments.reminders import people_holding, recipients
 from ccpl.models import Notification
-from ccpl.notifications import Due, chunks
+from ccpl.notifications import Due, chunks, new_dues
 
 from .models import Cycle, Rater
 from .services import open_cycles, rater_context
@@ -29,14 +30,18 @@ RATER_KINDS = (Kind.RATER_INVITATION, Kind.RATER_CHASER)
 
 def appraisals_due(today, digest_users):
     """30 days before each anniversary of the start of a term, and overdue after it until an
-    appraisal is recorded, to the leader and their appraiser."""
+    appraisal is recorded, to the leader and their appraiser. Who is told is worked out from a
+    few columns and checked against the ledger before the appointments the e-mails show are read
+    (as ``term_endings`` does)."""
     # Permanent appointments too: they have no end, and are reviewed every year.
     in_force = (Appointment.objects.filter(status=Appointment.Status.ACTIVE,
                                            start_date__lte=today - datetime.timedelta(days=300))
                 .filter(_anniversary_near(today))
                 .not_ended_before(today)
-                .select_related("person__user", "post").order_by("pk"))
-    for chunk in chunks(in_force):
+                .order_by("pk"))
+    rows = in_force.values_list("pk", "start_date", "end_date", "post__responsible_to",
+                                "person__work_email", "person__user", named=True)
+    for chunk in chunks(rows):
         due = []
         for appointment in chunk:
             anniversary = _next_or_current_anniversary(appointment, today)
@@ -45,19 +50,26 @@ def appraisals_due(today, digest_users):
         if not due:
             continue
         done = appraised_since({a.pk: d - relativedelta(months=3) for a, d in due})
-        managers = people_holding({a.post.responsible_to_id for a, _ in due}, today)
+        managers = people_holding({a.post__responsible_to for a, _ in due}, today)
+        told = {Kind.APPRAISAL_DUE: {}, Kind.APPRAISAL_OVERDUE: {}}
         for appointment, anniversary in due:
             if appointment.pk in done:
                 continue
             kind = Kind.APPRAISAL_DUE if today < anniversary else Kind.APPRAISAL_OVERDUE
             label = "due" if kind == Kind.APPRAISAL_DUE else "overdue"
-            context = {"appointment": appointment, "anniversary": anniversary,
-                       "subject": f"Annual appraisal {label}: {appointment.person} — "
-                                  f"{appointment.post}"}
-            for email, user in recipients(
-                appointment, managers=managers.get(appointment.post.responsible_to_id, [])
-            ):
-                yield Due(kind, f"{label}@{anniversary}", appointment, email, user, context)
+            told[kind][appointment.pk] = (f"{label}@{anniversary}", recipients(
+                (appointment.person__work_email, appointment.person__user),
+                managers=managers.get(appointment.post__responsible_to, [])))
+        for kind, told_of_kind in told.items():
+            yield from new_dues(kind, in_force.select_related("person", "post"), told_of_kind,
+                                functools.partial(_appraisal_context, today=today))
+
+
+def _appraisal_context(appointment, *, today):
+    anniversary = _next_or_current_anniversary(appointment, today)
+    label = "due" if today < anniversary else "overdue"
+    return {"appointment": appointment, "anniversary": anniversary,
+            "subject": f"Annual appraisal {label}: {appointment.person} — {appointment.post}"}
 
 
 def _anniversary_near(today):
@@ -83,18 +95,27 @@ def days_of_the_year_near(today):
 
 def _next_or_current_anniversary(appointment, today):
     """The anniversary of the start that is within the notice period ahead of today or within
-    the overdue window behind it, if any."""
-    years = relativedelta(today, appointment.start_date).years
-    for n in (years, years + 1):
-        if n < 1:
+    the overdue window behind it, if any (the window is shorter than a year: it can only fall
+    last year, this year or next)."""
+    for year in (today.year - 1, today.year, today.year + 1):
+        if year <= appointment.start_date.year:
             continue
-        anniversary = appointment.start_date + relativedelta(years=n)
+        anniversary = _anniversary(appointment.start_date, year)
         if appointment.end_date and anniversary > appointment.end_date:
             continue
         days = (anniversary - today).days
         if -APPRAISAL_OVERDUE_WINDOW_DAYS <= days <= APPRAISAL_NOTICE_DAYS:
             return anniversary
     return None
+
+
+def _anniversary(start, year):
+    """The day in ``year`` of the start: 28 February for 29 February in a common year, as
+    ``relativedelta`` gives it (which the sweep called thousands of times, a tenth of a second)."""
+    try:
+        return start.replace(year=year)
+    except ValueError:
+        return start.replace(year=year, day=28)
 
 
 def appraised_since(since_by_appointment):

@@ -39,8 +39,9 @@ LAST_SWEEP = Gauge(
     "ccpl_reminder_sweep_last_success_timestamp_seconds",
     "When the last reminder sweep finished (Unix time).", multiprocess_mode="max")
 SWEEP_DUE = Gauge(
-    "ccpl_reminder_sweep_due", "Notifications the last sweep found due, and how many of them "
-    "were new to the ledger.", ["what"], multiprocess_mode="mostrecent")
+    "ccpl_reminder_sweep_due", "Notifications the last sweep found due (less what the ledger "
+    "holds already, for the finders that ask it first: term endings, appraisals, declarations), "
+    "and how many of them were new to the ledger.", ["what"], multiprocess_mode="mostrecent")
 
 
 def observe_request(*, view, method, status, seconds):

@@ -38,8 +38,8 @@ from . import metrics
 from .models import Notification, User
 from .notification_registry import REGISTRY
 
-__all__ = ["REGISTRY", "Due", "chunks", "deliver", "notify_now", "queue_unsent", "record",
-           "record_and_send", "sweep"]
+__all__ = ["REGISTRY", "Due", "chunks", "deliver", "new_dues", "notify_now", "queue_unsent",
+           "record", "record_and_send", "sweep"]
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +159,29 @@ def record(dues, *, queue=False):
             _count_on_commit("recorded", [row.kind for row in rows])
         new += len(rows)
     return new
+
+
+def new_dues(kind, objects, told, context_of):
+    """The dues of ``kind`` in ``told`` ({object id: (milestone, [(email, user id)])}, worked out
+    by a finder from the few columns that decide them) that are not in the ledger yet, asked in
+    one query. Only for those are the objects read, from the queryset ``objects`` (with what the
+    e-mail shows), each given its context by ``context_of(object)``, and the users they go to:
+    what was recorded on an earlier day costs a key, not the objects and names of an e-mail that
+    will not be written."""
+    label = objects.model._meta.label_lower
+    keys = {(kind, label, pk, milestone, email)
+            for pk, (milestone, to) in told.items() for email, _ in to}
+    recorded = _in_ledger(keys)
+    new = {key[2] for key in keys if key not in recorded}
+    if not new:
+        return
+    users = User.objects.in_bulk({user_id for pk in new for _, user_id in told[pk][1]
+                                  if user_id is not None})
+    for obj in objects.filter(pk__in=new):
+        milestone, to = told[obj.pk]
+        context = context_of(obj)
+        for email, user_id in to:
+            yield Due(kind, milestone, obj, email, users.get(user_id), context)
 
 
 def _row_key(row):

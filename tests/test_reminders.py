@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 import time_machine
 from celery.exceptions import Retry
+from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -16,7 +17,14 @@ from hypothesis import strategies as st
 
 from appointments import services
 from appointments.models import TermEndDecision
-from appraisals.reminders import _next_or_current_anniversary, days_of_the_year_near
+from appointments.reminders import term_endings
+from appraisals.reminders import (
+    APPRAISAL_NOTICE_DAYS,
+    APPRAISAL_OVERDUE_WINDOW_DAYS,
+    _next_or_current_anniversary,
+    appraisals_due,
+    days_of_the_year_near,
+)
 from ccpl import access, notifications
 from ccpl.models import Notification, User
 from ccpl.tasks import send_notification
@@ -373,6 +381,39 @@ class TestRecordingInBatches:
             "r0@nhs.example", "r1@nhs.example", "r2@nhs.example"]
 
 
+class TestWhatWasRemindedAlready:
+    """The finders work out who is to be told from a few columns and ask the ledger before they
+    read what the e-mails show: a reminder sent on an earlier day costs its key, not the
+    appointment, person and post behind it; someone new to tell is still told."""
+
+    @staticmethod
+    def names_read(queries):
+        return [q["sql"] for q in queries if '"appointments_person"."family_name"' in q["sql"]]
+
+    def test_a_term_reminded_already_is_not_read_again(self, sweep_on, term):
+        sweep_on(D(2026, 12, 31))
+        with CaptureQueriesContext(connection) as queries:
+            assert list(term_endings(D(2027, 1, 1), set())) == []
+        assert self.names_read(queries) == []
+
+    def test_an_appraisal_reminded_already_is_not_read_again(self, sweep_on, term):
+        sweep_on(D(2026, 3, 2))
+        with CaptureQueriesContext(connection) as queries:
+            assert list(appraisals_due(D(2026, 3, 3), set())) == []
+        assert self.names_read(queries) == []
+
+    def test_someone_new_to_tell_is_told_of_a_milestone_reminded_already(
+            self, sweep_on, term, north_trust):
+        sweep_on(D(2026, 12, 31))
+        grant(UserFactory(email="new.hr@example.org"), access.EDIT, north_trust)
+        mail.outbox.clear()
+        sweep_on(D(2027, 1, 1))
+        assert [(m.to, m.subject) for m in term_mail()] == [
+            (["new.hr@example.org"], f"Term ending in 89 days: {term.person} — {term.post}")]
+        assert Notification.objects.get(recipient_email="new.hr@example.org").recipient.email \
+            == "new.hr@example.org"
+
+
 class TestCommand:
     def test_dry_run_lists_without_recording(self, sweep_on, term, capsys):
         call_command("send_reminders", "--today", "2027-03-01", "--dry-run")
@@ -428,3 +469,18 @@ class TestAnniversaryWindow:
         if _next_or_current_anniversary(appointment, today) is None:
             return
         assert start.day in days_of_the_year_near(today).get(start.month, ())
+
+    @given(start=st.dates(datetime.date(2000, 1, 1), datetime.date(2030, 12, 31)),
+           today=st.dates(datetime.date(2024, 1, 1), datetime.date(2032, 12, 31)))
+    @example(start=datetime.date(2000, 2, 29), today=datetime.date(2025, 2, 28))
+    @example(start=datetime.date(2000, 2, 29), today=datetime.date(2024, 12, 30))
+    @settings(max_examples=3000, deadline=None)
+    def test_the_anniversary_found_is_the_one_in_the_window(self, start, today):
+        """Whole years after the start as ``relativedelta`` counts them (29 February falls on
+        the 28th in a common year), the one in the window if any."""
+        in_window = [start + relativedelta(years=n) for n in range(1, 34)
+                     if -APPRAISAL_OVERDUE_WINDOW_DAYS
+                     <= (start + relativedelta(years=n) - today).days <= APPRAISAL_NOTICE_DAYS]
+        found = _next_or_current_anniversary(mock.Mock(start_date=start, end_date=None), today)
+        assert ([found] if found else []) == in_window
+
