@@ -38,10 +38,11 @@ tests/oidc/node_modules/.installed: tests/oidc/package-lock.json
 	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# The suite in one process per core (pytest-xdist); tests/conftest.py says what stays together.
-PARALLEL = --numprocesses auto --dist loadgroup
+# The suite in one process per core (pytest-xdist), each with its own test database; then, alone,
+# the services tests, which start Celery workers on the shared Redis.
 test: install system-deps lint tests/oidc/node_modules/.installed
-	$(BIN)/pytest $(PARALLEL)
+	$(BIN)/pytest --numprocesses auto -m "not services"
+	$(BIN)/pytest -m services
 
 # The API's OpenAPI schema, checked in: tests/test_api_schema.py fails when the code and it differ.
 api-schema: install

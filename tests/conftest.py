@@ -166,16 +166,3 @@ def sweep_on(django_capture_on_commit_callbacks):
 
     return run
 
-
-def pytest_collection_modifyitems(items):
-    """`make test` runs the suite in two processes (pytest-xdist, `--dist loadgroup`). The browser
-    journeys share one live server and one Chromium, the services tests one broker and one Celery
-    worker, and test_demo.py's tests one loaded demo: each stays in one process, the rest is shared
-    out test by test."""
-    for item in items:
-        if item.path.name == "test_demo.py":
-            item.add_marker(pytest.mark.xdist_group("demo"))
-        elif "browser" in item.path.parts:
-            item.add_marker(pytest.mark.xdist_group("browser"))
-        elif "integration" in item.path.parts:
-            item.add_marker(pytest.mark.xdist_group("services"))
