@@ -9,6 +9,7 @@ import time_machine
 from ccpl import access
 
 from .factories import (
+    NOW,
     TODAY,
     AppointmentFactory,
     OrganisationFactory,
@@ -25,7 +26,7 @@ from .pages import Client
 @pytest.fixture(autouse=True)
 def _today():
     """Every test runs on the same day, so dates in tests read as plain facts."""
-    with time_machine.travel(datetime.datetime(2026, 11, 23, 9, 0), tick=True):
+    with time_machine.travel(NOW, tick=True):
         yield
 
 
@@ -165,4 +166,3 @@ def sweep_on(django_capture_on_commit_callbacks):
         return result
 
     return run
-

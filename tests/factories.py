@@ -12,6 +12,7 @@ from ccpl.models import User
 from roles.models import EstablishmentBudget, Organisation, Post, RoleType, System
 
 TODAY = datetime.date(2026, 11, 23)
+NOW = datetime.datetime.combine(TODAY, datetime.time(9, 0))  # when every test runs
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -28,6 +28,7 @@ from roles.models import EstablishmentBudget, Post, System
 from surveys import results
 from surveys.models import Survey
 
+from .factories import NOW
 from .test_navigation import links
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,7 @@ def _loaded_once(django_db_setup, django_db_blocker):
     outer = transaction.atomic()
     outer._from_testcase = True  # not a transaction of the code under test (see conftest)
     with django_db_blocker.unblock(), \
-            time_machine.travel(datetime.datetime(2026, 11, 23, 9, 0), tick=True), \
+            time_machine.travel(NOW, tick=True), \
             override_settings(DEBUG=True), outer:
         call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
         yield
