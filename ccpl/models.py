@@ -140,7 +140,12 @@ class Notification(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
     )
     subject = models.CharField(max_length=200)
-    body_text = models.TextField()
+    context = models.JSONField(
+        default=dict, blank=True,
+        help_text="What the e-mail is written from when it is sent: the records it names (by "
+                  "type and id), dates and numbers.")
+    body_text = models.TextField(
+        blank=True, help_text="The e-mail as sent (a private link left out); empty until then.")
     body_html = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -14,10 +14,13 @@ before finding (its daily steps), who may read the rows about its objects, and â
 only â€” how to make a private link. A milestone is about a date (``90@2027-03-31``): when a term is
 extended, its new end date brings new milestones, and the old ones are never sent again.
 
+A row keeps its subject and the context its e-mail is written from (the records it names, by
+type and id; see ``ccpl.email_context``); the e-mail itself is written when the row is sent, and
+kept on the row as sent, so a sweep that records thousands of reminders renders none of them.
 Private links are bound to a row by what it is about (its object type and kind), never by its
 text: an e-mail that carries one is rendered when it is sent, from its template, with the link as
-a context variable. Every other row is sent exactly as it was stored. No text that a user wrote is
-ever treated as a template.
+a context variable, and the row keeps the e-mail without it. No text that a user wrote is ever
+treated as a template.
 """
 
 import datetime
@@ -34,12 +37,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from . import metrics
+from . import email_context, metrics
 from .models import Notification, User
 from .notification_registry import REGISTRY
 
-__all__ = ["REGISTRY", "Due", "chunks", "deliver", "new_dues", "notify_now", "queue_unsent",
-           "record", "record_and_send", "sweep"]
+__all__ = ["REGISTRY", "Due", "chunks", "deliver", "ledger_fields", "new_dues", "notify_now",
+           "queue_unsent", "record", "record_and_send", "sweep", "write_bodies"]
 
 log = logging.getLogger(__name__)
 
@@ -97,14 +100,24 @@ def find_due(today):
 
 # --- Writing the ledger ----------------------------------------------------------------------
 
-def render(due):
-    """Subject, plain text and HTML of a notification as the ledger keeps it. A private link is
-    never part of it: the templates say where the link will be."""
+def ledger_fields(due):
+    """The subject and the kept context of a notification as the ledger records it: its e-mail
+    is written from them when it is sent (decision record 0015), so recording thousands of
+    reminders renders nothing."""
     # One line, whatever a name or title holds: a line break in a header would fail every send.
     subject = " ".join(due.context["subject"].split())
-    text, html = _bodies(due.context.get("template", due.kind),
-                         {**due.context, "private_link": None})
-    return subject[:200], text, html
+    return subject[:200], email_context.freeze(
+        {key: value for key, value in due.context.items() if key != "subject"})
+
+
+def write_bodies(notification):
+    """The plain text and HTML of a row's e-mail, from its kept context as its records stand
+    now; None when a record it names has been deleted. A private link is never part of it: the
+    templates say where the link will be."""
+    context = email_context.thaw(notification.context)
+    if context is None:
+        return None
+    return _bodies(context.get("template", notification.kind), {**context, "private_link": None})
 
 
 def _bodies(template, context):
@@ -134,16 +147,15 @@ def record(dues, *, queue=False):
             if d.key in existing or d.key in seen:
                 continue
             seen.add(d.key)
-            # A finder gives every recipient of one reminder the same context: render it once.
+            # A finder gives every recipient of one reminder the same context: keep it once.
             # (Keyed by identity within the batch, which holds every context alive.)
             once = (d.kind, id(d.context))
             if once not in written:
-                written[once] = render(d)
-            subject, text, html = written[once]
+                written[once] = ledger_fields(d)
+            subject, context = written[once]
             rows.append(Notification(
                 kind=d.kind, milestone=d.milestone, object_type=d.key[1], object_id=d.obj.pk,
-                recipient_email=d.email, recipient=d.user, subject=subject, body_text=text,
-                body_html=html,
+                recipient_email=d.email, recipient=d.user, subject=subject, context=context,
             ))
         if rows:
             with transaction.atomic():
@@ -279,11 +291,11 @@ def notify_now(*, kind, milestone, obj, email, user=None, context):
     """Record a notification that a change makes due (a cycle opened, say) in the caller's
     transaction, and send it once that transaction commits."""
     due = Due(kind, milestone, obj, email, user, context)
-    subject, text, html = render(due)
+    subject, kept = ledger_fields(due)
     notification, created = Notification.objects.get_or_create(
         kind=kind, object_type=due.key[1], object_id=obj.pk, milestone=milestone,
         recipient_email=email.lower(),
-        defaults={"recipient": user, "subject": subject, "body_text": text, "body_html": html},
+        defaults={"recipient": user, "subject": subject, "context": kept},
     )
     if created:
         _count_on_commit("recorded", [kind])
@@ -342,18 +354,21 @@ def deliver(notification_id):
         if notification is None:
             return "skipped"  # sent already, failed for good, or being sent right now
         notification.attempts += 1
+        written = notification.body_text != ""  # a row recorded before bodies waited to be sent
+        if not written:
+            bodies = write_bodies(notification)
+            if bodies is None:
+                return _cancel(notification, "What it is about has been deleted.")
+            notification.body_text, notification.body_html = bodies
         text, html = notification.body_text, notification.body_html
         with_link = REGISTRY.private_link_for(notification)
         if with_link is not None:
             context = with_link(notification.object_id, notification.kind)
             if context is None:
-                notification.status = Notification.Status.CANCELLED
-                notification.last_error = ("The link is no longer needed: answered, declined, "
-                                           "withdrawn, or the password already chosen.")
-                notification.save(update_fields=["attempts", "status", "last_error"])
-                _count_on_commit("cancelled", [notification.kind])
-                return "cancelled"
+                return _cancel(notification, "The link is no longer needed: answered, declined, "
+                                             "withdrawn, or the password already chosen.")
             text, html = _bodies(context.get("template", notification.kind), context)
+        bodies = [] if written else ["body_text", "body_html"]
         message = EmailMultiAlternatives(
             subject=notification.subject, body=text, to=[notification.recipient_email],
             headers={"X-CCPL-Notification": str(notification.pk)},
@@ -370,7 +385,7 @@ def deliver(notification_id):
                 log.error("Notification %s failed for good: %s", notification.pk, error)
             else:
                 notification.status = Notification.Status.RETRYING
-            notification.save(update_fields=["attempts", "last_error", "status"])
+            notification.save(update_fields=["attempts", "last_error", "status", *bodies])
             if notification.status == Notification.Status.FAILED:
                 _count_on_commit("failed", [notification.kind])
                 return "failed"
@@ -378,9 +393,17 @@ def deliver(notification_id):
         notification.status = Notification.Status.SENT
         notification.sent_at = timezone.now()
         notification.last_error = ""
-        notification.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+        notification.save(update_fields=["attempts", "status", "sent_at", "last_error", *bodies])
         _count_on_commit("sent", [notification.kind])
         return "sent"
+
+
+def _cancel(notification, why):
+    notification.status = Notification.Status.CANCELLED
+    notification.last_error = why
+    notification.save(update_fields=["attempts", "status", "last_error"])
+    _count_on_commit("cancelled", [notification.kind])
+    return "cancelled"
 
 
 def _count_on_commit(outcome, kinds):

@@ -344,7 +344,7 @@ class TestQueue:
 class TestRecordingInBatches:
     """The sweep writes the ledger a batch at a time: in each batch one query finds what is
     recorded already and one writes what is new, however many reminders the batch holds, and a
-    reminder recorded already is neither written nor rendered again."""
+    reminder recorded already is not written again."""
 
     @staticmethod
     def dues(appointments, recipients):
@@ -361,16 +361,16 @@ class TestRecordingInBatches:
             assert notifications.record(self.dues(appointments[1:], 20)) == 60
         assert len(sixty) == len(one)
 
-    def test_what_is_recorded_already_costs_one_query_a_batch_and_no_rendering(
+    def test_what_is_recorded_already_costs_one_query_a_batch_and_is_not_kept_again(
             self, monkeypatch):
         monkeypatch.setattr(notifications, "RECORD_BATCH", 4)
         appointments = AppointmentFactory.create_batch(2)
         notifications.record(self.dues(appointments, 5))
         with CaptureQueriesContext(connection) as again, \
-                mock.patch.object(notifications, "render") as render:
+                mock.patch.object(notifications, "ledger_fields") as ledger_fields:
             assert notifications.record(self.dues(appointments, 5)) == 0
         assert len(again) == 3  # ten reminders in batches of four
-        render.assert_not_called()
+        ledger_fields.assert_not_called()
         assert Notification.objects.count() == 10
 
     def test_a_new_recipient_of_a_recorded_milestone_is_still_recorded(self):
