@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .models import Criterion, JobDescription, Organisation, Post
+from .models import Criterion, JobDescription, Post, edits_an_organisation
 
 ASSESSMENTS = ["by_application", "by_interview", "by_presentation", "by_references"]
 NO_ESSENTIAL = "Add at least one essential criterion."
@@ -40,7 +40,7 @@ def save_post(*, post, by, functions=None, statutory_duties=None):
     systems and organisations they edit."""
     if post.pk and not Post.objects.editable_by(by).filter(pk=post.pk).exists():
         raise PermissionDenied("You cannot change this post.")
-    if not post.pk and not Organisation.objects.editable_by(by).exists():
+    if not post.pk and not edits_an_organisation(by):
         raise PermissionDenied("You cannot add posts.")
     post.full_clean()
     if statutory_duties is not None:

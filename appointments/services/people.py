@@ -20,7 +20,7 @@ def save_person(*, person, by):
     if person.pk and not (Person.objects.editable_by(by).filter(pk=person.pk).exists()
                           or person.user_id == by.pk):
         raise PermissionDenied("You cannot change this person's record.")
-    if not person.pk and not Organisation.objects.editable_by(by).exists():
+    if not person.pk and not edits_an_organisation(by):
         raise PermissionDenied("You cannot add people to the register.")
     person.full_clean()
     refused = duties.person_refused(person)
