@@ -354,12 +354,14 @@ def deliver(notification_id):
         if notification is None:
             return "skipped"  # sent already, failed for good, or being sent right now
         notification.attempts += 1
-        written = notification.body_text != ""  # a row recorded before bodies waited to be sent
-        if not written:
-            bodies = write_bodies(notification)
-            if bodies is None:
+        # Written now, and kept as sent; a row recorded before e-mails waited to be sent (or
+        # tried once already) has its e-mail and is sent as it stands.
+        body_fields = [] if notification.body_text else ["body_text", "body_html"]
+        if body_fields:
+            written = write_bodies(notification)
+            if written is None:
                 return _cancel(notification, "What it is about has been deleted.")
-            notification.body_text, notification.body_html = bodies
+            notification.body_text, notification.body_html = written
         text, html = notification.body_text, notification.body_html
         with_link = REGISTRY.private_link_for(notification)
         if with_link is not None:
@@ -368,7 +370,6 @@ def deliver(notification_id):
                 return _cancel(notification, "The link is no longer needed: answered, declined, "
                                              "withdrawn, or the password already chosen.")
             text, html = _bodies(context.get("template", notification.kind), context)
-        bodies = [] if written else ["body_text", "body_html"]
         message = EmailMultiAlternatives(
             subject=notification.subject, body=text, to=[notification.recipient_email],
             headers={"X-CCPL-Notification": str(notification.pk)},
@@ -385,7 +386,7 @@ def deliver(notification_id):
                 log.error("Notification %s failed for good: %s", notification.pk, error)
             else:
                 notification.status = Notification.Status.RETRYING
-            notification.save(update_fields=["attempts", "last_error", "status", *bodies])
+            notification.save(update_fields=["attempts", "last_error", "status", *body_fields])
             if notification.status == Notification.Status.FAILED:
                 _count_on_commit("failed", [notification.kind])
                 return "failed"
@@ -393,7 +394,8 @@ def deliver(notification_id):
         notification.status = Notification.Status.SENT
         notification.sent_at = timezone.now()
         notification.last_error = ""
-        notification.save(update_fields=["attempts", "status", "sent_at", "last_error", *bodies])
+        notification.save(update_fields=["attempts", "status", "sent_at", "last_error",
+                                        *body_fields])
         _count_on_commit("sent", [notification.kind])
         return "sent"
 
