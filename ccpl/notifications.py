@@ -24,6 +24,7 @@ treated as a template.
 """
 
 import datetime
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -343,9 +344,11 @@ def _queue_on_commit(ids):
 
 # --- Sending ---------------------------------------------------------------------------------
 
-def deliver(notification_id):
+def deliver(notification_id, written=None):
     """Send one ledger row, at most once. Returns "sent", "skipped", "cancelled", "failed" or the
-    number of seconds to wait before trying again."""
+    number of seconds to wait before trying again. ``written`` (a dict), shared by the rows of one
+    batch, keeps each e-mail written for the next row with the same kind and context: the
+    appointee, their manager and HR of one reminder are sent one e-mail, written once."""
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(skip_locked=True)
@@ -358,10 +361,10 @@ def deliver(notification_id):
         # tried once already) has its e-mail and is sent as it stands.
         body_fields = [] if notification.body_text else ["body_text", "body_html"]
         if body_fields:
-            written = write_bodies(notification)
-            if written is None:
+            bodies = _written_once(notification, {} if written is None else written)
+            if bodies is None:
                 return _cancel(notification, "What it is about has been deleted.")
-            notification.body_text, notification.body_html = written
+            notification.body_text, notification.body_html = bodies
         text, html = notification.body_text, notification.body_html
         with_link = REGISTRY.private_link_for(notification)
         if with_link is not None:
@@ -398,6 +401,13 @@ def deliver(notification_id):
                                         *body_fields])
         _count_on_commit("sent", [notification.kind])
         return "sent"
+
+
+def _written_once(notification, written):
+    key = (notification.kind, json.dumps(notification.context, sort_keys=True))
+    if key not in written:
+        written[key] = write_bodies(notification)
+    return written[key]
 
 
 def _cancel(notification, why):
@@ -446,9 +456,9 @@ def send_notification(self, notification_id):
 def send_notifications(self, notification_ids):
     """Send many rows (a sweep's batch), each at most once; a row whose send failed is handed to
     ``send_notification`` to be tried again after its wait, on its own."""
-    outcomes = {}
+    outcomes, written = {}, {}
     for pk in notification_ids:
-        outcome = deliver(pk)
+        outcome = deliver(pk, written)
         if isinstance(outcome, int):
             if self.request.is_eager:
                 _on_no_queue(pk)

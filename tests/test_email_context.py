@@ -106,6 +106,24 @@ class TestWrittenWhenSent:
         assert row.body_text == sent.body
         assert row.body_html == sent.alternatives[0][0]
 
+    def test_a_batch_writes_each_reminders_e_mail_once_for_all_its_recipients(
+            self, monkeypatch):
+        first, second = AppointmentFactory.create_batch(2)
+        notifications.record([self.due(first, "one@nhs.example"),
+                              self.due(first, "two@nhs.example"), self.due(second)])
+        writes = []
+        write = notifications.write_bodies
+        monkeypatch.setattr(notifications, "write_bodies",
+                            lambda row: writes.append(row.object_id) or write(row))
+        ids = sorted(Notification.objects.values_list("pk", flat=True))
+        notifications.send_notifications.apply(args=[ids])
+        assert sorted(writes) == sorted([first.pk, second.pk])
+        assert len(mail.outbox) == 3
+        one, two, other = (Notification.objects.get(recipient_email=email).body_text
+                           for email in ["one@nhs.example", "two@nhs.example",
+                                         "leader@nhs.example"])
+        assert one == two != other and second.get_absolute_url() in other
+
     def test_a_row_about_a_deleted_record_is_cancelled_not_sent(self):
         appointment = AppointmentFactory()
         notifications.record([self.due(appointment)])
