@@ -169,10 +169,11 @@ TEMPLATES = {path.stem for path in (Path(django_settings.BASE_DIR) / "templates/
 
 def test_every_e_mail_reads_the_same_from_what_was_kept_as_from_its_context(
         settings, monkeypatch):
-    """The demo loaded, its leaders' reminders swept day by day for a year: each e-mail any
-    finder or service records is written from what the ledger kept, read back there and then,
-    and compared with the one its own context gives. An annotation, an unsaved value or a date
-    lost on the way would show here. Every e-mail template is met at least once."""
+    """The demo loaded, a few things done that e-mail someone, then its reminders swept every
+    third day for 400 days: each e-mail any finder or service records is written from what the
+    ledger kept, read back there and then, and compared with the one its own context gives.
+    An annotation, an unsaved value or a date lost on the way would show here. Every e-mail
+    template is met at least once."""
     settings.DEBUG = True
     checked = Counter()
     keep = notifications.ledger_fields
