@@ -12,6 +12,13 @@ Prints, for each page requested alone in interleaved rounds, p50 and p95 client 
 its ratio to the bare page (the anonymous sign-in page) measured in the same run; then, with wrk,
 requests per second, p50 and p95 under concurrent load for the bare page and for the HR pages
 cycled through. BENCH_ROUNDS (20), BENCH_CONNECTIONS (50), BENCH_SECONDS (30), BENCH_WORKERS (3).
+
+Last, the daily reminder sweep as an operator runs it: ``manage.py send_reminders`` with the same
+settings and Redis as the broker (no worker), on an emptied ledger (the first run records and
+queues everything due) and again (nothing new), with its wall and CPU time, its peak memory and
+the messages left on the broker. It queues on its own Redis database (BENCH_SWEEP_REDIS_URL,
+redis://127.0.0.1:6379/15), emptied before and after, so no worker ever sends what it queues.
+It empties the bench database's ledger.
 """
 
 import http.client
@@ -326,7 +333,45 @@ def main():
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait()
+    sweep_as_run()
     return 0
+
+
+SWEEP_BROKER = os.environ.get("BENCH_SWEEP_REDIS_URL", "redis://127.0.0.1:6379/15")
+CELERY_QUEUE = "celery"  # Celery's default queue: a Redis list of that name
+
+
+def sweep_as_run():
+    """``send_reminders`` twice on an emptied ledger, each run a process of its own."""
+    import redis
+    from django.db import connection
+
+    from ccpl.models import Notification
+
+    Notification.objects.all().delete()
+    with connection.cursor() as cursor:  # as autovacuum would after a large delete
+        cursor.execute(f"VACUUM ANALYZE {Notification._meta.db_table}")
+    broker = redis.Redis.from_url(SWEEP_BROKER)
+    broker.delete(CELERY_QUEUE)
+    print("\nthe reminder sweep, as send_reminders runs it (Redis as broker, no worker)\n")
+    try:
+        for label in ("first run (records and queues everything due)",
+                      "second run (nothing new)"):
+            started = time.perf_counter()
+            process = subprocess.Popen([sys.executable, "manage.py", "send_reminders"], cwd=ROOT,
+                                       env={**os.environ, "REDIS_URL": SWEEP_BROKER},
+                                       stdout=subprocess.PIPE, text=True)
+            said = process.stdout.read().strip()
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            if process.returncode:
+                sys.exit(f"send_reminders failed ({process.returncode})")
+            print(f"{label:48} {time.perf_counter() - started:6.2f} s wall, "
+                  f"{usage.ru_utime + usage.ru_stime:5.2f} s CPU, "
+                  f"peak {usage.ru_maxrss / 1024:4.0f} MB: {said}")
+        print(f"messages on the broker after both runs: {broker.llen(CELERY_QUEUE)}")
+    finally:
+        broker.delete(CELERY_QUEUE)
 
 
 if __name__ == "__main__":
