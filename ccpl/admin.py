@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db.models import Max
 
-from . import services
+from . import notifications, services
 from .models import AccessToken, AccessTokenUse, AuditEvent, Notification, User
 
 
@@ -74,6 +74,18 @@ class NotificationAdmin(RecordAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "status", "created_at"]
     search_fields = ["recipient_email", "subject"]
     date_hierarchy = "created_at"
+    readonly_fields = ["e_mail"]
+
+    @admin.display(description="E-mail (plain text)")
+    def e_mail(self, notification):
+        """The e-mail as it was sent; for a row not sent yet, as it would be written now (its
+        e-mail is written when it is sent: docs/adr/0015)."""
+        if notification.body_text or notification.pk is None:
+            return notification.body_text
+        written = notifications.write_bodies(notification)
+        if written is None:
+            return "Nothing to write: what it is about has been deleted."
+        return f"Not sent yet. Written now, it reads:\n\n{written[0]}"
 
 
 class ObjectTypeFilter(admin.SimpleListFilter):

@@ -14,6 +14,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from appointments import approval_reminders
 from appointments.models import Appointment, ApprovalRequest
@@ -153,6 +154,29 @@ class TestWrittenWhenSent:
         assert isinstance(notifications.deliver(row.pk), int)
         row.refresh_from_db()
         assert row.status == Notification.Status.RETRYING and "in 90 days" in row.body_text
+
+
+    def test_the_admin_shows_a_queued_rows_e_mail_as_it_would_be_written_now(
+            self, client, admin_user):
+        appointment = AppointmentFactory()
+        notifications.record([self.due(appointment)])
+        row = Notification.objects.get()
+        client.force_login(admin_user)
+        change = reverse("admin:ccpl_notification_change", args=[row.pk])
+        page = client.get(change).content.decode()
+        assert "Not sent yet. Written now, it reads:" in page
+        assert appointment.get_absolute_url() in page
+        notifications.deliver(row.pk)
+        page = client.get(change).content.decode()
+        assert "Not sent yet" not in page and "in 90 days" in page
+        Notification.objects.create(
+            kind=Kind.TERM_ENDING, milestone="gone", object_type="appointments.appointment",
+            object_id=appointment.pk + 1000, recipient_email="x@nhs.example", subject="Gone",
+            context={"appointment": {"@model": "appointments.appointment",
+                                     "pk": appointment.pk + 1000}})
+        gone = Notification.objects.get(milestone="gone")
+        assert "what it is about has been deleted" in client.get(
+            reverse("admin:ccpl_notification_change", args=[gone.pk])).content.decode()
 
 
 class FailingBackend:
