@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.html import escape
 
 from ccpl import notifications
 from ccpl.models import Notification
@@ -367,7 +368,7 @@ def test_hr_correct_the_attendance_in_the_browser_and_see_the_history(client, gr
     text = response.content.decode()
     assert "has been corrected: Quorate (it was: Not quorate" in text
     assert "Minutes approved in December" in text and "Sent apologies" in text
-    assert hr_north.get_full_name() in text
+    assert escape(hr_north.get_full_name()) in text
 
 
 # --- the yearly review of the terms of reference, end to end -----------------------------------
