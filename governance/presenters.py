@@ -43,13 +43,15 @@ def _text(value):
     return escape(str(value))
 
 
-def member_rows(seats, *, can_edit, csrf_token):
-    """The rows of a body's members table, as HTML (``seats`` with ``post.holders``
-    prefetched, as the body page reads them); with ``can_edit``, each with its remove button."""
-    return mark_safe("".join(_member_row(seat, can_edit, _text(csrf_token)) for seat in seats))
+def member_rows(seats, holders, *, can_edit, csrf_token):
+    """The rows of a body's members table, as HTML: ``holders`` is {post id: [people holding it
+    today]}; with ``can_edit``, each row has its remove button."""
+    csrf_token = _text(csrf_token)
+    return mark_safe("".join(_member_row(seat, holders.get(seat.post_id, ()), can_edit,
+                                         csrf_token) for seat in seats))
 
 
-def _member_row(seat, can_edit, csrf_token):
+def _member_row(seat, people, can_edit, csrf_token):
     role = _text(ROLE_LABELS[seat.role])
     if seat.chairs:
         role = f'<strong class="nhsuk-tag nhsuk-tag--blue">{role}</strong>'
@@ -57,8 +59,8 @@ def _member_row(seat, can_edit, csrf_token):
         post = (f'<a class="nhsuk-link" href="{_text(seat.post.get_absolute_url())}">'
                 f'{_text(seat.title)}</a>{_SMALL}{_text(seat.post.host_organisation)}</span>')
         holders = ", ".join(
-            f'<a class="nhsuk-link" href="{_text(holder.person.get_absolute_url())}">'
-            f'{_text(holder.person)}</a>' for holder in seat.post.holders
+            f'<a class="nhsuk-link" href="{_text(person.get_absolute_url())}">'
+            f'{_text(person)}</a>' for person in people
         ) or '<strong class="nhsuk-tag nhsuk-tag--grey">Vacant</strong>'
     else:
         post = "Not a post"

@@ -71,6 +71,27 @@ class TestSeats:
         page = client.get(board.get_absolute_url()).content.decode()
         assert "Percival Strand" in page and "Ottoline Brask" not in page
 
+    def test_a_shared_post_shows_each_holder_of_today_in_the_order_they_were_appointed(
+            self, client, hr_north, board, north_post, north):
+        north_post.job_share_allowed = True
+        north_post.save()
+        Seat.objects.create(body=board, post=north_post, role="member")
+        other_post = PostFactory(system=north)
+        Seat.objects.create(body=board, post=other_post, role="member")
+        first, second = (
+            AppointmentFactory(post=north_post, start_date=D(2025, 1, 1), end_date=D(2028, 1, 1),
+                               wte=Decimal("0.5"), person=PersonFactory())
+            for _ in range(2))
+        AppointmentFactory(post=north_post, start_date=D(2020, 1, 1), end_date=D(2022, 1, 1),
+                           person=PersonFactory(given_name="Former", family_name="Holder"))
+        AppointmentFactory(post=other_post, start_date=D(2025, 1, 1), end_date=D(2028, 1, 1),
+                           person=PersonFactory(given_name="Other", family_name="Holder"))
+        page = as_user(client, hr_north).get(board.get_absolute_url()).content.decode()
+        links = [f'<a class="nhsuk-link" href="{p.get_absolute_url()}">{shown(p)}</a>'
+                 for p in (first.person, second.person)]
+        assert ", ".join(links) in page
+        assert "Former Holder" not in page and page.count("Other Holder") == 1
+
     def test_a_vacant_seat_says_so(self, client, hr_north, board, north_post):
         Seat.objects.create(body=board, post=north_post)
         page = as_user(client, hr_north).get(board.get_absolute_url()).content.decode()
