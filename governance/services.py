@@ -274,11 +274,7 @@ def members_on(body, day):
     a post's holders in force that day (co-leads together), or the named holder of a seat not
     filled by a post. A vacant seat has no member to attend."""
     seats = list(body.seats.select_related("post").order_by("-voting", "role", "pk"))
-    holders = {}
-    for appointment in (Appointment.objects.in_force(day)
-                        .filter(post__in=[s.post_id for s in seats if s.post_id])
-                        .select_related("person").order_by("start_date", "pk")):
-        holders.setdefault(appointment.post_id, []).append(appointment.person)
+    holders = body.holders_on(day)
     members = []
     for seat in seats:
         if not seat.post_id:

@@ -1,8 +1,6 @@
 """Governance in the browser: bodies and their seats, investment by function, and the action
 plan with its board-report exports."""
 
-from collections import defaultdict
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from appointments.models import Appointment, Person
 from ccpl import access, audit, pdf
 from ccpl.exports import csv_response
 from ccpl.lists import list_links
@@ -37,18 +34,6 @@ SEAT_COLUMNS = ["body_id", "post_id", "holder_name", "holder_description", "hold
                 "role", "capability",
                 "voting", "executive", "clinical", "lay", "post__title",
                 "post__host_organisation__name"]
-
-
-def _holders(body, on):
-    """{post id: [people holding it on the day]} for the posts with a seat on ``body``, the
-    earliest appointment first: one query of four columns, building no appointment (a body of
-    a national system has hundreds of holders)."""
-    holders = defaultdict(list)
-    for post_id, pk, given_name, family_name in (
-            Appointment.objects.in_force(on).filter(post__seats__body=body).order_by("pk")
-            .values_list("post_id", "person_id", "person__given_name", "person__family_name")):
-        holders[post_id].append(Person(pk=pk, given_name=given_name, family_name=family_name))
-    return holders
 
 
 @login_required
@@ -82,7 +67,7 @@ def body_detail(request, pk):
     today = timezone.localdate()
     return render(request, "governance/body_detail.html", {
         "body": body, "seats": seats,
-        "member_rows": presenters.member_rows(seats, _holders(body, today),
+        "member_rows": presenters.member_rows(seats, body.holders_on(today),
                                               can_edit=body.can_edit,
                                               csrf_token=get_token(request)),
         "can_edit": body.can_edit,
